@@ -1,0 +1,104 @@
+# TA-dnsjoin: one plain Makefile.
+#   make            build bin/dnsjoin, bin/scpdrive, bin/dnsmasq_log
+#   make test       unit + protocol tests (cmocka), app checks
+#   make asan       the whole test suite under ASan+UBSan
+#   make demo       run the story through scpdrive
+#   make bench      throughput and peak RSS (see README.md)
+#   make deps       install missing build dependencies (root + apt) or say how
+
+CC      ?= cc
+OPT     ?= -O2
+BUILD   ?= build
+BIN     ?= bin
+SAN     ?=
+WARN     = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla
+CPPFLAGS = -Ic_src -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS  = $(SAN)
+
+# jansson is linked statically so a Splunk host needs no jansson.
+JANSSON  = -l:libjansson.a
+CURL     = -lcurl
+CMOCKA   = -lcmocka
+
+DEB_PKGS = build-essential libjansson-dev libcurl4-openssl-dev libcmocka-dev
+
+LIB_SRC  = $(wildcard c_src/util/*.c c_src/scp/*.c c_src/net/*.c \
+                      c_src/join/*.c c_src/report/*.c c_src/rest/*.c)
+MOD_SRC  = $(wildcard c_src/modinput/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MOD_OBJ  = $(MOD_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libdnsjoin.a
+MODLIB   = $(BUILD)/libmodinput.a
+
+PROGS    = $(BIN)/dnsjoin $(BIN)/scpdrive
+ifneq ($(MOD_SRC),)
+PROGS   += $(BIN)/dnsmasq_log
+endif
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUP = $(wildcard tests/unit/support/*.c)
+TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test asan demo bench clean valgrind
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MODLIB): $(MOD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/dnsjoin: $(BUILD)/c_src/cmd/dnsjoin_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON) $(CURL)
+
+$(BIN)/scpdrive: $(BUILD)/c_src/cmd/scpdrive_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON)
+
+$(BIN)/dnsmasq_log: $(BUILD)/c_src/cmd/dnsmasq_log_main.o $(MODLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON) $(CURL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUP_OBJ) $(MODLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes \
+	    -o $@ $^ $(JANSSON) $(CURL) $(CMOCKA)
+
+deps:
+	@sh tests/deps.sh $(DEB_PKGS)
+
+# Unit tests and protocol tests are all cmocka suites; the protocol suites
+# drive $(BIN)/dnsjoin and $(BIN)/scpdrive as separate processes.
+# Script-level checks run first so the output ends with cmocka's summaries.
+test: deps $(PROGS) $(UNIT_BIN)
+	@sh tests/run_scripts.sh $(BIN)
+	@sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
+	    OPT="-O1 -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+valgrind: deps $(PROGS) $(UNIT_BIN)
+	@VALGRIND=1 sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+
+demo: deps $(PROGS)
+	@sh tests/demo.sh $(BIN)
+
+bench: deps $(PROGS)
+	@sh bench/run.sh $(BIN)
+
+clean:
+	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
+
+-include $(LIB_OBJ:.o=.d) $(MOD_OBJ:.o=.d)

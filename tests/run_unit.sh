@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run every cmocka suite in $1; the protocol suites find binaries in $2.
+# VALGRIND=1 runs each suite under memcheck.
+dir=$1; bin=$2
+DNSJOIN_BIN=$(cd "$bin" && pwd); export DNSJOIN_BIN
+fail=0
+for t in "$dir"/test_*; do
+    [ -x "$t" ] || continue
+    if [ -n "$VALGRIND" ]; then
+        VALGRIND_RUN="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+        export VALGRIND_RUN
+        $VALGRIND_RUN "$t" || fail=1
+    else
+        "$t" || fail=1
+    fi
+done
+exit $fail
