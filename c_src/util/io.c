@@ -1,0 +1,70 @@
+#include "util/io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+static ssize_t sys_read(int fd, void *p, size_t n) { return read(fd, p, n); }
+static ssize_t sys_write(int fd, const void *p, size_t n) { return write(fd, p, n); }
+
+const struct io_ops io_sys = {sys_read, sys_write};
+const struct io_ops *io_ops = &io_sys;
+
+static void wait_fd(int fd, short ev)
+{
+    struct pollfd pfd = {fd, ev, 0};
+    /* A bounded wait: if poll itself fails we simply retry the call. */
+    (void)poll(&pfd, 1, 1000);
+}
+
+ssize_t io_read_some(int fd, void *p, size_t n, struct err *e)
+{
+    for (;;) {
+        ssize_t r = io_ops->read(fd, p, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_fd(fd, POLLIN);
+            continue;
+        }
+        return err_set(e, ERR_IO, "read failed: %s", strerror(errno));
+    }
+}
+
+int io_write_all(int fd, const void *p, size_t n, struct err *e)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = io_ops->write(fd, c, n);
+        if (w > 0) {
+            c += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            wait_fd(fd, POLLOUT);
+            continue;
+        }
+        if (w < 0 && errno == EPIPE)
+            return err_set(e, ERR_PIPE, "output closed by the reader (EPIPE)");
+        return err_set(e, ERR_IO, "write failed: %s", w < 0 ? strerror(errno) : "no progress");
+    }
+    return 0;
+}
+
+int io_writev_all(int fd, const struct iovec *iov, int cnt, struct err *e)
+{
+    /* Few pieces per reply: a loop of full writes keeps short-write handling
+     * in one place and costs one extra syscall per piece. */
+    for (int i = 0; i < cnt; i++) {
+        int rc = io_write_all(fd, iov[i].iov_base, iov[i].iov_len, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * io: whole reads and writes over file descriptors.
+ *
+ * Reads return what is available (a short read is normal on a pipe); writes
+ * loop until everything is written.  EINTR is retried, EAGAIN waits with
+ * poll() (stdin may have been left non-blocking), EPIPE is ERR_PIPE.  The
+ * system calls go through `io_ops` so tests can inject one-byte transfers,
+ * EINTR and EAGAIN.
+ */
+#ifndef IO_H
+#define IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "util/err.h"
+
+struct io_ops {
+    ssize_t (*read)(int fd, void *p, size_t n);
+    ssize_t (*write)(int fd, const void *p, size_t n);
+};
+
+/* The active seam; tests may point it at their own functions. */
+extern const struct io_ops *io_ops;
+extern const struct io_ops io_sys;
+
+/* > 0 bytes read, 0 at EOF, < 0 ERR_IO (e filled). */
+ssize_t io_read_some(int fd, void *p, size_t n, struct err *e);
+
+/* 0 or ERR_IO / ERR_PIPE. */
+int io_write_all(int fd, const void *p, size_t n, struct err *e) WARN_UNUSED;
+
+/* Write several pieces in order; same results as io_write_all. */
+int io_writev_all(int fd, const struct iovec *iov, int cnt, struct err *e) WARN_UNUSED;
+
+#endif
