@@ -24,8 +24,10 @@ CMOCKA   = -lcmocka
 
 DEB_PKGS = build-essential libjansson-dev libcurl4-openssl-dev libcmocka-dev
 
+# c_src/cmd holds the command front-ends (library) and the three mains.
 LIB_SRC  = $(wildcard c_src/util/*.c c_src/scp/*.c c_src/net/*.c \
-                      c_src/join/*.c c_src/report/*.c c_src/rest/*.c)
+                      c_src/join/*.c c_src/report/*.c c_src/rest/*.c) \
+           $(filter-out %_main.c,$(wildcard c_src/cmd/*.c))
 MOD_SRC  = $(wildcard c_src/modinput/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MOD_OBJ  = $(MOD_SRC:%.c=$(BUILD)/%.o)

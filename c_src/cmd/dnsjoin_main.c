@@ -1,0 +1,50 @@
+/*
+ * bin/dnsjoin: the search commands of TA-dnsjoin, one per sub-command named
+ * by commands.conf's command.arg.1.  SPL arguments never come from argv;
+ * they arrive in the getinfo request.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/passthrough.h"
+#include "scp/scp.h"
+#include "util/log.h"
+
+struct subcommand {
+    const char *name;
+    const struct scp_command *cmd;
+    size_t state_size;
+};
+
+static const struct subcommand subcommands[] = {
+    {"passthrough", &passthrough_command, 0},
+};
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: dnsjoin <sub-command>   (run by splunkd over the chunked protocol)\n"
+                    "sub-commands:");
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(stderr, " %s", subcommands[i].name);
+    fprintf(stderr, "\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe must be an error we report, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    log_set_prefix("dnsjoin: ");
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return scp_run(subcommands[i].cmd, NULL, STDIN_FILENO, STDOUT_FILENO);
+    }
+    log_msg(LOG_ERROR, "unknown sub-command '%.64s'", argv[1]);
+    usage();
+    return 2;
+}

@@ -1,0 +1,232 @@
+#include "scp/csv.h"
+
+#include <string.h>
+
+#include "limits.h"
+#include "util/xmem.h"
+
+void csv_table_init(struct csv_table *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void csv_table_free(struct csv_table *t)
+{
+    xfree(t->ids);
+    xfree(t->mv);
+    xfree(t->cells);
+    csv_table_init(t);
+}
+
+long csv_col_index(const struct csv_table *t, uint32_t id)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (t->ids[i] == id)
+            return (long)i;
+    return -1;
+}
+
+/* Field-ending bytes of an unquoted field. */
+static const unsigned char stop[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1};
+
+/* Parser states between fields: what the byte after a field means. */
+enum field_end {
+    END_FIELD,  /* ',' : another field follows on this line */
+    END_LINE,   /* '\n' or "\r\n" */
+    END_BODY    /* no more bytes */
+};
+
+/*
+ * Read one field starting at *pos.  On return *pos is past the separator.
+ * Quoted fields are unescaped in place.
+ */
+static int read_field(char *b, size_t n, size_t *pos, struct slice *out,
+                      enum field_end *end, size_t row, struct err *e)
+{
+    size_t i = *pos;
+
+    if (i < n && b[i] == '"') {
+        size_t start = ++i, w = i;
+        for (;;) {
+            char *q = memchr(b + i, '"', n - i);
+            if (q == NULL)
+                return err_set(e, ERR_CSV, "row %zu: unterminated quoted value", row);
+            size_t qi = (size_t)(q - b);
+            if (w != i)
+                memmove(b + w, b + i, qi - i);
+            w += qi - i;
+            i = qi + 1;
+            if (i < n && b[i] == '"') {  /* "" is one quote */
+                b[w++] = '"';
+                i++;
+                continue;
+            }
+            break;
+        }
+        if (w - start > CSV_FIELD_MAX)
+            return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%u bytes)",
+                           row, (unsigned)CSV_FIELD_MAX);
+        *out = slice_of(b + start, w - start);
+        if (i >= n) {
+            *end = END_BODY;
+        } else if (b[i] == ',') {
+            *end = END_FIELD;
+            i++;
+        } else if (b[i] == '\n') {
+            *end = END_LINE;
+            i++;
+        } else if (b[i] == '\r' && i + 1 < n && b[i + 1] == '\n') {
+            *end = END_LINE;
+            i += 2;
+        } else {
+            return err_set(e, ERR_CSV, "row %zu: unexpected byte after a closing quote", row);
+        }
+        *pos = i;
+        return 0;
+    }
+
+    size_t start = i;
+    for (;;) {
+        while (i < n && !stop[(unsigned char)b[i]])
+            i++;
+        /* A lone CR inside an unquoted value is data; only CRLF ends a line. */
+        if (i < n && b[i] == '\r' && !(i + 1 < n && b[i + 1] == '\n')) {
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (i - start > CSV_FIELD_MAX)
+        return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%u bytes)",
+                       row, (unsigned)CSV_FIELD_MAX);
+    *out = slice_of(b + start, i - start);
+    if (i >= n) {
+        *end = END_BODY;
+    } else if (b[i] == ',') {
+        *end = END_FIELD;
+        i++;
+    } else if (b[i] == '\n') {
+        *end = END_LINE;
+        i++;
+    } else {
+        *end = END_LINE;  /* CRLF */
+        i += 2;
+    }
+    *pos = i;
+    return 0;
+}
+
+static int grow_cells(struct csv_table *t, size_t need)
+{
+    if (need <= t->cells_cap)
+        return 0;
+    size_t ncap = t->cells_cap ? t->cells_cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    struct slice *nc = xreallocarray(t->cells, ncap, sizeof *nc);
+    if (nc == NULL)
+        return ERR_NOMEM;
+    t->cells = nc;
+    t->cells_cap = ncap;
+    return 0;
+}
+
+static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
+                        struct csv_table *t, struct err *e)
+{
+    enum field_end end = END_FIELD;
+    int rc;
+
+    t->ncols = 0;
+    while (end == END_FIELD) {
+        struct slice name;
+        uint32_t id;
+        rc = read_field(b, n, pos, &name, &end, 0, e);
+        if (rc)
+            return rc;
+        if (t->ncols >= CSV_COLS_MAX)
+            return err_set(e, ERR_LIMIT, "the header has more than CSV_COLS_MAX (%d) columns",
+                           CSV_COLS_MAX);
+        if (t->ncols == t->ids_cap) {
+            size_t ncap = t->ids_cap ? t->ids_cap * 2 : 64;
+            uint32_t *ni = xreallocarray(t->ids, ncap, sizeof *ni);
+            if (ni == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory reading the header");
+            t->ids = ni;
+            uint32_t *nm = xreallocarray(t->mv, ncap, sizeof *nm);
+            if (nm == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory reading the header");
+            t->mv = nm;
+            t->ids_cap = ncap;
+        }
+        rc = cols_intern(c, name, &id);
+        if (rc == ERR_LIMIT)
+            return err_set(e, rc, "column name longer than CSV_NAME_MAX (%d) or more than "
+                           "COLS_INTERN_MAX (%d) distinct columns", CSV_NAME_MAX, COLS_INTERN_MAX);
+        if (rc)
+            return err_set(e, rc, "out of memory reading the header");
+        for (size_t k = 0; k < t->ncols; k++)
+            if (t->ids[k] == id)
+                return err_set(e, ERR_CSV, "column %zu repeats the name of column %zu",
+                               t->ncols + 1, k + 1);
+        t->ids[t->ncols++] = id;
+    }
+    /* Pair each plain column with its __mv_ companion. */
+    for (size_t k = 0; k < t->ncols; k++) {
+        t->mv[k] = UINT32_MAX;
+        if (cols_is_mv(c, t->ids[k]))
+            continue;
+        uint32_t mid;
+        rc = cols_mv_of(c, t->ids[k], &mid);
+        if (rc)
+            return err_set(e, rc, "out of memory reading the header");
+        for (size_t j = 0; j < t->ncols; j++)
+            if (t->ids[j] == mid) {
+                t->mv[k] = (uint32_t)j;
+                break;
+            }
+    }
+    return 0;
+}
+
+int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err *e)
+{
+    size_t pos = 0;
+    int rc;
+
+    t->ncols = 0;
+    t->nrows = 0;
+    if (n == 0)
+        return 0;
+    rc = parse_header(b, n, &pos, c, t, e);
+    if (rc)
+        return rc;
+
+    while (pos < n) {
+        size_t row = t->nrows + 1, base, k = 0;
+        enum field_end end = END_FIELD;
+
+        if (t->nrows >= CSV_ROWS_MAX)
+            return err_set(e, ERR_LIMIT, "more than CSV_ROWS_MAX (%d) rows in one chunk",
+                           CSV_ROWS_MAX);
+        base = t->nrows * t->ncols;
+        rc = grow_cells(t, base + t->ncols);
+        if (rc)
+            return err_set(e, rc, "out of memory reading row %zu", row);
+        while (end == END_FIELD) {
+            struct slice v;
+            rc = read_field(b, n, &pos, &v, &end, row, e);
+            if (rc)
+                return rc;
+            if (k >= t->ncols)
+                return err_set(e, ERR_CSV, "row %zu has more fields than the header (%zu)",
+                               row, t->ncols);
+            t->cells[base + k++] = v;
+        }
+        if (k != t->ncols)
+            return err_set(e, ERR_CSV, "row %zu has %zu fields, the header has %zu",
+                           row, k, t->ncols);
+        t->nrows++;
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * csv: the reader for the CSV bodies splunkd sends (RFC 4180 as splunkd
+ * writes it: LF or CRLF line ends, quoted values with "" escapes, embedded
+ * newlines, arbitrary bytes).
+ *
+ * Zero-copy: a parsed table is an array of slices into the body.  A quoted
+ * value containing "" is unescaped in place (it only gets shorter), which is
+ * why the body is writable.  Bytes are never validated or decoded, so
+ * invalid UTF-8 passes through untouched.  Each byte is looked at once.
+ *
+ * Shape rules: the first line is the header; every row must have exactly as
+ * many fields as the header (splunkd always writes rectangular tables), and a
+ * repeated column name is an error, since Splunk results cannot hold two
+ * fields of the same name.  An empty body is a table with no columns.
+ */
+#ifndef CSV_H
+#define CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scp/cols.h"
+#include "util/err.h"
+#include "util/slice.h"
+
+struct csv_table {
+    size_t ncols;
+    size_t nrows;
+    uint32_t *ids;        /* OWNED by the table: column ids (cols registry) */
+    uint32_t *mv;         /* OWNED: per column, index of its __mv_ column or UINT32_MAX */
+    struct slice *cells;  /* OWNED array; slices are VIEWs into the body */
+    size_t cells_cap;
+    size_t ids_cap;
+};
+
+void csv_table_init(struct csv_table *t);
+void csv_table_free(struct csv_table *t);
+
+/*
+ * Parse body[0..n) into t (reusing t's arrays).  Column names are interned in
+ * `c`.  The body is modified in place (quote unescaping) and must outlive the
+ * table's slices.  0, ERR_CSV, ERR_LIMIT or ERR_NOMEM (e filled, with the
+ * 1-based row number and no row content).
+ */
+int csv_parse(char *body, size_t n, struct cols *c, struct csv_table *t,
+              struct err *e) WARN_UNUSED;
+
+static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_t col)
+{
+    return t->cells[row * t->ncols + col];
+}
+
+/* Index of the column with id `id`, or -1. */
+long csv_col_index(const struct csv_table *t, uint32_t id);
+
+#endif

@@ -1,0 +1,218 @@
+#include "scp/scp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scp/chunk.h"
+#include "util/buf.h"
+#include "util/xmem.h"
+
+const char *scp_type_name(enum scp_type t)
+{
+    switch (t) {
+    case SCP_STREAMING: return "streaming";
+    case SCP_STATEFUL: return "stateful";
+    case SCP_EVENTS: return "events";
+    case SCP_REPORTING: return "reporting";
+    }
+    return "streaming";
+}
+
+void scp_msg(struct scp *s, enum log_level lv, const char *fmt, ...)
+{
+    struct scp_message *m;
+    va_list ap;
+
+    if (s->nmsgs >= SCP_MESSAGES_MAX)
+        return;
+    m = &s->msgs[s->nmsgs++];
+    snprintf(m->level, sizeof m->level, "%s", log_level_name(lv));
+    va_start(ap, fmt);
+    vsnprintf(m->text, sizeof m->text, fmt, ap);
+    va_end(ap);
+    if (lv >= LOG_WARN)
+        log_msg(lv, "%s", m->text);
+}
+
+int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells)
+{
+    s->rows_out++;
+    return csvw_add(&s->out, sc, cells);
+}
+
+/* Collect messages in the form meta wants. */
+static size_t msg_view(struct scp *s, struct meta_msg *v)
+{
+    for (size_t i = 0; i < s->nmsgs; i++) {
+        v[i].level = s->msgs[i].level;
+        v[i].text = s->msgs[i].text;
+    }
+    return s->nmsgs;
+}
+
+/* The fatal pattern: one reply with finished and an ERROR message, empty
+ * body, one stderr line.  The reply may fail (splunkd gone): ignore that. */
+static int fail(struct scp *s, const struct scp_command *cmd, int out_fd, int getinfo_phase,
+                const struct err *e)
+{
+    struct meta_msg v[SCP_MESSAGES_MAX + 1];
+    struct buf meta;
+    struct err we;
+    size_t n;
+
+    s->nmsgs = s->nmsgs < SCP_MESSAGES_MAX ? s->nmsgs : SCP_MESSAGES_MAX - 1;
+    scp_msg(s, LOG_ERROR, "%s: %s", cmd->name, e->msg[0] ? e->msg : err_str(e->code));
+    n = msg_view(s, v);
+    buf_init(&meta, SCP_META_MAX);
+    int rc = getinfo_phase ? meta_getinfo_reply(&meta, NULL, NULL, 0, v, n, 1)
+                           : meta_execute_reply(&meta, 1, v, n);
+    if (rc == 0 && e->code != ERR_PIPE && frame_write(out_fd, meta.p, meta.len, NULL, 0, &we))
+        log_msg(LOG_WARN, "%s: could not send the error reply: %s", cmd->name, we.msg);
+    buf_free(&meta);
+    return 1;
+}
+
+static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
+                      struct frame *f, int out_fd, struct err *e)
+{
+    struct meta_request req;
+    struct scp_getinfo gi;
+    struct args *a = NULL;
+    struct meta_msg v[SCP_MESSAGES_MAX];
+    struct buf meta;
+    int rc;
+
+    rc = meta_parse(f->meta, f->meta_len, &req, &s->info, e);
+    if (rc)
+        return rc;
+    if (req.action != META_GETINFO)
+        return err_set(e, ERR_PROTO, "the first request must be getinfo");
+    if (f->body_len != 0)
+        return err_set(e, ERR_PROTO, "getinfo request carries a %zu-byte body; none expected",
+                       f->body_len);
+    a = xmalloc(sizeof *a);
+    if (a == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    rc = args_parse(a, (const char *const *)s->info.args, s->info.nargs, e);
+    memset(&gi, 0, sizeof gi);
+    gi.type = SCP_STREAMING;
+    if (rc == 0)
+        rc = cmd->getinfo(s, state, a, &gi, e);
+    xfree(a);
+    if (rc)
+        return rc;
+    buf_init(&meta, SCP_META_MAX);
+    rc = meta_getinfo_reply(&meta, scp_type_name(gi.type), gi.required, gi.nrequired, v,
+                            msg_view(s, v), 0);
+    if (rc == 0)
+        rc = frame_write(out_fd, meta.p, meta.len, NULL, 0, e);
+    else
+        err_set(e, rc, "out of memory writing the getinfo reply");
+    buf_free(&meta);
+    s->nmsgs = 0;
+    return rc;
+}
+
+static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
+                      struct frame *f, struct csv_table *t, struct buf *meta, struct buf *body,
+                      int out_fd, int *finished, struct err *e)
+{
+    struct meta_request req;
+    struct meta_msg v[SCP_MESSAGES_MAX];
+    int rc;
+
+    rc = meta_parse(f->meta, f->meta_len, &req, NULL, e);
+    if (rc)
+        return rc;
+    if (req.action == META_GETINFO)
+        return err_set(e, ERR_PROTO, "a second getinfo request arrived");
+    if (req.action != META_EXECUTE)
+        return err_set(e, ERR_PROTO, "unknown request action");
+    rc = csv_parse(f->body, f->body_len, s->cols, t, e);
+    if (rc)
+        return rc;
+    s->in_schema.n = t->ncols;
+    s->in_schema.ids = t->ids;
+    s->rows_in += t->nrows;
+    rc = cmd->execute(s, state, t, req.finished, e);
+    if (rc)
+        return rc;
+    buf_reset(body);
+    rc = csvw_finish(&s->out, s->cols, body, e);
+    if (rc)
+        return rc;
+    buf_reset(meta);
+    rc = meta_execute_reply(meta, req.finished, v, msg_view(s, v));
+    if (rc)
+        return err_set(e, rc, "out of memory writing a reply");
+    rc = frame_write(out_fd, meta->p, meta->len, body->p, body->len, e);
+    if (rc)
+        return rc;
+    csvw_reset(&s->out);
+    arena_reset(&s->arena);
+    s->nmsgs = 0;
+    *finished = req.finished;
+    return 0;
+}
+
+int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
+{
+    struct scp *s = xcalloc(1, sizeof *s);
+    struct frame_reader rd;
+    struct csv_table t;
+    struct buf meta, body;
+    struct frame f;
+    struct err e;
+    int status = 0, rc, finished = 0, getinfo_done = 0;
+
+    if (s == NULL || (s->cols = cols_new()) == NULL) {
+        log_msg(LOG_ERROR, "%s: out of memory at start", cmd->name);
+        xfree(s);
+        return 1;
+    }
+    err_clear(&e);
+    arena_init(&s->arena, 1u << 20, SCP_REPLY_MAX);
+    csvw_init(&s->out);
+    frame_reader_init(&rd, in_fd);
+    csv_table_init(&t);
+    buf_init(&meta, SCP_META_MAX);
+    buf_init(&body, SCP_REPLY_MAX);
+
+    for (;;) {
+        rc = frame_read(&rd, &f, &e);
+        if (rc == 0) {
+            if (getinfo_done && !finished)
+                log_msg(LOG_WARN, "%s: input ended before the final request", cmd->name);
+            break;
+        }
+        if (rc < 0) {
+            status = fail(s, cmd, out_fd, !getinfo_done, &e);
+            break;
+        }
+        s->requests++;
+        if (!getinfo_done) {
+            rc = do_getinfo(s, cmd, state, &f, out_fd, &e);
+            getinfo_done = rc == 0;
+        } else if (finished) {
+            rc = err_set(&e, ERR_PROTO, "a request arrived after the final one");
+        } else {
+            rc = do_execute(s, cmd, state, &f, &t, &meta, &body, out_fd, &finished, &e);
+        }
+        if (rc) {
+            status = fail(s, cmd, out_fd, !getinfo_done, &e);
+            break;
+        }
+    }
+
+    buf_free(&meta);
+    buf_free(&body);
+    csv_table_free(&t);
+    frame_reader_free(&rd);
+    csvw_free(&s->out);
+    arena_free(&s->arena);
+    cols_free(s->cols);
+    meta_info_free(&s->info);
+    xfree(s);
+    return status;
+}

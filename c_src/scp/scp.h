@@ -1,0 +1,81 @@
+/*
+ * scp: the chunked protocol session (Search Command Protocol v2).
+ *
+ * scp_run plays the command's side: read getinfo, let the command check its
+ * arguments and declare its type, answer; then for every execute request
+ * parse the CSV body, let the command queue output rows, and write exactly
+ * one reply, only after the whole request has been read (splunkd cannot take
+ * partial or unsolicited replies).  Any error becomes one reply with
+ * {"finished":true} and an ERROR inspector message, one stderr line, and exit
+ * status 1.  The session key never leaves struct meta_info.
+ */
+#ifndef SCP_H
+#define SCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "scp/args.h"
+#include "scp/cols.h"
+#include "scp/csv.h"
+#include "scp/csvw.h"
+#include "scp/meta.h"
+#include "util/arena.h"
+#include "util/err.h"
+#include "util/log.h"
+
+enum scp_type { SCP_STREAMING, SCP_STATEFUL, SCP_EVENTS, SCP_REPORTING };
+
+#define SCP_REQUIRED_MAX 64
+
+struct scp_getinfo {
+    enum scp_type type;
+    const char *required[SCP_REQUIRED_MAX];  /* BORROWED until the reply is sent */
+    size_t nrequired;                        /* 0 = all fields */
+};
+
+struct scp;
+
+struct scp_command {
+    const char *name;  /* for messages: "dnsjoin" */
+    /* Check arguments (consume them from `a`, then args_finish) and declare
+     * the type.  0 or an ERR_* code with e filled. */
+    int (*getinfo)(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
+                   struct err *e);
+    /* Handle one request: queue reply rows with scp_emit / csvw_add.  `in`
+     * and its cells are valid until this reply has been written. */
+    int (*execute)(struct scp *s, void *state, const struct csv_table *in, int finished,
+                   struct err *e);
+};
+
+struct scp_message {
+    char level[8];
+    char text[SCP_MESSAGE_LEN_MAX];
+};
+
+struct scp {
+    struct cols *cols;            /* OWNED: the session's column names */
+    struct arena arena;           /* per-reply scratch, reset after each reply */
+    struct csvw out;              /* rows of the reply being built */
+    struct schema in_schema;      /* the current request's columns (VIEW of the table) */
+    struct meta_info info;        /* getinfo's searchinfo (session key inside) */
+    struct scp_message msgs[SCP_MESSAGES_MAX];
+    size_t nmsgs;
+    uint64_t requests, rows_in, rows_out;
+};
+
+/* Add an inspector message to the current reply (WARN and ERROR are also
+ * written to stderr).  Past SCP_MESSAGES_MAX messages are dropped. */
+void scp_msg(struct scp *s, enum log_level lv, const char *fmt, ...) ATTR_FMT(3, 4);
+
+/* Queue one output row (cells BORROWED until the reply is written). */
+int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells) WARN_UNUSED;
+
+/* Run a whole session on (in_fd, out_fd).  Returns the process exit status:
+ * 0 after a clean end of input, 1 after an error (already reported). */
+int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd);
+
+const char *scp_type_name(enum scp_type t);
+
+#endif
