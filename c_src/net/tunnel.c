@@ -3,7 +3,6 @@
  */
 #include "net/tunnel.h"
 
-
 int tunnel_teredo(const struct ipaddr *a, struct teredo_info *out)
 {
     const unsigned char *b = a->b;
