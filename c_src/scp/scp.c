@@ -183,7 +183,7 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
         rc = frame_read(&rd, &f, &e);
         if (rc == 0) {
             if (getinfo_done && !finished)
-                log_msg(LOG_WARN, "%s: input ended before the final request", cmd->name);
+                log_msg(LOG_INFO, "%s: input ended before the final request", cmd->name);
             break;
         }
         if (rc < 0) {
