@@ -693,12 +693,15 @@ static size_t mutate(char *buf, size_t cap, const struct slice *seeds, size_t ns
     return n;
 }
 
-static void fuzz_one(const char *buf, size_t n, size_t *accepted)
+/* Parses the input from the end of a guarded page, so an over-read on any
+ * random input faults too. */
+static void fuzz_one(struct guard *g, const char *buf, size_t n, size_t *accepted)
 {
     struct ipaddr a, b;
     struct ipcidr c;
     char out[IPADDR_STRMAX];
-    if (ipaddr_parse(slice_of(buf, n), &a) == 0) {
+    struct slice s = guard_tail(g, buf, n);
+    if (ipaddr_parse(s, &a) == 0) {
         size_t len = ipaddr_format(&a, out);
         assert_int_equal(len, strlen(out));
         if (ipaddr_parse(slice_of(out, len), &b) != 0 || !ipaddr_eq(&a, &b)) {
@@ -708,7 +711,7 @@ static void fuzz_one(const char *buf, size_t n, size_t *accepted)
         }
         (*accepted)++;
     }
-    if (ipcidr_parse(slice_of(buf, n), &c) == 0) {
+    if (ipcidr_parse(s, &c) == 0) {
         assert_true(c.bits <= 128);
         assert_true(ipcidr_contains(&c, &c.a));
     }
@@ -720,7 +723,9 @@ static void test_fuzz(void **state)
     struct slice *seeds;
     size_t accepted = 0;
     char buf[64];
+    struct guard g;
     (void)state;
+    guard_init(&g);
     table_load(DATA_DIR "valid.txt", &t);
     seeds = malloc(t.n * sizeof(*seeds));
     assert_non_null(seeds);
@@ -731,17 +736,18 @@ static void test_fuzz(void **state)
     }
     for (int i = 0; i < 100000; i++) {
         size_t n = random_input(buf, 24);
-        fuzz_one(buf, n, &accepted);
+        fuzz_one(&g, buf, n, &accepted);
     }
     for (int i = 0; i < 100000; i++) {
         size_t n = mutate(buf, sizeof(buf), seeds, t.n);
-        fuzz_one(buf, n, &accepted);
+        fuzz_one(&g, buf, n, &accepted);
     }
     /* The mutations must actually produce addresses, or the loop proves
      * little about the formatter. */
     assert_true(accepted > 10000);
     free(seeds);
     table_free(&t);
+    guard_free(&g);
 }
 
 /* Random plain IPv6/IPv4 text (no brackets, zones or ports) built from
