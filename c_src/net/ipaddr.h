@@ -98,7 +98,8 @@ int ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
 
 /* 64-bit hash with full avalanche, so any bits of it (low bits for a
  * power-of-two table) spread sequential addresses evenly.  Not keyed: fine
- * for our own tables, not a defence against chosen-input flooding. */
+ * for our own tables, not a defence against chosen-input flooding.  Values
+ * depend on the host's byte order: use them in memory, never persist them. */
 uint64_t ipaddr_hash(const struct ipaddr *a);
 
 /* Canonical text: IPv4 (mapped) as dotted decimal, everything else as RFC
