@@ -44,6 +44,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
+.SECONDARY:
 .PHONY: all deps test asan demo bench clean valgrind
 all: $(PROGS)
 

@@ -1,0 +1,388 @@
+/* CSV reader, writer and multivalue codec: table-driven cases, the
+ * multivalue table from the protocol notes, and a random round trip
+ * (write then read gives the same table, byte for byte). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scp/csv.h"
+#include "scp/csvw.h"
+#include "scp/mv.h"
+#include "support/testutil.h"
+#include "util/arena.h"
+
+struct rcase {
+    const char *name;
+    const char *in;
+    size_t inlen;          /* 0 = strlen */
+    int rc;                /* 0, ERR_CSV, ERR_LIMIT */
+    size_t ncols, nrows;
+    const char *cells;     /* names and values, \x1f-separated, row-major */
+};
+
+#define C(s) s, sizeof(s) - 1
+static const struct rcase rcases[] = {
+    {"empty body", C(""), 0, 0, 0, ""},
+    {"header only", C("a,b\n"), 0, 2, 0, "a\x1f" "b"},
+    {"header only, no LF", C("a,b"), 0, 2, 0, "a\x1f" "b"},
+    {"splunkd quoting", C("\"_serial\",\"_time\",text\n0,\"1380899494\",\"hello, world\"\n"),
+     0, 3, 1, "_serial\x1f_time\x1ftext\x1f" "0\x1f" "1380899494\x1fhello, world"},
+    {"escaped quotes", C("a\n\"say \"\"hi\"\"\"\n"), 0, 1, 1, "a\x1fsay \"hi\""},
+    {"embedded LF and CRLF", C("a,b\n\"x\ny\",\"p\r\nq\"\n"), 0, 2, 1,
+     "a\x1f" "b\x1fx\ny\x1fp\r\nq"},
+    {"CRLF line ends", C("a,b\r\n1,2\r\n3,4\r\n"), 0, 2, 2, "a\x1f" "b\x1f" "1\x1f" "2\x1f" "3\x1f" "4"},
+    {"empty values", C("a,b,c\n,,\n\"\",x,\n"), 0, 3, 2, "a\x1f" "b\x1f" "c\x1f\x1f\x1f\x1f\x1fx\x1f"},
+    {"no final LF", C("a\n1\n2"), 0, 1, 2, "a\x1f" "1\x1f" "2"},
+    {"one empty column row", C("a\n\"\"\n"), 0, 1, 1, "a\x1f"},
+    {"lone CR is data", C("a\nx\ry\n"), 0, 1, 1, "a\x1fx\ry"},
+    {"invalid UTF-8 bytes", C("a\n\"\xd4\x8e\xff\"\n"), 0, 1, 1, "a\x1f\xd4\x8e\xff"},
+    {"NUL byte", "a\nx\0y\n", 6, 0, 1, 1, NULL},
+    {"too few fields", C("a,b\n1\n"), ERR_CSV, 0, 0, NULL},
+    {"too many fields", C("a,b\n1,2,3\n"), ERR_CSV, 0, 0, NULL},
+    {"unterminated quote", C("a\n\"abc\n"), ERR_CSV, 0, 0, NULL},
+    {"junk after quote", C("a\n\"abc\"x\n"), ERR_CSV, 0, 0, NULL},
+    {"duplicate column", C("a,b,a\n1,2,3\n"), ERR_CSV, 0, 0, NULL},
+    {"blank line inside", C("a,b\n1,2\n\n3,4\n"), ERR_CSV, 0, 0, NULL},
+};
+
+static void check_case(const struct rcase *c, char *buf, size_t n)
+{
+    struct cols *cols = cols_new();
+    struct csv_table t;
+    struct err e;
+    csv_table_init(&t);
+    int rc = csv_parse(buf, n, cols, &t, &e);
+    if (rc != c->rc)
+        fail_msg("%s: rc %d want %d (%s)", c->name, rc, c->rc, e.msg);
+    if (rc == 0) {
+        assert_int_equal(t.ncols, c->ncols);
+        assert_int_equal(t.nrows, c->nrows);
+        if (c->cells) {
+            const char *p = c->cells;
+            for (size_t k = 0; k < t.ncols; k++) {
+                const char *q = strchr(p, '\x1f');
+                size_t len = q ? (size_t)(q - p) : strlen(p);
+                struct slice nm = cols_name(cols, t.ids[k]);
+                if (nm.n != len || memcmp(nm.p, p, len))
+                    fail_msg("%s: column %zu name", c->name, k);
+                p = q ? q + 1 : p + len;
+            }
+            for (size_t i = 0; i < t.nrows * t.ncols; i++) {
+                const char *q = strchr(p, '\x1f');
+                size_t len = q ? (size_t)(q - p) : strlen(p);
+                if (t.cells[i].n != len || memcmp(t.cells[i].p, p, len))
+                    fail_msg("%s: cell %zu is '%.*s' want '%.*s'", c->name, i,
+                             (int)t.cells[i].n, t.cells[i].p, (int)len, p);
+                p = q ? q + 1 : p + len;
+            }
+        }
+    }
+    csv_table_free(&t);
+    cols_free(cols);
+}
+
+static void test_reader_table(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof rcases / sizeof rcases[0]; i++) {
+        const struct rcase *c = &rcases[i];
+        size_t n = c->inlen;
+        char *buf = malloc(n + 1);
+        memcpy(buf, c->in, n);
+        check_case(c, buf, n);
+        free(buf);
+    }
+}
+
+/* The multivalue table of the protocol notes. */
+struct mvcase {
+    const char *vals[3];
+    size_t n;
+    const char *plain, *mv;
+};
+static const struct mvcase mvcases[] = {
+    {{"a", "b"}, 2, "a\nb", "$a$;$b$"},
+    {{"a", "b$c"}, 2, "a\nb$c", "$a$;$b$$c$"},
+    {{"x;y", "z"}, 2, "x;y\nz", "$x;y$;$z$"},
+    {{"", "q"}, 2, "\nq", "$$;$q$"},
+    {{"a$", "b"}, 2, "a$\nb", "$a$$$;$b$"},
+    {{"$"}, 1, "$", ""},
+    {{"$$", "", "$"}, 3, "$$\n\n$", "$$$$$$;$$;$$$$"},
+};
+
+static void test_mv_table(void **st)
+{
+    struct arena a;
+    (void)st;
+    arena_init(&a, 4096, 1 << 20);
+    for (size_t i = 0; i < sizeof mvcases / sizeof mvcases[0]; i++) {
+        const struct mvcase *c = &mvcases[i];
+        struct slice vals[3], plain, mv, v;
+        struct mv_iter it;
+        for (size_t k = 0; k < c->n; k++)
+            vals[k] = slice_cstr(c->vals[k]);
+        assert_int_equal(mv_encode(&a, vals, c->n, &plain, &mv), 0);
+        assert_true(slice_eq_cstr(plain, c->plain));
+        if (!slice_eq_cstr(mv, c->mv))
+            fail_msg("case %zu: mv '%.*s' want '%s'", i, (int)mv.n, mv.p, c->mv);
+        /* decode: mv preferred when non-empty */
+        mv_iter_init(&it, plain, mv);
+        size_t k = 0;
+        int rc;
+        while ((rc = mv_next(&it, &a, &v)) == 1) {
+            assert_true(k < c->n);
+            assert_true(slice_eq_cstr(v, c->vals[k]));
+            k++;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(k, c->n);
+        assert_int_equal(mv_validate(mv), 0);
+    }
+    arena_free(&a);
+}
+
+static void test_mv_malformed(void **st)
+{
+    static const char *bad[] = {"a", "$a", "$a$b", "$a$;", "$a$;b", "$a$$", ";$a$", "$a$;;$b$",
+                                "$", "$$$"};
+    struct arena a;
+    (void)st;
+    arena_init(&a, 4096, 1 << 20);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mv_iter it;
+        struct slice v;
+        int rc;
+        mv_iter_init(&it, SLICE_LIT("plain"), slice_cstr(bad[i]));
+        while ((rc = mv_next(&it, &a, &v)) == 1)
+            ;
+        if (rc != ERR_INPUT)
+            fail_msg("'%s' should be malformed", bad[i]);
+        assert_int_equal(mv_validate(slice_cstr(bad[i])), ERR_INPUT);
+    }
+    /* empty mv cell: the plain value is the one value */
+    struct mv_iter it;
+    struct slice v;
+    mv_iter_init(&it, SLICE_LIT("p"), SLICE_LIT(""));
+    assert_int_equal(mv_next(&it, &a, &v), 1);
+    assert_true(slice_eq_cstr(v, "p"));
+    assert_int_equal(mv_next(&it, &a, &v), 0);
+    /* absent plain and mv: no value */
+    mv_iter_init(&it, SLICE_NULL, SLICE_NULL);
+    assert_int_equal(mv_next(&it, &a, &v), 0);
+    arena_free(&a);
+}
+
+static void test_writer_quoting(void **st)
+{
+    struct cols *c = cols_new();
+    struct csvw w;
+    struct buf out;
+    struct err e;
+    uint32_t ids[3];
+    (void)st;
+    assert_int_equal(cols_intern(c, SLICE_LIT("a"), &ids[0]), 0);
+    assert_int_equal(cols_intern(c, SLICE_LIT("b,c"), &ids[1]), 0);
+    assert_int_equal(cols_intern(c, SLICE_LIT("unset"), &ids[2]), 0);
+    struct schema s = {3, ids};
+    struct slice r1[3] = {SLICE_LIT("plain"), SLICE_LIT("x\"y"), SLICE_NULL};
+    struct slice r2[3] = {SLICE_LIT(""), SLICE_LIT("l1\nl2"), SLICE_NULL};
+    struct slice r3[3] = {SLICE_LIT("cr\r"), SLICE_LIT(" sp "), SLICE_NULL};
+    csvw_init(&w);
+    buf_init(&out, 1 << 20);
+    assert_int_equal(csvw_add(&w, &s, r1), 0);
+    assert_int_equal(csvw_add(&w, &s, r2), 0);
+    assert_int_equal(csvw_add(&w, &s, r3), 0);
+    assert_int_equal(csvw_finish(&w, c, &out, &e), 0);
+    const char want[] = "a,\"b,c\"\nplain,\"x\"\"y\"\n,\"l1\nl2\"\n\"cr\r\", sp \n";
+    assert_int_equal(out.len, sizeof want - 1);
+    assert_memory_equal(out.p, want, out.len);
+
+    /* one column, empty value: written as "" so the row is not a blank line */
+    struct schema s1 = {1, ids};
+    struct slice e1[1] = {SLICE_LIT("")};
+    csvw_reset(&w);
+    buf_reset(&out);
+    assert_int_equal(csvw_add(&w, &s1, e1), 0);
+    assert_int_equal(csvw_finish(&w, c, &out, &e), 0);
+    assert_int_equal(out.len, 5);
+    assert_memory_equal(out.p, "a\n\"\"\n", 5);
+    buf_free(&out);
+    csvw_free(&w);
+    cols_free(c);
+}
+
+static void test_writer_union_header(void **st)
+{
+    /* Rows of two shapes: header = union of set columns, first seen first;
+     * a column that appears only in a later row is not dropped. */
+    struct cols *c = cols_new();
+    struct csvw w;
+    struct buf out;
+    struct err e;
+    uint32_t a, b, x;
+    (void)st;
+    assert_int_equal(cols_intern(c, SLICE_LIT("a"), &a), 0);
+    assert_int_equal(cols_intern(c, SLICE_LIT("b"), &b), 0);
+    assert_int_equal(cols_intern(c, SLICE_LIT("x"), &x), 0);
+    uint32_t i1[2] = {a, x}, i2[3] = {b, a, x};
+    struct schema s1 = {2, i1}, s2 = {3, i2};
+    struct slice r1[2] = {SLICE_LIT("1"), SLICE_NULL};
+    struct slice r2[3] = {SLICE_LIT("2"), SLICE_LIT("3"), SLICE_LIT("4")};
+    csvw_init(&w);
+    buf_init(&out, 1 << 20);
+    assert_int_equal(csvw_add(&w, &s1, r1), 0);
+    assert_int_equal(csvw_add(&w, &s2, r2), 0);
+    assert_int_equal(csvw_finish(&w, c, &out, &e), 0);
+    const char want[] = "a,b,x\n1,,\n3,2,4\n";
+    assert_int_equal(out.len, sizeof want - 1);
+    assert_memory_equal(out.p, want, out.len);
+    buf_free(&out);
+    csvw_free(&w);
+    cols_free(c);
+}
+
+/* Random tables: bytes that matter to CSV and multivalue coding. */
+static void random_value(uint64_t *rs, char *dst, size_t *n)
+{
+    static const char alphabet[] = "ab,\"\r\n$; \x00\xff\xc3\xa9z";
+    size_t len = tu_rand(rs) % 4 == 0 ? 0 : tu_rand(rs) % 24;
+    for (size_t i = 0; i < len; i++)
+        dst[i] = alphabet[tu_rand(rs) % (sizeof alphabet - 1)];
+    *n = len;
+}
+
+static void test_random_round_trip(void **st)
+{
+    uint64_t rs = 42;
+    (void)st;
+    for (int iter = 0; iter < 2000; iter++) {
+        struct cols *c = cols_new();
+        struct arena a;
+        size_t ncols = 1 + tu_rand(&rs) % 6, nrows = tu_rand(&rs) % 12;
+        uint32_t ids[12];
+        char names[6][32];
+        struct slice *cells = calloc(nrows * ncols * 2 + 1, sizeof *cells);
+        char *store = malloc(nrows * ncols * 2 * 64 + 1);
+        size_t used = 0;
+        arena_init(&a, 4096, 1 << 24);
+        for (size_t k = 0; k < ncols; k++) {
+            snprintf(names[k], sizeof names[k], "f%zu,\"%d", k, iter % 3);
+            assert_int_equal(cols_intern(c, slice_cstr(names[k]), &ids[k]), 0);
+            assert_int_equal(cols_mv_of(c, ids[k], &ids[ncols + k]), 0);
+        }
+        /* each cell: 0..3 values; write both forms */
+        struct slice *want_vals = calloc(nrows * ncols * 3 + 1, sizeof *want_vals);
+        size_t *want_n = calloc(nrows * ncols + 1, sizeof *want_n);
+        for (size_t r = 0; r < nrows; r++)
+            for (size_t k = 0; k < ncols; k++) {
+                size_t nv = 1 + tu_rand(&rs) % 3;
+                struct slice v[3], plain, mv;
+                for (size_t j = 0; j < nv; j++) {
+                    size_t len;
+                    random_value(&rs, store + used, &len);
+                    v[j] = slice_of(store + used, len);
+                    used += len;
+                    want_vals[(r * ncols + k) * 3 + j] = v[j];
+                }
+                want_n[r * ncols + k] = nv;
+                assert_int_equal(mv_encode(&a, v, nv, &plain, &mv), 0);
+                cells[r * 2 * ncols + k] = plain;
+                cells[r * 2 * ncols + ncols + k] = mv;
+            }
+        struct schema s = {2 * ncols, ids};
+        struct csvw w;
+        struct buf out;
+        struct err e;
+        csvw_init(&w);
+        buf_init(&out, 1 << 24);
+        for (size_t r = 0; r < nrows; r++)
+            assert_int_equal(csvw_add(&w, &s, &cells[r * 2 * ncols]), 0);
+        assert_int_equal(csvw_finish(&w, c, &out, &e), 0);
+
+        /* read back: one byte-identical value list per cell */
+        struct csv_table t;
+        csv_table_init(&t);
+        int rc = csv_parse(out.p, out.len, c, &t, &e);
+        if (rc)
+            fail_msg("iteration %d: %s", iter, e.msg);
+        assert_int_equal(t.nrows, nrows);
+        for (size_t r = 0; r < nrows; r++)
+            for (size_t k = 0; k < ncols; k++) {
+                long pi = csv_col_index(&t, ids[k]);
+                assert_true(pi >= 0);
+                struct slice mvcell = t.mv[pi] != UINT32_MAX ? csv_cell(&t, r, t.mv[pi]) : SLICE_NULL;
+                struct mv_iter it;
+                struct slice v;
+                size_t j = 0;
+                mv_iter_init(&it, csv_cell(&t, r, (size_t)pi), mvcell);
+                while ((rc = mv_next(&it, &a, &v)) == 1) {
+                    assert_true(j < want_n[r * ncols + k]);
+                    struct slice wv = want_vals[(r * ncols + k) * 3 + j];
+                    if (!slice_eq(v, wv))
+                        fail_msg("iteration %d row %zu col %zu value %zu differs", iter, r, k, j);
+                    j++;
+                }
+                assert_int_equal(rc, 0);
+                assert_int_equal(j, want_n[r * ncols + k]);
+            }
+        csv_table_free(&t);
+        buf_free(&out);
+        csvw_free(&w);
+        arena_free(&a);
+        free(cells);
+        free(store);
+        free(want_vals);
+        free(want_n);
+        cols_free(c);
+    }
+}
+
+static void test_big_value(void **st)
+{
+    /* A 12 MB quoted value with quotes and newlines inside. */
+    size_t n = 12u << 20;
+    struct cols *c = cols_new();
+    struct csv_table t;
+    struct err e;
+    struct buf b;
+    (void)st;
+    buf_init(&b, 64u << 20);
+    assert_int_equal(buf_append(&b, "v\n\"", 3), 0);
+    for (size_t i = 0; i < n; i++) {
+        char ch = (char)('a' + i % 26);
+        if (i % 1000 == 0)
+            assert_int_equal(buf_append(&b, "\"\"", 2), 0);
+        else if (i % 777 == 0)
+            assert_int_equal(buf_appendc(&b, '\n'), 0);
+        else
+            assert_int_equal(buf_appendc(&b, ch), 0);
+    }
+    assert_int_equal(buf_append(&b, "\"\n", 2), 0);
+    csv_table_init(&t);
+    assert_int_equal(csv_parse(b.p, b.len, c, &t, &e), 0);
+    assert_int_equal(t.nrows, 1);
+    assert_int_equal(t.cells[0].n, n);
+    assert_int_equal(t.cells[0].p[0], '"');
+    csv_table_free(&t);
+    buf_free(&b);
+    cols_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader_table),
+        cmocka_unit_test(test_mv_table),
+        cmocka_unit_test(test_mv_malformed),
+        cmocka_unit_test(test_writer_quoting),
+        cmocka_unit_test(test_writer_union_header),
+        cmocka_unit_test(test_random_round_trip),
+        cmocka_unit_test(test_big_value),
+    };
+    return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
+}
