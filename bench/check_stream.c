@@ -14,6 +14,9 @@
  * full quoting, LF or CRLF, any column layout; still checks framing, CSV
  * syntax and cell counts, and counts rows.
  *
+ * --any-layout: strict quoting and __mv_ decoding, but the columns need not
+ * be all plain then all __mv_ (hand-made CSV such as gen_story's).
+ *
  * --order desc|asc additionally checks _time is monotonic across the stream.
  *
  * Exit 0 when valid, 1 with a message naming the frame and row otherwise.
@@ -29,7 +32,7 @@
 #define MAX_META    (16u << 20)
 #define MAX_BODY    ((size_t)4 << 30)
 
-static int lenient, csv_only, order; /* order: 0 none, 1 desc, 2 asc */
+static int lenient, csv_only, order, any_layout; /* order: 0 none, 1 desc, 2 asc */
 static uint64_t frame_no, row_no;
 
 static void fail(const char *fmt, const char *detail)
@@ -207,7 +210,7 @@ static void read_header(struct table *t, const char **pp, const char *end)
 			if (!strcmp(t->names[j], t->names[i] + 5))
 				t->mv_of[j] = i;
 	}
-	if (lenient)
+	if (lenient || any_layout)
 		return;
 	/* splunkd layout: k plain names, then __mv_ of the same k names in order */
 	if (n % 2)
@@ -410,6 +413,8 @@ int main(int argc, char **argv)
 			csv_only = 1;
 		else if (!strcmp(argv[a], "--lenient"))
 			lenient = 1;
+		else if (!strcmp(argv[a], "--any-layout"))
+			any_layout = 1;
 		else if (!strcmp(argv[a], "--order") && a + 1 < argc) {
 			a++;
 			order = !strcmp(argv[a], "desc") ? 1 : !strcmp(argv[a], "asc") ? 2 : -1;
@@ -418,7 +423,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else if (argv[a][0] == '-' && argv[a][1]) {
-			fputs("usage: check_stream [--csv] [--lenient] [--order desc|asc] [FILE]\n",
+			fputs("usage: check_stream [--csv] [--lenient] [--any-layout] [--order desc|asc] [FILE]\n",
 			      stderr);
 			return 2;
 		} else
