@@ -58,9 +58,12 @@ int tu_have_shared(void)
 
 const char *tu_bin(const char *name)
 {
-    static char path[4096];
+    /* Rotating buffers: several calls may appear in one argv initializer. */
+    static char paths[8][4096];
+    static unsigned next;
+    char *path = paths[next++ % 8];
     const char *dir = getenv("DNSJOIN_BIN");
-    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "bin", name);
+    snprintf(path, sizeof paths[0], "%s/%s", dir && *dir ? dir : "bin", name);
     return path;
 }
 

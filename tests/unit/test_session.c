@@ -1,0 +1,164 @@
+/* Whole protocol sessions run in-process through util/io's seam: the same
+ * session read whole, one byte at a time, at random split points, and with
+ * EINTR/EAGAIN mixed in must give byte-identical replies; and every
+ * allocation in a session is made to fail in turn, each failure ending in a
+ * clean error (exit status 1, whole frames only; leaks are caught by
+ * LeakSanitizer under `make asan` and by valgrind under `make valgrind`). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/passthrough.h"
+#include "scp/scp.h"
+#include "support/testutil.h"
+#include "util/xmem.h"
+
+static int rfd, wfd;
+
+static void ready_fds(void)
+{
+    int a[2], b[2];
+    assert_int_equal(pipe(a), 0);
+    assert_int_equal(pipe(b), 0);
+    assert_int_equal(write(a[1], "x", 1), 1);
+    rfd = a[0];
+    wfd = b[1];
+}
+
+static char *session(const char *in, size_t n, int mode, unsigned seed, int *status, size_t *outlen)
+{
+    tu_memio_start(in, n, mode, seed);
+    *status = scp_run(&passthrough_command, NULL, rfd, wfd);
+    char *out = tu_memio_output(outlen);
+    tu_memio_stop();
+    return out;
+}
+
+static void test_io_modes_identical(void **st)
+{
+    size_t n, n0, nk;
+    int status;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file("tests/data/scp/session_basic.in", &n);
+    assert_non_null(in);
+    char *o0 = session(in, n, 0, 1, &status, &n0);
+    assert_int_equal(status, 0);
+
+    struct tu_frame f[8];
+    assert_int_equal(tu_frames(o0, n0, f, 8), 5);
+    assert_memory_equal(f[0].meta, "{\"type\":\"stateful\"}", f[0].meta_len);
+    assert_memory_equal(f[1].meta, "{\"finished\":false}", f[1].meta_len);
+    assert_int_equal(f[2].body_len, 0); /* header-only request: no rows */
+    assert_int_equal(f[3].body_len, 0); /* zero-length request */
+    assert_memory_equal(f[4].meta, "{\"finished\":true}", f[4].meta_len);
+    /* first body: every byte of every value back, minimal quoting */
+    const char want1[] =
+        "_time,src_ip,dest_ip,_raw,__mv__time,__mv_src_ip,__mv_dest_ip,__mv__raw\n"
+        "1700000000.000,10.0.0.57,65.55.158.118,\"a \"\"quoted\"\" raw, with comma\",,,,\n"
+        "1700000001.5,10.0.0.57,65.55.158.119,\"multi\nline\r\nraw\",,,,\n"
+        "1700000002,10.0.0.9,1.2.3.4,\xd4\x8e\xff invalid utf8,,,,\n";
+    assert_int_equal(f[1].body_len, sizeof want1 - 1);
+    assert_memory_equal(f[1].body, want1, f[1].body_len);
+    const char want4[] =
+        "_time,query,answer,__mv__time,__mv_query,__mv_answer\n"
+        "1699999990,teredo.ipv6.microsoft.com,\"65.55.158.118\n65.55.158.120\",,,$65.55.158.118$;$65.55.158.120$\n"
+        "1699999991,a$b;c,,,$a$$b;c$,\n";
+    assert_int_equal(f[4].body_len, sizeof want4 - 1);
+    assert_memory_equal(f[4].body, want4, f[4].body_len);
+
+    for (int mode = 1; mode <= 3; mode++)
+        for (unsigned seed = 1; seed <= (mode == 1 ? 1u : 100u); seed++) {
+            char *ok = session(in, n, mode, seed, &status, &nk);
+            assert_int_equal(status, 0);
+            if (nk != n0 || memcmp(ok, o0, n0))
+                fail_msg("mode %d seed %u: output differs", mode, seed);
+            free(ok);
+        }
+    free(o0);
+    free(in);
+}
+
+static void test_eof_at_every_offset(void **st)
+{
+    size_t n, nk;
+    int status;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file("tests/data/scp/session_basic.in", &n);
+    int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    for (size_t cut = 0; cut < n; cut++) {
+        char *o = session(in, cut, 2, (unsigned)cut + 1, &status, &nk);
+        struct tu_frame f[8];
+        int nf = tu_frames(o, nk, f, 8);
+        if (nf < 0 || (status != 0 && status != 1)) {
+            dup2(saved, 2);
+            fail_msg("cut %zu: status %d frames %d", cut, status, nf);
+        }
+        free(o);
+    }
+    dup2(saved, 2);
+    close(saved);
+    close(devnull);
+    free(in);
+}
+
+static void test_allocation_failures(void **st)
+{
+    size_t n, n0, nk;
+    int status;
+    unsigned long fails = 0, N;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file("tests/data/scp/session_basic.in", &n);
+    char *o0 = session(in, n, 0, 1, &status, &n0);
+    int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    for (N = 1; N < 100000; N++) {
+        xmem_fail_at(N);
+        char *o = session(in, n, 0, 1, &status, &nk);
+        xmem_fail_at(0);
+        struct tu_frame f[8];
+        int nf = tu_frames(o, nk, f, 8);
+        if (status == 0) {
+            int same = nk == n0 && memcmp(o, o0, n0) == 0;
+            free(o);
+            if (!same) {
+                dup2(saved, 2);
+                fail_msg("allocation %lu failed silently: output differs", N);
+            }
+            break;
+        }
+        if (status != 1 || nf < 0) {
+            dup2(saved, 2);
+            fail_msg("allocation %lu: status %d, frames %d", N, status, nf);
+        }
+        fails++;
+        free(o);
+    }
+    dup2(saved, 2);
+    close(saved);
+    close(devnull);
+    print_message("allocation failure injected at %lu points, each a clean error\n", fails);
+    assert_true(fails > 10);
+    free(o0);
+    free(in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_io_modes_identical),
+        cmocka_unit_test(test_eof_at_every_offset),
+        cmocka_unit_test(test_allocation_failures),
+    };
+    return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}
