@@ -95,7 +95,10 @@ static void die(int status, const char *fmt, ...)
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
     }
-    exit(status);
+    /* _exit: an error exit skips atexit work (and leak reports for memory
+     * that the process is about to drop anyway). */
+    fflush(stdout);
+    _exit(status);
 }
 
 static void usage(void)
@@ -477,6 +480,16 @@ static size_t split_args(const char *s, char ***args, char ***raw)
     return n;
 }
 
+static void free_args(char **args, char **raw, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        xfree(args[k]);
+        xfree(raw[k]);
+    }
+    xfree(args);
+    xfree(raw);
+}
+
 static const char *default_command_name(char **cmdv)
 {
     static const char *const map[][2] = {{"join", "dnsjoin"}, {"timechart", "dnstimechart"},
@@ -629,7 +642,8 @@ int main(int argc, char **argv)
         die(EXIT_PROTO, "getinfo reply: %s", e.msg);
     if (report_messages(&mr)) {
         finish_child(0);
-        return EXIT_ERRMSG;
+        fflush(stdout);
+        _exit(EXIT_ERRMSG);
     }
     if (rbl != 0)
         die(EXIT_PROTO, "getinfo reply carries a body");
@@ -641,8 +655,16 @@ int main(int argc, char **argv)
     meta_reply_free(&mr);
     xfree(rm);
     xfree(rb);
-    if (opt.getinfo_only)
-        return finish_child(1);
+    if (opt.getinfo_only) {
+        status = finish_child(1);
+        free_args(args, raw, nargs);
+        buf_free(&search);
+        buf_free(&meta);
+        buf_free(&rbuf);
+        xfree(search_enc);
+        cols_free(c);
+        return status;
+    }
 
     /* rows, optionally sorted by _time */
     index_inputs(ins, nin, c);
@@ -690,7 +712,8 @@ int main(int argc, char **argv)
             die(EXIT_PROTO, "%s: %s", what, e.msg);
         if (report_messages(&mr)) {
             finish_child(0);
-            return EXIT_ERRMSG;
+            fflush(stdout);
+            _exit(EXIT_ERRMSG);
         }
         if (!mr.has_finished)
             die(EXIT_PROTO, "reply to %s has no \"finished\"", what);
@@ -731,5 +754,29 @@ int main(int argc, char **argv)
     if (!opt.quiet && out.len && fwrite(out.p, 1, out.len, stdout) != out.len)
         die(EXIT_USAGE, "writing stdout: %s", strerror(errno));
     fflush(stdout);
+
+    buf_free(&out);
+    csvw_free(&w);
+    for (size_t r = 0; r < nreplies; r++) {
+        xfree(replies[r].data);
+        csv_table_free(&replies[r].t);
+    }
+    xfree(replies);
+    buf_free(&body);
+    xfree(hdr);
+    xfree(seen);
+    xfree(rows);
+    for (size_t f = 0; f < nin; f++) {
+        xfree(ins[f].data);
+        xfree(ins[f].index);
+        csv_table_free(&ins[f].t);
+    }
+    xfree(ins);
+    free_args(args, raw, nargs);
+    buf_free(&search);
+    buf_free(&meta);
+    buf_free(&rbuf);
+    xfree(search_enc);
+    cols_free(c);
     return status;
 }

@@ -140,7 +140,9 @@ static void test_recordings(void **st)
                 memcpy(ib, in[k].body, in[k].body_len);
                 memcpy(ob, out[k].body, out[k].body_len);
                 compare_tables(ib, in[k].body_len, ob, out[k].body_len);
-                assert_non_null(strstr(strndup(out[k].meta, out[k].meta_len), "\"finished\":true"));
+                char *m = strndup(out[k].meta, out[k].meta_len);
+                assert_non_null(strstr(m, "\"finished\":true"));
+                free(m);
                 free(ib);
                 free(ob);
             }
