@@ -23,7 +23,8 @@ RESULTS=$OUT/results.txt
 
 mkdir -p "$OUT"
 for p in gen_stream check_stream gen_story rusage; do
-	[ -f "$HERE/$p.c" ] && "$CC" $CFLAGS -o "$OUT/$p" "$HERE/$p.c"
+	# shellcheck disable=SC2086 # CFLAGS is a word list
+	"$CC" $CFLAGS -o "$OUT/$p" "$HERE/$p.c"
 done
 
 # GNU time if present (as documented), else the fork/exec helper.
@@ -127,21 +128,25 @@ for cmd in $CMDS; do
 done
 IFS=$OLDIFS
 
-awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" '
+awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER" '
 	{ name[NR] = $1; t[NR] = $2; rss[NR] = $3
 	  if ($1 == "cat") cat = $2
 	  if ($1 ~ / passthrough$/) pt = $2 }
 	END {
-		printf "%-26s %9s %12s %9s %10s %9s %9s\n", "command", "median_s", "events/s",
-		       "MB/s", "peakRSS_MB", "x_passthr", "x_cat_t"
+		printf "%-26s %9s %12s %9s %10s %9s %9s %9s\n", "command", "median_s", "events/s",
+		       "MB/s", "peakRSS_MB", "RSS/chunk", "x_passthr", "x_cat_t"
 		for (i = 1; i <= NR; i++) {
 			s = t[i] > 0 ? t[i] : 0.005   # /usr/bin/time has 10 ms resolution
 			eps = n / s
-			printf "%-26s %9.3f %12.0f %9.1f %10.1f %9s %9s\n", name[i], t[i], eps,
-			       bytes / 1e6 / s, rss[i] / 1024,
+			printf "%-26s %9.3f %12.0f %9.1f %10.1f %9.2f %9s %9s\n", name[i], t[i], eps,
+			       bytes / 1e6 / s, rss[i] / 1024, rss[i] * 1024 / chunk,
 			       pt != "" ? sprintf("%.2f", eps / (n / (pt > 0 ? pt : 0.005))) : "-",
 			       cat != "" ? sprintf("%.1f", s / (cat > 0 ? cat : 0.005)) : "-"
 		}
+		if (timer == "gnu" && cat != "" && cat < 0.2)
+			printf "note: cat takes %s s, near /usr/bin/time'"'"'s 10 ms resolution; BENCH_TIMER=rusage measures in ms\n", cat
+		print "x_passthr: events/s relative to passthrough; x_cat_t: time relative to cat;"
+		print "RSS/chunk: peak RSS over the largest chunk (metadata + body)"
 	}' "$TABLE" | tee -a "$RESULTS"
 
 # Output sanity: each command must return a well-formed reply stream; passthrough
