@@ -1,0 +1,428 @@
+/* txn + stamp + jsonw: reassembly against captured logs with client-side
+ * truth (tests/data/dnsmasq/capture, made by tests/dnsmasq/capture.sh with
+ * a real dnsmasq and dig), hand-written interleavings, the clock, and
+ * allocation failures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "modinput/dmlog.h"
+#include "modinput/jsonw.h"
+#include "modinput/stamp.h"
+#include "util/buf.h"
+#include "util/xmem.h"
+
+/* ---- collecting events ---- */
+
+struct coll {
+    char **rows;   /* "src\tport\tquery\ttype\tSTATUS\tanswers" */
+    size_t n, cap;
+    struct buf json;
+};
+
+static const char *status_name(int rc)
+{
+    switch (rc) {
+    case 0: return "NOERROR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    default: return "NONE";
+    }
+}
+
+static int cmp_slice(const void *a, const void *b)
+{
+    return slice_cmp(*(const struct slice *)a, *(const struct slice *)b);
+}
+
+static int collect(void *ctx, const struct txn_ev *ev)
+{
+    struct coll *c = ctx;
+    char row[4096], ans[2048] = "";
+    struct slice sorted[64];
+    size_t k = ev->n_answer < 64 ? ev->n_answer : 64;
+    int rc;
+
+    memcpy(sorted, ev->answer, k * sizeof *sorted);
+    qsort(sorted, k, sizeof *sorted, cmp_slice);
+    for (size_t i = 0; i < k; i++) {
+        size_t l = strlen(ans);
+        snprintf(ans + l, sizeof ans - l, "%s%.*s", i ? "," : "", (int)sorted[i].n, sorted[i].p);
+    }
+    snprintf(row, sizeof row, "%.*s\t%u\t%.*s\t%.*s\t%s\t%s", (int)ev->src.n, ev->src.p,
+             ev->has_port ? ev->port : 0, (int)ev->query.n, ev->query.p, (int)ev->qtype.n,
+             ev->qtype.p, status_name(ev->rcode), ans);
+    if (c->n == c->cap) {
+        char **r = xreallocarray(c->rows, c->cap ? c->cap * 2 : 64, sizeof *r);
+        if (r == NULL)
+            return ERR_NOMEM;
+        c->rows = r;
+        c->cap = c->cap ? c->cap * 2 : 64;
+    }
+    c->rows[c->n] = xstrndup(row, strlen(row));
+    if (c->rows[c->n] == NULL)
+        return ERR_NOMEM;
+    c->n++;
+    rc = jsonw_txn(&c->json, ev);
+    if (rc == 0)
+        rc = buf_appendc(&c->json, '\n');
+    return rc;
+}
+
+static void coll_free(struct coll *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        xfree(c->rows[i]);
+    xfree(c->rows);
+    buf_free(&c->json);
+    memset(c, 0, sizeof *c);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long sz;
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = malloc((size_t)sz + 1);
+    if (p && fread(p, 1, (size_t)sz, f) != (size_t)sz) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p)
+        p[sz] = '\0';
+    *n = (size_t)sz;
+    return p;
+}
+
+/* Run text through dmlog in pieces of `step` bytes (0: all at once). */
+static int run_text(const char *text, size_t n, size_t step, struct coll *c, int year)
+{
+    struct stamp_ctx clk;
+    struct dmlog lg;
+    struct err e;
+    const char *tz = NULL;
+    size_t have = 0, fed = 0;
+    char *win;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    buf_init(&c->json, 1u << 26);
+    if (stamp_zone_parse("UTC", &clk, &tz, &e))
+        return -100;
+    stamp_set_year(&clk, year, 0);
+    rc = dmlog_init(&lg, &clk, 10 * 1000000LL, collect, c, 0);
+    if (rc)
+        return rc;
+    win = malloc(n + 1);
+    /* feed growing windows, keeping what dmlog_feed leaves */
+    while (rc == 0) {
+        size_t add = step ? step : n;
+        size_t used = 0;
+        if (add > n - fed)
+            add = n - fed;
+        memcpy(win + have, text + fed, add);
+        have += add;
+        fed += add;
+        rc = dmlog_feed(&lg, win, have, fed == n, &used, &e);
+        memmove(win, win + used, have - used);
+        have -= used;
+        if (fed == n)
+            break;
+    }
+    if (rc == 0)
+        rc = txn_flush_all(lg.tx, &e);
+    free(win);
+    dmlog_free(&lg);
+    return rc;
+}
+
+/* How many truth rows (status != NONE) are matched by an event row. */
+static void score(const char *truth_path, struct coll *c, int with_port, size_t *ok,
+                  size_t *total)
+{
+    size_t n;
+    char *truth = slurp(truth_path, &n), *line, *save = NULL;
+    char *used = calloc(c->n + 1, 1);
+
+    assert_non_null(truth);
+    *ok = *total = 0;
+    for (line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char want[4096];
+        char src[64], port[16], rest[3900];
+        if (strstr(line, "\tNONE\t"))
+            continue;
+        if (sscanf(line, "%63[^\t]\t%15[^\t]\t%3899[^\n]", src, port, rest) != 3)
+            continue;
+        snprintf(want, sizeof want, "%s\t%s\t%s", src, with_port ? port : "0", rest);
+        /* the truth's answers column may be empty: rest ends with a tab */
+        (*total)++;
+        for (size_t i = 0; i < c->n; i++)
+            if (!used[i] && strcmp(c->rows[i], want) == 0) {
+                used[i] = 1;
+                (*ok)++;
+                break;
+            }
+    }
+    free(used);
+    free(truth);
+}
+
+static void capture_case(const char *name, int exact, size_t step)
+{
+    char lp[256], tp[256];
+    size_t n, ok, total;
+    char *text;
+    struct coll c;
+
+    snprintf(lp, sizeof lp, "tests/data/dnsmasq/capture/%s.log", name);
+    snprintf(tp, sizeof tp, "tests/data/dnsmasq/capture/%s.truth.tsv", name);
+    text = slurp(lp, &n);
+    assert_non_null(text);
+    assert_int_equal(run_text(text, n, step, &c, 2026), 0);
+    score(tp, &c, exact, &ok, &total);
+    fprintf(stderr, "# %s (step %zu): %zu/%zu transactions right, %zu events\n", name, step, ok,
+            total, c.n);
+    assert_true(total >= 250);
+    if (exact)
+        assert_int_equal(ok, total);
+    else
+        assert_true(ok * 100 >= total * 90);
+    coll_free(&c);
+    free(text);
+}
+
+static void test_capture_extra(void **s)
+{
+    (void)s;
+    capture_case("extra", 1, 0);
+    capture_case("extra", 1, 7);
+    capture_case("extra-late-dup", 1, 0);
+}
+
+static void test_capture_plain(void **s)
+{
+    (void)s;
+    capture_case("plain", 0, 0);
+}
+
+/* ---- hand-written interleavings ---- */
+
+static struct coll run_lines(const char *text)
+{
+    struct coll c;
+    assert_int_equal(run_text(text, strlen(text), 0, &c, 2024), 0);
+    return c;
+}
+
+static void expect_rows(struct coll *c, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < c->n && i < n; i++)
+        if (strcmp(c->rows[i], want[i]) != 0)
+            fprintf(stderr, "row %zu\n  want %s\n  got  %s\n", i, want[i], c->rows[i]);
+    assert_int_equal(c->n, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(c->rows[i], want[i]);
+}
+
+#define H "Nov  6 10:30:11 dnsmasq[1]: "
+
+static void test_extra_cname_dup_epoch(void **s)
+{
+    const char *text =
+        H "started, version 2.90 cachesize 150\n"
+        H "1 10.0.0.2/1001 query[A] lh6.example from 10.0.0.2\n"
+        H "1 10.0.0.2/1001 forwarded lh6.example to 10.0.0.53\n"
+        H "2 10.0.0.3/1002 query[A] lh6.example from 10.0.0.3\n"
+        H "3 10.0.0.2/1003 query[A] teredo.example from 10.0.0.2\n"
+        H "3 10.0.0.2/1003 config teredo.example is 65.55.158.118\n"
+        H "1 10.0.0.2/1001 reply lh6.example is <CNAME>\n"
+        H "1 10.0.0.2/1001 reply host.l.example is <CNAME>\n"
+        H "1 10.0.0.2/1001 reply final.example is 203.0.113.1\n"
+        H "1 10.0.0.2/1001 reply final.example is 203.0.113.2\n"
+        H "2 10.0.0.3/1002 reply query is duplicate\n"
+        H "4 10.0.0.2/1004 query[PTR] 1.2.0.192.in-addr.arpa from 10.0.0.2\n"
+        H "4 10.0.0.2/1004 config 192.0.2.1 is ptr.example\n"
+        H "5 10.0.0.3/1005 query[AAAA] gone.example from 10.0.0.3\n"
+        H "5 10.0.0.3/1005 forwarded gone.example to 10.0.0.53\n"
+        H "started, version 2.90 cachesize 150\n"
+        H "1 10.0.0.2/1006 query[A] new.example from 10.0.0.2\n"
+        H "1 10.0.0.2/1006 reply error is SERVFAIL\n"
+        H "1 10.0.0.2/1001 reply final.example is 203.0.113.9\n";
+    static const char *const want[] = {
+        "10.0.0.2\t1003\tteredo.example\tA\tNOERROR\t65.55.158.118",
+        "10.0.0.3\t1002\tlh6.example\tA\tNOERROR\t203.0.113.1,203.0.113.2",
+        "10.0.0.2\t1001\tlh6.example\tA\tNOERROR\t203.0.113.1,203.0.113.2",
+        "10.0.0.2\t1004\t1.2.0.192.in-addr.arpa\tPTR\tNOERROR\tptr.example",
+        "10.0.0.3\t1005\tgone.example\tAAAA\tNONE\t",
+        "10.0.0.2\t1006\tnew.example\tA\tSERVFAIL\t",
+    };
+    struct coll c = run_lines(text);
+    (void)s;
+    expect_rows(&c, want, sizeof want / sizeof want[0]);
+    /* the CNAME chain and the duplicate's original are in the JSON */
+    assert_non_null(strstr(c.json.p, "\"cname\":[\"host.l.example\",\"final.example\"]"));
+    assert_non_null(strstr(c.json.p, "\"duplicate_of\":1"));
+    assert_non_null(strstr(c.json.p, "\"dest\":\"10.0.0.53\""));
+    coll_free(&c);
+}
+
+static void test_plain_story(void **s)
+{
+    /* DOMAIN.md §1.4: the googleusercontent reply under the teredo query
+     * belongs to another client */
+    const char *text =
+        H "query[A] lh6.googleusercontent.com from 127.0.0.3\n"
+        H "forwarded lh6.googleusercontent.com to 127.0.0.1#5355\n"
+        H "query[A] lh6.googleusercontent.com from 127.0.0.4\n"
+        H "query[A] teredo.ipv6.microsoft.com from 127.0.0.2\n"
+        H "config teredo.ipv6.microsoft.com is 65.55.158.118\n"
+        H "reply lh6.googleusercontent.com is <CNAME>\n"
+        H "reply googlehosted.l.googleusercontent.com is 203.0.113.134\n"
+        H "query[AAAA] x.example from 127.0.0.2\n"
+        H "query[A] x.example from 127.0.0.2\n"
+        H "reply x.example is 192.0.2.7\n"
+        H "reply x.example is NODATA-IPv6\n";
+    static const char *const want[] = {
+        "127.0.0.2\t0\tteredo.ipv6.microsoft.com\tA\tNOERROR\t65.55.158.118",
+        /* the in-flight duplicate (no line of its own) first, then the newest query */
+        "127.0.0.3\t0\tlh6.googleusercontent.com\tA\tNOERROR\t203.0.113.134",
+        "127.0.0.4\t0\tlh6.googleusercontent.com\tA\tNOERROR\t203.0.113.134",
+        "127.0.0.2\t0\tx.example\tA\tNOERROR\t192.0.2.7",
+        "127.0.0.2\t0\tx.example\tAAAA\tNOERROR\t",
+    };
+    struct coll c = run_lines(text);
+    (void)s;
+    expect_rows(&c, want, sizeof want / sizeof want[0]);
+    assert_non_null(strstr(c.json.p, "\"confidence\":\"heuristic\""));
+    coll_free(&c);
+}
+
+static void test_flush_after(void **s)
+{
+    const char *text =
+        "Nov  6 10:30:11 dnsmasq[1]: 1 10.0.0.2/1 query[A] slow.example from 10.0.0.2\n"
+        "Nov  6 10:30:30 dnsmasq[1]: 2 10.0.0.2/2 query[A] later.example from 10.0.0.2\n";
+    struct coll c = run_lines(text);
+    (void)s;
+    /* the first is flushed by the second query's time, the second at the end */
+    assert_int_equal(c.n, 2);
+    assert_non_null(strstr(c.rows[0], "slow.example"));
+    coll_free(&c);
+}
+
+/* ---- clock ---- */
+
+static int64_t at(struct stamp_ctx *c, const char *line)
+{
+    struct syslogh h;
+    int64_t us = 0;
+    assert_true(syslogh_parse(line, strlen(line), &h) > 0);
+    assert_int_equal(stamp_to_us(c, &h, &us), 0);
+    return us / 1000000;
+}
+
+static void test_stamp(void **s)
+{
+    struct stamp_ctx c;
+    struct err e;
+    const char *tz;
+    (void)s;
+
+    assert_int_equal(stamp_zone_parse("UTC", &c, &tz, &e), 0);
+    stamp_set_year(&c, 2023, 0);
+    assert_int_equal(at(&c, "Dec 31 23:59:59 dnsmasq[1]: x"), 1704067199);
+    assert_int_equal(at(&c, "Jan  1 00:00:01 dnsmasq[1]: x"), 1704067201); /* rollover */
+    /* reference mode: a line may not be later than ref + 1 day */
+    stamp_set_year(&c, 0, 1704067201); /* 2024-01-01 00:00:01Z */
+    assert_int_equal(at(&c, "Dec 31 23:59:59 dnsmasq[1]: x"), 1704067199);
+    assert_int_equal(at(&c, "Jan  1 00:00:01 dnsmasq[1]: x"), 1704067201);
+    /* fixed offsets and ISO stamps */
+    assert_int_equal(stamp_zone_parse("+02:00", &c, &tz, &e), 0);
+    stamp_set_year(&c, 2024, 0);
+    assert_int_equal(at(&c, "Jan  1 02:00:00 dnsmasq[1]: x"), 1704067200);
+    assert_int_equal(at(&c, "2024-01-01T00:00:00-01:00 h dnsmasq[1]: x"), 1704070800);
+    assert_int_equal(at(&c, "Mon Jan  1 02:00:00 2024 daemon.info dnsmasq[1]: x"), 1704067200);
+    /* bad zones */
+    assert_int_not_equal(stamp_zone_parse("Mars/Olympus", &c, &tz, &e), 0);
+    assert_int_not_equal(stamp_zone_parse("../etc/passwd", &c, &tz, &e), 0);
+    assert_int_not_equal(stamp_zone_parse("+25:00", &c, &tz, &e), 0);
+    /* an IANA zone with a repeated hour: America/New_York, 2024-11-03 01:30 */
+    assert_int_equal(stamp_zone_parse("America/New_York", &c, &tz, &e), 0);
+    assert_non_null(tz);
+    setenv("TZ", tz, 1);
+    tzset();
+    stamp_set_year(&c, 2024, 0);
+    assert_int_equal(at(&c, "Nov  3 01:30:00 dnsmasq[1]: x"), 1730611800);  /* EDT */
+    assert_int_equal(at(&c, "Nov  3 01:59:59 dnsmasq[1]: x"), 1730613599);
+    assert_int_equal(at(&c, "Nov  3 01:00:05 dnsmasq[1]: x"), 1730613605); /* EST, not back */
+    assert_int_equal(at(&c, "Jul  1 12:00:00 dnsmasq[1]: x"), 1719849600);
+    unsetenv("TZ");
+    tzset();
+}
+
+/* ---- JSON ---- */
+
+static void test_json_escape(void **s)
+{
+    struct buf b;
+    (void)s;
+    buf_init(&b, 1024);
+    assert_int_equal(jsonw_str(&b, slice_of("a\"b\\c\x01\xc3\xa9\xff\xe2\x82", 11)), 0);
+    assert_int_equal(b.len, strlen("\"a\\\"b\\\\c\\u0001\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+    assert_memory_equal(b.p, "\"a\\\"b\\\\c\\u0001\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", b.len);
+    buf_free(&b);
+    assert_string_equal(jsonw_rcode_name(3), "Non-Existent Domain");
+    assert_string_equal(jsonw_rcode_name(99), "Unknown");
+}
+
+/* ---- allocation failures: every one ends in a clean error ---- */
+
+static void test_alloc_failures(void **s)
+{
+    size_t n;
+    char *text = slurp("tests/data/dnsmasq/capture/extra.log", &n);
+    (void)s;
+    assert_non_null(text);
+    n = n > 20000 ? 20000 : n;
+    while (n > 0 && text[n - 1] != '\n')
+        n--;
+    for (unsigned long k = 1; k < 400; k += 3) {
+        struct coll c;
+        int rc;
+        xmem_fail_at(k);
+        rc = run_text(text, n, 0, &c, 2026);
+        xmem_fail_at(0);
+        assert_true(rc == 0 || rc == ERR_NOMEM);
+        coll_free(&c);
+    }
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_capture_extra),
+        cmocka_unit_test(test_capture_plain),
+        cmocka_unit_test(test_extra_cname_dup_epoch),
+        cmocka_unit_test(test_plain_story),
+        cmocka_unit_test(test_flush_after),
+        cmocka_unit_test(test_stamp),
+        cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests_name("dnsmasq_txn", tests, NULL, NULL);
+}
