@@ -1,0 +1,67 @@
+#!/bin/sh
+# App checks, run by `make test` as: sh tests/app/check.sh BIN_DIR
+# Builds the package from the binaries in BIN_DIR, checks it against every
+# package rule, runs the negative tests, the search/argument-parser test and
+# the field-extraction test. Exits non-zero on any failure.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${1:-bin}
+case $bin in /*) ;; *) bin=$root/$bin ;; esac
+
+command -v python3 >/dev/null 2>&1 || { echo "app: python3 is required" >&2; exit 1; }
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/dnsjoin-app.XXXXXX")
+trap 'rm -rf "$out"' EXIT INT TERM
+fail=0
+
+echo "-- package"
+pkg=$(sh "$here/package.sh" "$bin" "$out" | tail -n 1) || { echo "FAIL: package.sh"; exit 1; }
+echo "$pkg"
+
+# Dashboard Studio validation needs Node.js and Splunk's validator from npm,
+# installed under tests/app/node_modules on first use.
+validator=""
+if [ -n "${DNSJOIN_NO_NPM:-}" ]; then
+    echo "SKIP: Studio validation disabled by DNSJOIN_NO_NPM"
+elif command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    if [ ! -d "$here/node_modules/@splunk/dashboard-validation" ]; then
+        echo "-- installing @splunk/dashboard-validation under tests/app/node_modules"
+        (cd "$here" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+            echo "SKIP: npm install of @splunk/dashboard-validation failed"
+    fi
+    [ -d "$here/node_modules/@splunk/dashboard-validation" ] && validator=$here
+else
+    echo "SKIP: Node.js/npm not found; Dashboard Studio definitions not validated"
+fi
+
+allow=""
+for b in dnsjoin dnsmasq_log; do
+    [ -f "$bin/$b" ] || { echo "SKIP: $bin/$b is not built; its package rules are skipped"; allow="--allow-missing-binaries"; }
+done
+
+echo "-- check_app.py"
+if [ -n "$validator" ]; then
+    python3 "$here/check_app.py" "$pkg" $allow --studio-validator "$validator" || fail=1
+else
+    python3 "$here/check_app.py" "$pkg" $allow || fail=1
+fi
+
+echo "-- negative tests (one broken package per rule; PASS lines not shown)"
+if [ -n "$validator" ]; then
+    python3 "$here/test_negative.py" "$pkg" --studio-validator "$validator" > "$out/negative.txt"
+else
+    python3 "$here/test_negative.py" "$pkg" > "$out/negative.txt"
+fi
+rc=$?
+grep -v '^PASS' "$out/negative.txt"
+[ $rc = 0 ] || fail=1
+
+echo "-- shipped searches through the argument parser"
+python3 "$here/test_searches.py" "$pkg" "$bin" || fail=1
+
+echo "-- field extractions"
+python3 "$here/test_props.py" "$root" || fail=1
+
+[ $fail = 0 ] && echo "app: all checks passed" || echo "app: FAILED"
+exit $fail
