@@ -27,7 +27,8 @@ if [ -n "${DNSJOIN_NO_NPM:-}" ]; then
 elif command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     if [ ! -d "$here/node_modules/@splunk/dashboard-validation" ]; then
         echo "-- installing @splunk/dashboard-validation under tests/app/node_modules"
-        (cd "$here" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+        to=""; command -v timeout >/dev/null 2>&1 && to="timeout 300"
+        (cd "$here" && $to npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
             echo "SKIP: npm install of @splunk/dashboard-validation failed"
     fi
     [ -d "$here/node_modules/@splunk/dashboard-validation" ] && validator=$here

@@ -162,6 +162,7 @@ NETFILTER = [
 
 
 def main():
+    global passed, failed
     for label, raw, want in DNSMASQ:
         check("dnsmasq: " + label, extract("dnsmasq", raw), want)
     for label, raw, want, action in NETFILTER:
@@ -176,7 +177,6 @@ def main():
     if not os.path.isdir(SAMPLES):
         print("SKIP: %s not found; shared netfilter samples not checked" % os.path.normpath(SAMPLES))
     else:
-        global passed, failed
         for name in files:
             path = os.path.join(SAMPLES, name)
             if not os.path.exists(path):
@@ -203,6 +203,37 @@ def main():
             else:
                 failed += 1
                 print("FAIL sample %s: %d of %d lines fully extracted" % (name, with_action, n))
+    # Real dnsmasq captures kept by the modular input's tests: every query
+    # line is classified, extra-mode lines carry serial and client port, and
+    # the non-query lines (start-up, upstream list) get no DNS fields.
+    cap = os.path.join(ROOT, "tests", "data", "dnsmasq", "capture")
+    logs = sorted(f for f in os.listdir(cap) if f.endswith(".log")) if os.path.isdir(cap) else []
+    if not logs:
+        print("SKIP: no dnsmasq captures in tests/data/dnsmasq/capture")
+    for name in logs:
+        bad = []
+        n = 0
+        with open(os.path.join(cap, name), encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                msg = line.split("]: ", 1)[-1]
+                f = extract("dnsmasq", line)
+                info = re.match(r"(started|compile time|using |cleared|read |exiting|reading )", msg)
+                if info:
+                    ok = "dnsmasq_kind" not in f
+                else:
+                    n += 1
+                    ok = "dnsmasq_kind" in f
+                    if ok and re.match(r"\d+ \S+/\d+ ", msg):
+                        ok = bool(f.get("serial")) and bool(f.get("src_port"))
+                if not ok:
+                    bad.append(line)
+        if bad:
+            failed += 1
+            print("FAIL capture %s: %d lines misread, e.g. %s" % (name, len(bad), bad[0]))
+        else:
+            passed += 1
+            print("PASS capture %s: %d query log lines classified" % (name, n))
     print("extractions: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
