@@ -158,15 +158,26 @@ int frame_read(struct frame_reader *r, struct frame *f, struct err *e)
     return 1;
 }
 
-int frame_write(int fd, const char *meta, size_t meta_len, const char *body,
-                size_t body_len, struct err *e)
+static int write_frame(int fd, const char *meta, size_t meta_len, const char *body,
+                       size_t body_len, size_t announced, struct err *e)
 {
     char hdr[SCP_HEADER_MAX];
-    int hn = snprintf(hdr, sizeof hdr, "chunked 1.0,%zu,%zu\n", meta_len, body_len);
+    int hn = snprintf(hdr, sizeof hdr, "chunked 1.0,%zu,%zu\n", meta_len, announced);
     struct iovec iov[3] = {
         {hdr, (size_t)hn},
         {(void *)(uintptr_t)meta, meta_len},
         {(void *)(uintptr_t)body, body_len},
     };
     return io_writev_all(fd, iov, body_len ? 3 : 2, e);
+}
+
+int frame_write(int fd, const char *meta, size_t meta_len, const char *body,
+                size_t body_len, struct err *e)
+{
+    return write_frame(fd, meta, meta_len, body, body_len, body_len, e);
+}
+
+int frame_write_head(int fd, const char *meta, size_t meta_len, size_t body_len, struct err *e)
+{
+    return write_frame(fd, meta, meta_len, NULL, 0, body_len, e);
 }

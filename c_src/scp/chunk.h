@@ -55,6 +55,11 @@ void frame_reader_free(struct frame_reader *r);
  */
 int frame_read(struct frame_reader *r, struct frame *f, struct err *e) WARN_UNUSED;
 
+/* Write a frame header and its metadata; the caller then writes exactly
+ * body_len body bytes.  0, ERR_PIPE or ERR_IO. */
+int frame_write_head(int fd, const char *meta, size_t meta_len, size_t body_len,
+                     struct err *e) WARN_UNUSED;
+
 /* Write one frame (header, metadata, body).  0, ERR_PIPE or ERR_IO. */
 int frame_write(int fd, const char *meta, size_t meta_len, const char *body,
                 size_t body_len, struct err *e) WARN_UNUSED;

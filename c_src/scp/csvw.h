@@ -1,19 +1,23 @@
 /*
  * csvw: builds one reply's CSV body from rows of any shape.
  *
- * Rows are added as (schema, cells) pairs: a schema is a list of column ids,
- * the cells are that many slices.  Rows from different input chunks (held
- * back by a command and released later) and rows with extra output fields
- * can be mixed in one reply.  The header is the union of the columns that
- * some row actually sets (cell.p != NULL), in order of first appearance, so
- * a column that no row writes is not sent (the bug the Python SDK had in
- * taking the header from the first row cannot happen).
+ * Rows are added as (schema, cells) pairs, optionally with a second
+ * (schema, cells) pair of extra fields: a schema is a list of column ids, the
+ * cells are that many slices.  Rows from different input chunks (held back by
+ * a command and released later) and rows with added output fields can be
+ * mixed in one reply.  The header is the union of the columns that some row
+ * actually sets (cell.p != NULL), in order of first appearance, so a column
+ * that no row writes is not sent, and one that only a later row writes is
+ * not lost.
  *
  * Values are quoted only where needed (comma, quote, CR, LF), and a row whose
  * only field is empty is written as "" so it is not a blank line.
  *
- * Rows, schemas and cells are BORROWED until csvw_finish: the caller keeps
- * them alive (arena or chunk buffer) until the reply has been written.
+ * The body is streamed: csvw_prepare computes the header and the exact body
+ * length (the frame header needs it first), csvw_write sends the body through
+ * a small fixed buffer, so a reply never exists twice in memory.
+ *
+ * Rows, schemas and cells are BORROWED until the body has been written.
  */
 #ifndef CSVW_H
 #define CSVW_H
@@ -33,7 +37,9 @@ struct schema {
 
 struct csvw_row {
     const struct schema *s;
-    const struct slice *cells;  /* s->n slices; p == NULL = not set */
+    const struct slice *cells;   /* s->n slices; p == NULL = not set */
+    const struct schema *xs;     /* extra fields, or NULL */
+    const struct slice *xcells;
 };
 
 struct csvw {
@@ -41,6 +47,13 @@ struct csvw {
     size_t nrows, cap;
     uint32_t *mark;         /* OWNED: per column id, header position + 1 */
     size_t mark_cap;
+    uint32_t *header;       /* OWNED: column ids in header order (after prepare) */
+    size_t nh;
+    int *map;               /* OWNED: scratch map header position -> cell */
+    size_t map_cap;
+    char *block;            /* OWNED: output block, allocated by prepare so that
+                             * writing the body after the frame header cannot
+                             * fail for lack of memory */
 };
 
 void csvw_init(struct csvw *w);
@@ -51,9 +64,18 @@ void csvw_reset(struct csvw *w);
 
 /* Queue one row.  0 or ERR_NOMEM. */
 int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells) WARN_UNUSED;
+/* Queue one row with extra fields (xs may be NULL). */
+int csvw_add2(struct csvw *w, const struct schema *s, const struct slice *cells,
+              const struct schema *xs, const struct slice *xcells) WARN_UNUSED;
 
-/* Serialize header + rows into out (appended).  With no rows, nothing is
- * written (an empty body).  0, ERR_NOMEM or ERR_LIMIT (SCP_REPLY_MAX). */
+/* Compute the header and the exact body length (0 with no rows: an empty
+ * body).  0, ERR_NOMEM, or ERR_LIMIT past SCP_REPLY_MAX. */
+int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct err *e) WARN_UNUSED;
+
+/* Write the prepared body to fd.  0, ERR_PIPE or ERR_IO. */
+int csvw_write(struct csvw *w, const struct cols *c, int fd, struct err *e) WARN_UNUSED;
+
+/* prepare + write into a buffer (tests, scpdrive). */
 int csvw_finish(struct csvw *w, const struct cols *c, struct buf *out, struct err *e) WARN_UNUSED;
 
 /* Append one value with minimal quoting. */

@@ -115,8 +115,7 @@ static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
 }
 
 static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
-                      struct frame *f, struct csv_table *t, struct buf *meta, struct buf *body,
-                      int out_fd, int *finished, struct err *e)
+                      struct frame *f, struct csv_table *t, struct buf *meta, int out_fd, int *finished, struct err *e)
 {
     struct meta_request req;
     struct meta_msg v[SCP_MESSAGES_MAX];
@@ -138,15 +137,17 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
     rc = cmd->execute(s, state, t, req.finished, e);
     if (rc)
         return rc;
-    buf_reset(body);
-    rc = csvw_finish(&s->out, s->cols, body, e);
+    size_t body_len;
+    rc = csvw_prepare(&s->out, s->cols, &body_len, e);
     if (rc)
         return rc;
     buf_reset(meta);
     rc = meta_execute_reply(meta, req.finished, v, msg_view(s, v));
     if (rc)
         return err_set(e, rc, "out of memory writing a reply");
-    rc = frame_write(out_fd, meta->p, meta->len, body->p, body->len, e);
+    rc = frame_write_head(out_fd, meta->p, meta->len, body_len, e);
+    if (rc == 0)
+        rc = csvw_write(&s->out, s->cols, out_fd, e);
     if (rc)
         return rc;
     csvw_reset(&s->out);
@@ -161,7 +162,7 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     struct scp *s = xcalloc(1, sizeof *s);
     struct frame_reader rd;
     struct csv_table t;
-    struct buf meta, body;
+    struct buf meta;
     struct frame f;
     struct err e;
     int status = 0, rc, finished = 0, getinfo_done = 0;
@@ -177,7 +178,6 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     frame_reader_init(&rd, in_fd);
     csv_table_init(&t);
     buf_init(&meta, SCP_META_MAX);
-    buf_init(&body, SCP_REPLY_MAX);
 
     for (;;) {
         rc = frame_read(&rd, &f, &e);
@@ -197,7 +197,7 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
         } else if (finished) {
             rc = err_set(&e, ERR_PROTO, "a request arrived after the final one");
         } else {
-            rc = do_execute(s, cmd, state, &f, &t, &meta, &body, out_fd, &finished, &e);
+            rc = do_execute(s, cmd, state, &f, &t, &meta, out_fd, &finished, &e);
         }
         if (rc) {
             status = fail(s, cmd, out_fd, !getinfo_done, &e);
@@ -206,7 +206,6 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     }
 
     buf_free(&meta);
-    buf_free(&body);
     csv_table_free(&t);
     frame_reader_free(&rd);
     csvw_free(&s->out);

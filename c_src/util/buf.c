@@ -48,15 +48,6 @@ int buf_append(struct buf *b, const void *p, size_t n)
     return 0;
 }
 
-int buf_appendc(struct buf *b, char c)
-{
-    if (b->len < b->cap) {
-        b->p[b->len++] = c;
-        return 0;
-    }
-    return buf_append(b, &c, 1);
-}
-
 int buf_appends(struct buf *b, const char *s)
 {
     return buf_append(b, s, strlen(s));

@@ -27,9 +27,20 @@ void buf_init(struct buf *b, size_t max);
 int buf_reserve(struct buf *b, size_t extra) WARN_UNUSED;
 
 int buf_append(struct buf *b, const void *p, size_t n) WARN_UNUSED;
-int buf_appendc(struct buf *b, char c) WARN_UNUSED;
 int buf_appends(struct buf *b, const char *s) WARN_UNUSED;
 int buf_printf(struct buf *b, const char *fmt, ...) ATTR_FMT(2, 3) WARN_UNUSED;
+
+/* One byte; the common case (room left) is inline because writers call
+ * this for every separator. */
+static inline int buf_appendc(struct buf *b, char c) WARN_UNUSED;
+static inline int buf_appendc(struct buf *b, char c)
+{
+    if (b->len < b->cap) {
+        b->p[b->len++] = c;
+        return 0;
+    }
+    return buf_append(b, &c, 1);
+}
 
 /* Drop the contents, keep the storage. */
 static inline void buf_reset(struct buf *b) { b->len = 0; }
