@@ -112,3 +112,5 @@ clean:
 	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
 
 -include $(LIB_OBJ:.o=.d) $(MOD_OBJ:.o=.d)
+
+-include tests/app/app.mk

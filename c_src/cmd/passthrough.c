@@ -20,7 +20,7 @@ static int pt_execute(struct scp *s, void *state, const struct csv_table *in, in
     (void)state;
     (void)finished;
     for (size_t r = 0; r < in->nrows; r++)
-        if (scp_emit(s, &s->in_schema, &in->cells[r * in->ncols]))
+        if (scp_emit_row(s, in, r, NULL, NULL))
             return err_set(e, ERR_NOMEM, "out of memory queueing row %zu", r + 1);
     return 0;
 }

@@ -837,6 +837,11 @@ uint64_t txn_resume_off(const struct txn_tab *t, uint64_t none)
         r = t->head->off;
     if (t->run_on && t->run_off < r)
         r = t->run_off;
+    /* a duplicate line still to come may need a finished original: re-read
+     * those too (they are not emitted twice: the caller remembers them) */
+    for (unsigned i = 0; i < RECENT_MAX; i++)
+        if (t->recent[i] && t->recent[i]->epoch == t->epoch && t->recent[i]->off < r)
+            r = t->recent[i]->off;
     return r;
 }
 

@@ -78,8 +78,9 @@ int txn_tick(struct txn_tab *t, int64_t now_us, struct err *e) WARN_UNUSED;
 /* Finish everything open (end of input, idle, new daemon). */
 int txn_flush_all(struct txn_tab *t, struct err *e) WARN_UNUSED;
 
-/* Smallest start offset of any unfinished transaction (or buffered line),
- * or `none` when nothing is open: resuming there loses nothing. */
+/* Smallest start offset of any unfinished transaction, buffered line, or
+ * recently finished original a late duplicate line may still need; `none`
+ * when there is none: resuming there loses nothing. */
 uint64_t txn_resume_off(const struct txn_tab *t, uint64_t none);
 
 size_t txn_open_count(const struct txn_tab *t);

@@ -15,6 +15,7 @@ void csv_table_free(struct csv_table *t)
     xfree(t->ids);
     xfree(t->mv);
     xfree(t->cells);
+    xfree(t->raw);
     csv_table_init(t);
 }
 
@@ -40,8 +41,8 @@ enum field_end {
  * Read one field starting at *pos.  On return *pos is past the separator.
  * Quoted fields are unescaped in place.
  */
-static int read_field(char *b, size_t n, size_t *pos, struct slice *out,
-                      enum field_end *end, size_t row, struct err *e)
+static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
+                             enum field_end *end, size_t row, int *mod, struct err *e)
 {
     size_t i = *pos;
 
@@ -57,6 +58,7 @@ static int read_field(char *b, size_t n, size_t *pos, struct slice *out,
             w += qi - i;
             i = qi + 1;
             if (i < n && b[i] == '"') {  /* "" is one quote */
+                *mod = 1;
                 b[w++] = '"';
                 i++;
                 continue;
@@ -141,7 +143,8 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
     while (end == END_FIELD) {
         struct slice name;
         uint32_t id;
-        rc = read_field(b, n, pos, &name, &end, 0, e);
+        int mod = 0;
+        rc = read_field(b, n, pos, &name, &end, 0, &mod, e);
         if (rc)
             return rc;
         if (t->ncols >= CSV_COLS_MAX)
@@ -213,9 +216,19 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
         rc = grow_cells(t, base + t->ncols);
         if (rc)
             return err_set(e, rc, "out of memory reading row %zu", row);
+        if (t->nrows == t->raw_cap) {
+            size_t ncap = t->raw_cap ? t->raw_cap * 2 : 1024;
+            struct slice *nr = xreallocarray(t->raw, ncap, sizeof *nr);
+            if (nr == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory reading row %zu", row);
+            t->raw = nr;
+            t->raw_cap = ncap;
+        }
+        size_t start = pos;
+        int mod = 0;
         while (end == END_FIELD) {
             struct slice v;
-            rc = read_field(b, n, &pos, &v, &end, row, e);
+            rc = read_field(b, n, &pos, &v, &end, row, &mod, e);
             if (rc)
                 return rc;
             if (k >= t->ncols)
@@ -226,6 +239,10 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
         if (k != t->ncols)
             return err_set(e, ERR_CSV, "row %zu has %zu fields, the header has %zu",
                            row, k, t->ncols);
+        size_t line_end = pos;
+        if (end == END_LINE)
+            line_end -= (line_end >= start + 2 && b[line_end - 2] == '\r') ? 2 : 1;
+        t->raw[t->nrows] = mod ? SLICE_NULL : slice_of(b + start, line_end - start);
         t->nrows++;
     }
     return 0;

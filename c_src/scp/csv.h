@@ -29,6 +29,10 @@ struct csv_table {
     uint32_t *ids;        /* OWNED by the table: column ids (cols registry) */
     uint32_t *mv;         /* OWNED: per column, index of its __mv_ column or UINT32_MAX */
     struct slice *cells;  /* OWNED array; slices are VIEWs into the body */
+    struct slice *raw;    /* OWNED array: per row, its bytes as received (without
+                           * the line end), or SLICE_NULL when unquoting changed
+                           * them; writers copy such rows verbatim */
+    size_t raw_cap;
     size_t cells_cap;
     size_t ids_cap;
 };

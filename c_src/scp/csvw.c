@@ -1,6 +1,9 @@
 #include "scp/csvw.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "limits.h"
 #include "util/io.h"
@@ -22,6 +25,7 @@ void csvw_free(struct csvw *w)
     xfree(w->header);
     xfree(w->map);
     xfree(w->block);
+    xfree(w->quote);
     csvw_init(w);
 }
 
@@ -31,8 +35,9 @@ void csvw_reset(struct csvw *w)
     w->nrows = 0;
 }
 
-int csvw_add2(struct csvw *w, const struct schema *s, const struct slice *cells,
-              const struct schema *xs, const struct slice *xcells)
+int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
+              const struct slice *cells, const struct schema *xs,
+              const struct slice *xcells)
 {
     if (w->nrows == w->cap) {
         size_t ncap = w->cap ? w->cap * 2 : 1024;
@@ -42,6 +47,7 @@ int csvw_add2(struct csvw *w, const struct schema *s, const struct slice *cells,
         w->rows = nr;
         w->cap = ncap;
     }
+    w->rows[w->nrows].raw = raw;
     w->rows[w->nrows].s = s;
     w->rows[w->nrows].cells = cells;
     w->rows[w->nrows].xs = xs;
@@ -52,7 +58,7 @@ int csvw_add2(struct csvw *w, const struct schema *s, const struct slice *cells,
 
 int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells)
 {
-    return csvw_add2(w, s, cells, NULL, NULL);
+    return csvw_add2(w, SLICE_NULL, s, cells, NULL, NULL);
 }
 
 static const unsigned char needs_quote[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
@@ -63,9 +69,20 @@ static const unsigned char needs_quote[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1,
 #define HIGHS UINT64_C(0x8080808080808080)
 static inline uint64_t has_zero(uint64_t v) { return (v - ONES) & ~v & HIGHS; }
 
-static int has_special(const char *p, size_t n)
+static inline int has_special(const char *p, size_t n)
 {
     size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        if (_mm_movemask_epi8(m))
+            return 1;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t v;
         memcpy(&v, p + i, 8);
@@ -79,21 +96,28 @@ static int has_special(const char *p, size_t n)
     return 0;
 }
 
-/* Bytes a value takes in the output. */
-static size_t value_len(struct slice v)
+/* Bytes a value takes in the output; *special says whether it is quoted. */
+static inline size_t value_len2(struct slice v, int *special)
 {
     size_t q = 0;
-    if (!has_special(v.p, v.n))
+    *special = has_special(v.p, v.n);
+    if (!*special)
         return v.n;
     for (const char *p = v.p, *end = v.p + v.n; (p = memchr(p, '"', (size_t)(end - p))) != NULL; p++)
         q++;
     return v.n + q + 2;
 }
 
-/* Copy a value with quoting into d (room checked by the caller). */
-static char *put_value(char *d, struct slice v)
+static size_t value_len(struct slice v)
 {
-    if (!has_special(v.p, v.n)) {
+    int special;
+    return value_len2(v, &special);
+}
+
+/* Copy a value, quoted when `special`, into d (room checked by the caller). */
+static inline char *put_value2(char *d, struct slice v, int special)
+{
+    if (!special) {
         if (v.n)
             memcpy(d, v.p, v.n);
         return d + v.n;
@@ -112,6 +136,11 @@ static char *put_value(char *d, struct slice v)
     }
     *d++ = '"';
     return d;
+}
+
+static char *put_value(char *d, struct slice v)
+{
+    return put_value2(d, v, has_special(v.p, v.n));
 }
 
 int csvw_value(struct buf *out, struct slice v)
@@ -171,10 +200,13 @@ static int build_map(struct csvw *w, const struct csvw_row *row)
     }
     for (size_t h = 0; h < w->nh; h++)
         w->map[h] = -1;
+    w->map_identity = 1;
     for (size_t k = 0; k < row->s->n; k++) {
         uint32_t m = w->mark[row->s->ids[k]];
         if (m)
             w->map[m - 1] = (int)k;
+        if (m != k + 1)
+            w->map_identity = 0;
     }
     for (size_t k = 0; row->xs && k < row->xs->n; k++) {
         uint32_t m = w->mark[row->xs->ids[k]];
@@ -229,6 +261,16 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
         total += value_len(cols_name(c, w->header[h])) + 1;
     if (w->nh == 1 && cols_name(c, w->header[0]).n == 0)
         total += 2;
+    size_t words = (w->nrows * w->nh + 63) / 64;
+    if (words > w->quote_cap) {
+        uint64_t *nq = xreallocarray(w->quote, words, sizeof *nq);
+        if (nq == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory writing a reply");
+        w->quote = nq;
+        w->quote_cap = words;
+    }
+    memset(w->quote, 0, words * sizeof *w->quote);
+    size_t bit = 0;
     last = NULL;
     for (size_t r = 0; r < w->nrows; r++) {
         const struct csvw_row *row = &w->rows[r];
@@ -238,12 +280,24 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
             last = row;
         }
-        for (size_t h = 0; h < w->nh; h++) {
+        size_t h0 = 0;
+        if (row->raw.p != NULL && w->map_identity) {
+            /* verbatim: the input text stands for the first s->n cells */
+            h0 = row->s->n;
+            bit += h0;
+            /* the raw text holds its own h0 - 1 commas */
+            rowlen = row->raw.n + (w->nh - h0) + 1;
+            nonempty += row->raw.n;
+        }
+        for (size_t h = h0; h < w->nh; h++, bit++) {
             struct slice v = cell_at(row, w->map[h]);
-            if (v.p == NULL)
+            int special;
+            if (v.p == NULL || v.n == 0)
                 continue;
             nonempty += v.n;
-            rowlen += value_len(v);
+            rowlen += value_len2(v, &special);
+            if (special)
+                w->quote[bit / 64] |= UINT64_C(1) << (bit % 64);
         }
         if (w->nh == 1 && nonempty == 0)
             rowlen += 2;
@@ -293,18 +347,18 @@ static int wraw(struct wout *o, const char *p, size_t n)
     return 0;
 }
 
-static int wvalue(struct wout *o, struct slice v, char sep)
+static inline int wvalue2(struct wout *o, struct slice v, int special, char sep)
 {
     int rc = 0;
     if (o->n + 2 * v.n + 3 <= WBLOCK) {
-        char *d = put_value(o->b + o->n, v);
+        char *d = put_value2(o->b + o->n, v, special);
         if (sep)
             *d++ = sep;
         o->n = (size_t)(d - o->b);
         return 0;
     }
     /* A large value: quote it piecewise without a second copy. */
-    if (!has_special(v.p, v.n)) {
+    if (!special) {
         rc = wraw(o, v.p, v.n);
     } else {
         const char *p = v.p, *end = v.p + v.n;
@@ -325,6 +379,11 @@ static int wvalue(struct wout *o, struct slice v, char sep)
     return rc;
 }
 
+static int wvalue(struct wout *o, struct slice v, char sep)
+{
+    return wvalue2(o, v, has_special(v.p, v.n), sep);
+}
+
 static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
 {
     const struct csvw_row *last = NULL;
@@ -336,6 +395,7 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
         rc = wraw(o, "\"\"", 2);
     if (rc == 0)
         rc = wraw(o, "\n", 1);
+    size_t bit = 0;
     for (size_t r = 0; r < w->nrows && rc == 0; r++) {
         const struct csvw_row *row = &w->rows[r];
         size_t nonempty = 0;
@@ -344,13 +404,29 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
                 return ERR_NOMEM;
             last = row;
         }
-        for (size_t h = 0; h < w->nh && rc == 0; h++) {
+        size_t h0 = 0;
+        if (row->raw.p != NULL && w->map_identity) {
+            h0 = row->s->n;
+            bit += h0;
+            nonempty += row->raw.n;
+            rc = wraw(o, row->raw.p, row->raw.n);
+            if (rc == 0 && h0 < w->nh)
+                rc = wraw(o, ",", 1);
+        }
+        for (size_t h = h0; h < w->nh && rc == 0; h++, bit++) {
             struct slice v = cell_at(row, w->map[h]);
             char sep = h + 1 < w->nh ? ',' : 0;
-            if (v.p == NULL)
-                v = SLICE_LIT("");
+            if (v.p == NULL || v.n == 0) {
+                /* Empty cells, common in Splunk results: only the separator. */
+                if (sep) {
+                    if (o->n == WBLOCK && (rc = wflush(o)) != 0)
+                        break;
+                    o->b[o->n++] = sep;
+                }
+                continue;
+            }
             nonempty += v.n;
-            rc = wvalue(o, v, sep);
+            rc = wvalue2(o, v, (int)((w->quote[bit / 64] >> (bit % 64)) & 1), sep);
         }
         if (rc == 0 && w->nh == 1 && nonempty == 0)
             rc = wraw(o, "\"\"", 2);

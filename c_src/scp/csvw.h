@@ -36,6 +36,7 @@ struct schema {
 };
 
 struct csvw_row {
+    struct slice raw;            /* the row's input bytes, or SLICE_NULL */
     const struct schema *s;
     const struct slice *cells;   /* s->n slices; p == NULL = not set */
     const struct schema *xs;     /* extra fields, or NULL */
@@ -51,6 +52,10 @@ struct csvw {
     size_t nh;
     int *map;               /* OWNED: scratch map header position -> cell */
     size_t map_cap;
+    int map_identity;       /* the base part maps to header positions 0..n-1 */
+    uint64_t *quote;        /* OWNED: per written cell, 1 bit "needs quoting",
+                             * found by prepare so write does not scan again */
+    size_t quote_cap;       /* in 64-bit words */
     char *block;            /* OWNED: output block, allocated by prepare so that
                              * writing the body after the frame header cannot
                              * fail for lack of memory */
@@ -64,9 +69,13 @@ void csvw_reset(struct csvw *w);
 
 /* Queue one row.  0 or ERR_NOMEM. */
 int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells) WARN_UNUSED;
-/* Queue one row with extra fields (xs may be NULL). */
-int csvw_add2(struct csvw *w, const struct schema *s, const struct slice *cells,
-              const struct schema *xs, const struct slice *xcells) WARN_UNUSED;
+/* Queue one row with extra fields (xs may be NULL).  `raw` (or SLICE_NULL)
+ * is the row's CSV text as received, holding exactly the cells of `s` in
+ * order: when the reply's header starts with s's columns, the row is copied
+ * verbatim instead of re-quoted, which is where most of the time goes. */
+int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
+              const struct slice *cells, const struct schema *xs,
+              const struct slice *xcells) WARN_UNUSED;
 
 /* Compute the header and the exact body length (0 with no rows: an empty
  * body).  0, ERR_NOMEM, or ERR_LIMIT past SCP_REPLY_MAX. */

@@ -41,6 +41,13 @@ int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells)
     return csvw_add(&s->out, sc, cells);
 }
 
+int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
+                 const struct slice *xcells)
+{
+    s->rows_out++;
+    return csvw_add2(&s->out, in->raw[r], &s->in_schema, &in->cells[r * in->ncols], xs, xcells);
+}
+
 /* Collect messages in the form meta wants. */
 static size_t msg_view(struct scp *s, struct meta_msg *v)
 {

@@ -72,6 +72,11 @@ void scp_msg(struct scp *s, enum log_level lv, const char *fmt, ...) ATTR_FMT(3,
 /* Queue one output row (cells BORROWED until the reply is written). */
 int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells) WARN_UNUSED;
 
+/* Queue row `r` of the current request unchanged, plus optional extra
+ * fields; its input text is reused verbatim when possible. */
+int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
+                 const struct slice *xcells) WARN_UNUSED;
+
 /* Run a whole session on (in_fd, out_fd).  Returns the process exit status:
  * 0 after a clean end of input, 1 after an error (already reported). */
 int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd);
