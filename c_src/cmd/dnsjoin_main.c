@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/join_cmd.h"
 #include "cmd/passthrough.h"
 #include "scp/scp.h"
 #include "util/log.h"
@@ -19,6 +20,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+    {"join", &join_command, 0},
     {"passthrough", &passthrough_command, 0},
 };
 

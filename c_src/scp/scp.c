@@ -41,6 +41,13 @@ int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells)
     return csvw_add(&s->out, sc, cells);
 }
 
+int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc,
+                  const struct slice *cells, const struct schema *xs, const struct slice *xcells)
+{
+    s->rows_out++;
+    return csvw_add2(&s->out, raw, sc, cells, xs, xcells);
+}
+
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
                  const struct slice *xcells)
 {
@@ -174,8 +181,11 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     struct err e;
     int status = 0, rc, finished = 0, getinfo_done = 0;
 
-    if (s == NULL || (s->cols = cols_new()) == NULL) {
+    if (s == NULL || (s->cols = cols_new()) == NULL ||
+        (cmd->create != NULL && (state = cmd->create()) == NULL)) {
         log_msg(LOG_ERROR, "%s: out of memory at start", cmd->name);
+        if (s)
+            cols_free(s->cols);
         xfree(s);
         return 1;
     }
@@ -212,6 +222,8 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
         }
     }
 
+    if (cmd->destroy != NULL)
+        cmd->destroy(state);
     buf_free(&meta);
     csv_table_free(&t);
     frame_reader_free(&rd);

@@ -47,6 +47,10 @@ struct scp_command {
      * and its cells are valid until this reply has been written. */
     int (*execute)(struct scp *s, void *state, const struct csv_table *in, int finished,
                    struct err *e);
+    /* Optional: the command's state for the session (OWNED by scp_run,
+     * released with destroy after the last reply). */
+    void *(*create)(void);
+    void (*destroy)(void *state);
 };
 
 struct scp_message {
@@ -72,13 +76,20 @@ void scp_msg(struct scp *s, enum log_level lv, const char *fmt, ...) ATTR_FMT(3,
 /* Queue one output row (cells BORROWED until the reply is written). */
 int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells) WARN_UNUSED;
 
+/* Queue a row given as (raw text or SLICE_NULL, schema, cells) plus optional
+ * extra fields; all BORROWED until the reply is written. */
+int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc,
+                  const struct slice *cells, const struct schema *xs,
+                  const struct slice *xcells) WARN_UNUSED;
+
 /* Queue row `r` of the current request unchanged, plus optional extra
  * fields; its input text is reused verbatim when possible. */
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
                  const struct slice *xcells) WARN_UNUSED;
 
-/* Run a whole session on (in_fd, out_fd).  Returns the process exit status:
- * 0 after a clean end of input, 1 after an error (already reported). */
+/* Run a whole session on (in_fd, out_fd).  `state` is passed to the command
+ * when it has no create hook.  Returns the process exit status: 0 after a
+ * clean end of input, 1 after an error (already reported). */
 int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd);
 
 const char *scp_type_name(enum scp_type t);

@@ -1,0 +1,163 @@
+#include "cmd/join_cmd.h"
+
+#include <string.h>
+
+#include "cmd/joinopts.h"
+#include "join/join.h"
+#include "net/tunnel.h"
+#include "scp/mv.h"
+#include "util/num.h"
+#include "util/xmem.h"
+
+/* Output fields, in the order they are appended. */
+enum xf {
+    XF_QUERY, XF_CLIENT, XF_TIME, XF_AGE, XF_MATCH, XF_QUERIES, XF_QUERIES_MV,
+    XF_TUNNEL, XF_TEREDO_SERVER, XF_TEREDO_CLIENT_IP, XF_TEREDO_CLIENT_PORT, XF_SIXTOFOUR,
+    XF_N
+};
+static const char *const xf_names[XF_N] = {
+    "dns_query", "dns_client", "dns_time", "dns_age", "dns_match", "dns_queries",
+    "__mv_dns_queries", "tunnel", "teredo_server", "teredo_client_ip", "teredo_client_port",
+    "sixtofour_ipv4",
+};
+
+struct join_state {
+    struct join_opts o;
+    struct join *j;          /* OWNED */
+    uint32_t xids[XF_N];
+    struct schema xs;
+    struct scp *s;
+    int finished_seen;
+};
+
+static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
+                      struct err *e)
+{
+    struct join_state *st = state;
+    int rc = joinopts_parse(a, 1, &st->o, e);
+    if (rc == 0)
+        rc = args_finish(a, "dnsjoin", e);
+    if (rc)
+        return rc;
+    /* The option slices point into searchinfo.args, which lives for the
+     * whole session in s->info. */
+    for (int k = 0; k < XF_N; k++)
+        if (cols_intern(s->cols, slice_cstr(xf_names[k]), &st->xids[k]))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    st->xs.n = XF_N;
+    st->xs.ids = st->xids;
+    st->j = join_new(&st->o, s->cols);
+    if (st->j == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    /* events: search head only, all fields, rows may be held back. */
+    gi->type = SCP_EVENTS;
+    return 0;
+}
+
+static struct slice fmt_ip(struct arena *a, const struct ipaddr *ip)
+{
+    char buf[IPADDR_STRMAX];
+    size_t n = ipaddr_format(ip, buf);
+    char *p = arena_dup(a, buf, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+static struct slice fmt_u64(struct arena *a, uint64_t v)
+{
+    char buf[24];
+    size_t n = num_format_u64(v, buf);
+    char *p = arena_dup(a, buf, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+static int is_udp(struct slice s)
+{
+    return s.n == 3 && (s.p[0] | 0x20) == 'u' && (s.p[1] | 0x20) == 'd' && (s.p[2] | 0x20) == 'p';
+}
+
+/* Tunnel fields of a network event. */
+static void tunnel_fields(const struct join_row *row, const struct join_event *ev,
+                          struct slice *x, struct arena *a)
+{
+    struct teredo_info ti;
+    struct ipaddr v4;
+    const struct ipaddr *src = ev->client_is_ip ? &ev->client_ip : NULL;
+
+    if (tunnel_teredo(&ev->ip, &ti) || (src && tunnel_teredo(src, &ti))) {
+        x[XF_TUNNEL] = SLICE_LIT("teredo");
+        x[XF_TEREDO_SERVER] = fmt_ip(a, &ti.server);
+        x[XF_TEREDO_CLIENT_IP] = fmt_ip(a, &ti.client);
+        x[XF_TEREDO_CLIENT_PORT] = fmt_u64(a, ti.client_port);
+        return;
+    }
+    struct slice port = join_field(row, JF_DEST_PORT, a);
+    struct slice proto = join_field(row, JF_TRANSPORT, a);
+    if (slice_eq_cstr(port, "3544") && is_udp(proto)) {
+        x[XF_TUNNEL] = SLICE_LIT("teredo");
+        return;
+    }
+    if (tunnel_6to4(&ev->ip, &v4) || (src && tunnel_6to4(src, &v4))) {
+        x[XF_TUNNEL] = SLICE_LIT("6to4");
+        x[XF_SIXTOFOUR] = fmt_ip(a, &v4);
+    }
+}
+
+static int jc_sink(void *ctx, const struct join_row *row, const struct join_event *ev,
+                   struct err *e)
+{
+    struct join_state *st = ctx;
+    struct scp *s = st->s;
+    struct slice *x = NULL;
+
+    if (ev->kind == JOIN_NET) {
+        x = arena_alloc(&s->arena, XF_N * sizeof *x);
+        if (x == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory adding fields");
+        for (int k = 0; k < XF_N; k++)
+            x[k] = SLICE_NULL;
+        static const char *const match[] = {"none", "client", "network"};
+        x[XF_MATCH] = slice_cstr(match[ev->match]);
+        if (ev->match != JOIN_NONE) {
+            char age[NUM_US_STRMAX];
+            size_t n = num_format_us(ev->t - ev->rec_t, age);
+            x[XF_QUERY] = ev->name;
+            x[XF_CLIENT] = ev->rec_client;
+            x[XF_TIME] = ev->rec_ttext;
+            x[XF_AGE] = slice_of(arena_dup(&s->arena, age, n), n);
+            if (x[XF_AGE].p == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory adding fields");
+        }
+        if (ev->nnames > 0 && mv_encode(&s->arena, ev->names, ev->nnames, &x[XF_QUERIES],
+                                        &x[XF_QUERIES_MV]))
+            return err_set(e, ERR_NOMEM, "out of memory adding fields");
+        tunnel_fields(row, ev, x, &s->arena);
+    }
+    if (scp_emit_full(s, row->raw, row->s, row->cells, x ? &st->xs : NULL, x))
+        return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+    return 0;
+}
+
+static int jc_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
+                      struct err *e)
+{
+    struct join_state *st = state;
+    int rc;
+    st->s = s;
+    rc = join_chunk(st->j, in, &s->arena, jc_sink, st, e);
+    if (rc == 0 && finished)
+        rc = join_finish(st->j, &s->arena, jc_sink, st, e);
+    return rc;
+}
+
+static void *jc_new(void) { return xcalloc(1, sizeof(struct join_state)); }
+
+static void jc_free(void *state)
+{
+    struct join_state *st = state;
+    if (st == NULL)
+        return;
+    join_free(st->j);
+    xfree(st);
+}
+
+const struct scp_command join_command = {"dnsjoin", jc_getinfo, jc_execute, jc_new, jc_free};

@@ -1,0 +1,69 @@
+#include "cmd/joinopts.h"
+
+#include <string.h>
+
+#include "limits.h"
+#include "util/num.h"
+
+int joinopts_size(struct slice s, uint64_t *out)
+{
+    static const struct {
+        const char *suffix;
+        uint64_t mult;
+    } units[] = {{"", 1}, {"B", 1}, {"K", 1ull << 10}, {"KB", 1ull << 10}, {"M", 1ull << 20},
+                 {"MB", 1ull << 20}, {"G", 1ull << 30}, {"GB", 1ull << 30}};
+    size_t i = 0;
+    uint64_t v;
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
+        i++;
+    if (num_parse_u64(slice_of(s.p, i), 1, UINT64_MAX >> 31, &v))
+        return ERR_INPUT;
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
+        if (slice_eq_cstr(slice_of(s.p + i, s.n - i), units[k].suffix)) {
+            *out = v * units[k].mult;
+            return 0;
+        }
+    return ERR_INPUT;
+}
+
+int joinopts_parse(struct args *a, int ip_is_field, struct join_opts *o, struct err *e)
+{
+    static const char *const scopes[] = {"any", "client", NULL};
+    const int64_t day = 86400 * US_PER_SEC;
+    uint64_t u;
+    struct slice mb;
+    int rc;
+
+    memset(o, 0, sizeof *o);
+    rc = args_span(a, "window", 3600 * US_PER_SEC, US_PER_SEC, 30 * day, &o->window_us, e);
+    if (rc == 0)
+        rc = args_span(a, "skew", 2 * US_PER_SEC, 0, day, &o->skew_us, e);
+    if (rc == 0)
+        rc = args_enum(a, "scope", scopes, 0, &o->scope_client, e);
+    if (rc == 0 && ip_is_field)
+        rc = args_str(a, "ip", SLICE_NULL, &o->ip_field, e);
+    if (rc == 0)
+        rc = args_str(a, "client", SLICE_NULL, &o->client_field, e);
+    if (rc == 0)
+        rc = args_str(a, "query", SLICE_LIT("query"), &o->query_field, e);
+    if (rc == 0)
+        rc = args_str(a, "answer", SLICE_LIT("answer"), &o->answer_field, e);
+    if (rc == 0)
+        rc = args_uint(a, "maxnames", 10, 1, JOIN_MAXNAMES_MAX, &u, e);
+    if (rc)
+        return rc;
+    o->maxnames = (size_t)u;
+    if (args_str(a, "maxbuffer", SLICE_NULL, &mb, e))
+        return ERR_ARGS;
+    o->maxbuffer = JOIN_MAXBUFFER_DEFAULT;
+    if (mb.p != NULL && joinopts_size(mb, &o->maxbuffer))
+        return err_set(e, ERR_ARGS, "maxbuffer=%.*s: expected a size such as 500MB or 2GB",
+                       (int)(mb.n > 64 ? 64 : mb.n), mb.p);
+    const struct slice *fields[] = {&o->ip_field, &o->client_field, &o->query_field,
+                                    &o->answer_field};
+    const char *names[] = {"ip", "client", "query", "answer"};
+    for (size_t i = 0; i < 4; i++)
+        if (fields[i]->p != NULL && fields[i]->n == 0)
+            return err_set(e, ERR_ARGS, "%s=: expected a field name", names[i]);
+    return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * iptab: the DNS answers a join can still use, indexed by answered address.
+ *
+ * A record is (address, name, client, time): one per IP answer of one DNS
+ * event.  Records are kept in arrival order in one ring, and each address
+ * keeps the sequence numbers of its records, also in arrival order.  For
+ * time-ordered input, arrival order is time order, so the records that fall
+ * out of every remaining window are always at the front of the ring and are
+ * evicted there in O(1) each: memory follows the window, not the stream.
+ */
+#ifndef IPTAB_H
+#define IPTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/ipaddr.h"
+#include "util/err.h"
+#include "util/slice.h"
+
+struct rec {
+    struct ipaddr ip;        /* the answered address */
+    int64_t t;               /* the DNS event's _time, microseconds */
+    char *buf;               /* OWNED: name, client, time text, back to back */
+    uint32_t name_n, client_n, ttext_n;
+    int client_is_ip;
+    struct ipaddr client_ip; /* valid when client_is_ip */
+};
+
+static inline struct slice rec_name(const struct rec *r) { return slice_of(r->buf, r->name_n); }
+static inline struct slice rec_client(const struct rec *r)
+{
+    return slice_of(r->buf + r->name_n, r->client_n);
+}
+static inline struct slice rec_ttext(const struct rec *r)
+{
+    return slice_of(r->buf + r->name_n + r->client_n, r->ttext_n);
+}
+
+struct iptab;
+
+struct iptab *iptab_new(void);  /* OWNED or NULL */
+void iptab_free(struct iptab *t);
+
+/* Add a record (strings are copied).  0, ERR_NOMEM or ERR_LIMIT
+ * (JOIN_RECORDS_MAX records held at once). */
+int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct slice name,
+              struct slice client, struct slice ttext) WARN_UNUSED;
+
+/* Iterate the records of one address: start with *cursor = 0; returns the
+ * next record (BORROWED until the next add or evict) or NULL. */
+const struct rec *iptab_next(const struct iptab *t, const struct ipaddr *ip, size_t *cursor);
+
+/* The oldest record still held (first in arrival order), or NULL. */
+const struct rec *iptab_oldest(const struct iptab *t);
+
+/* Drop the oldest record. */
+void iptab_pop(struct iptab *t);
+
+size_t iptab_count(const struct iptab *t);
+
+#endif

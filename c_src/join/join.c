@@ -1,0 +1,663 @@
+#include "join/join.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "scp/mv.h"
+#include "util/num.h"
+#include "util/xmem.h"
+
+/* A row shape: the column ids of one chunk and where the engine's fields
+ * are.  Rows held past their chunk keep a reference. */
+struct jschema {
+    struct schema s;
+    uint32_t *ids;            /* OWNED copy of the chunk's ids */
+    int32_t idx[JF_N], mvidx[JF_N];
+    size_t refs;              /* held (copied) rows using it */
+    struct jschema *next;     /* all shapes, for freeing */
+};
+
+struct pend {
+    struct join_row row;
+    struct join_event ev;
+    struct jschema *js;
+    char *own;                /* OWNED copy of the row once it outlives its chunk */
+    size_t own_bytes;
+};
+
+enum order { ORDER_UNKNOWN, ORDER_DESC, ORDER_ASC, ORDER_UNORDERED };
+
+struct join {
+    struct join_opts o;
+    struct cols *cols;        /* BORROWED */
+    struct iptab *tab;        /* OWNED */
+    uint32_t fid[JF_N];       /* column id per field, COL_NONE if not used */
+    uint32_t fmv[JF_N];
+
+    struct pend *q;           /* OWNED ring of pending rows, input order */
+    size_t qcap, qhead, qlen;
+
+    struct jschema *shapes;   /* OWNED list */
+    struct jschema *cur;      /* the current chunk's shape */
+
+    char **later;             /* OWNED: released row copies freed after the reply */
+    size_t nlater, later_cap;
+
+    /* order learning */
+    enum order order;
+    int tentative;            /* -1 newer to older, +1 older to newer, 0 not yet */
+    uint64_t consistent;
+    int have_time;
+    int64_t wmin, wmax;       /* oldest and newest time seen */
+
+    /* what has left: decisions sent and records dropped */
+    int released_any, evicted_any;
+    int64_t rel_lo, rel_hi, ev_lo, ev_hi;
+
+    uint64_t held_bytes;
+    struct join_stats st;
+};
+
+static const char *const default_names[JF_N] = {
+    [JF_TIME] = "_time", [JF_QUERY] = "query", [JF_ANSWER] = "answer", [JF_SRC] = "src",
+    [JF_IP1] = "dest_ip", [JF_IP2] = "dest", [JF_CLIENT1] = "src_ip", [JF_CLIENT2] = "src",
+    [JF_DEST_PORT] = "dest_port", [JF_TRANSPORT] = "transport",
+};
+
+static int intern_field(struct join *j, enum jf f, struct slice name)
+{
+    if (name.p == NULL) {
+        j->fid[f] = j->fmv[f] = COL_NONE;
+        return 0;
+    }
+    if (cols_intern(j->cols, name, &j->fid[f]) || cols_mv_of(j->cols, j->fid[f], &j->fmv[f]))
+        return ERR_NOMEM;
+    return 0;
+}
+
+struct join *join_new(const struct join_opts *o, struct cols *c)
+{
+    struct join *j = xcalloc(1, sizeof *j);
+    if (j == NULL)
+        return NULL;
+    j->o = *o;
+    j->cols = c;
+    j->tab = iptab_new();
+    if (j->tab == NULL)
+        goto fail;
+    for (int f = 0; f < JF_N; f++) {
+        struct slice name = default_names[f] ? slice_cstr(default_names[f]) : SLICE_NULL;
+        if (f == JF_QUERY)
+            name = o->query_field;
+        else if (f == JF_ANSWER)
+            name = o->answer_field;
+        else if (f == JF_IP1 && o->ip_field.p)
+            name = o->ip_field;
+        else if (f == JF_IP2 && o->ip_field.p)
+            name = SLICE_NULL;
+        else if (f == JF_CLIENT1 && o->client_field.p)
+            name = o->client_field;
+        else if (f == JF_CLIENT2 && o->client_field.p)
+            name = SLICE_NULL;
+        else if (f >= JF_X0) {
+            size_t k = (size_t)(f - JF_X0), n = 0;
+            while (o->extra && o->extra[n])
+                n++;
+            name = k < n ? slice_cstr(o->extra[k]) : SLICE_NULL;
+        }
+        if (intern_field(j, (enum jf)f, name))
+            goto fail;
+    }
+    return j;
+fail:
+    join_free(j);
+    return NULL;
+}
+
+static void free_later(struct join *j)
+{
+    for (size_t i = 0; i < j->nlater; i++)
+        xfree(j->later[i]);
+    j->nlater = 0;
+}
+
+void join_free(struct join *j)
+{
+    if (j == NULL)
+        return;
+    for (size_t i = 0; i < j->qlen; i++)
+        xfree(j->q[(j->qhead + i) % j->qcap].own);
+    xfree(j->q);
+    free_later(j);
+    xfree(j->later);
+    while (j->shapes) {
+        struct jschema *n = j->shapes->next;
+        xfree(j->shapes->ids);
+        xfree(j->shapes);
+        j->shapes = n;
+    }
+    iptab_free(j->tab);
+    xfree(j);
+}
+
+void join_stats(const struct join *j, struct join_stats *st)
+{
+    *st = j->st;
+    st->order = (int)j->order;
+}
+
+/* ---- shapes ----------------------------------------------------------- */
+
+static struct jschema *shape_for(struct join *j, const struct csv_table *t)
+{
+    struct jschema *js;
+
+    if (j->cur && j->cur->s.n == t->ncols &&
+        memcmp(j->cur->ids, t->ids, t->ncols * sizeof *t->ids) == 0)
+        return j->cur;
+    js = xcalloc(1, sizeof *js);
+    if (js == NULL)
+        return NULL;
+    js->ids = xmalloc((t->ncols ? t->ncols : 1) * sizeof *js->ids);
+    if (js->ids == NULL) {
+        xfree(js);
+        return NULL;
+    }
+    memcpy(js->ids, t->ids, t->ncols * sizeof *t->ids);
+    js->s.n = t->ncols;
+    js->s.ids = js->ids;
+    for (int f = 0; f < JF_N; f++) {
+        js->idx[f] = js->mvidx[f] = -1;
+        for (size_t k = 0; k < t->ncols; k++) {
+            if (j->fid[f] != COL_NONE && t->ids[k] == j->fid[f])
+                js->idx[f] = (int32_t)k;
+            if (j->fmv[f] != COL_NONE && t->ids[k] == j->fmv[f])
+                js->mvidx[f] = (int32_t)k;
+        }
+    }
+    js->next = j->shapes;
+    j->shapes = js;
+    return js;
+}
+
+/* Free shapes no row uses any more (called when no reply references them). */
+static void gc_shapes(struct join *j)
+{
+    struct jschema **pp = &j->shapes;
+    while (*pp) {
+        struct jschema *js = *pp;
+        if (js != j->cur && js->refs == 0) {
+            *pp = js->next;
+            xfree(js->ids);
+            xfree(js);
+        } else {
+            pp = &js->next;
+        }
+    }
+}
+
+/* ---- fields ------------------------------------------------------------ */
+
+struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
+{
+    int32_t i = row->idx[f], m = row->mvidx[f];
+    struct slice plain, mvc = SLICE_NULL, v;
+    struct mv_iter it;
+
+    if (i < 0 && m < 0)
+        return SLICE_NULL;
+    plain = i >= 0 ? row->cells[i] : SLICE_NULL;
+    if (m >= 0)
+        mvc = row->cells[m];
+    if (mvc.p == NULL || mvc.n == 0)
+        return plain;
+    mv_iter_init(&it, plain, mvc);
+    if (mv_next(&it, a, &v) == 1)
+        return v;
+    /* A malformed __mv_ cell: fall back to the plain value. */
+    return plain;
+}
+
+/* ---- order ------------------------------------------------------------- */
+
+static void fmt_time(int64_t us, char *buf)
+{
+    num_format_us(us, buf);
+}
+
+/* Track the stream's direction (see the header comment). */
+static void see_time(struct join *j, int64_t t)
+{
+    if (!j->have_time) {
+        j->have_time = 1;
+        j->wmin = j->wmax = t;
+        j->consistent = 1;
+        return;
+    }
+    int dir = t < j->wmin ? -1 : t > j->wmax ? 1 : 0;
+    /* Inside [wmin, wmax] is a step back for an ordered stream unless it
+     * equals the current edge. */
+    if (dir == 0 && j->tentative != 0) {
+        int64_t edge = j->tentative < 0 ? j->wmin : j->wmax;
+        if (t != edge)
+            dir = 2;
+    }
+    if (dir == 2 || (dir != 0 && j->tentative != 0 && dir != j->tentative)) {
+        j->order = ORDER_UNORDERED;
+    } else if (dir != 0 && j->tentative == 0) {
+        j->tentative = dir;
+    }
+    if (t < j->wmin)
+        j->wmin = t;
+    if (t > j->wmax)
+        j->wmax = t;
+    if (j->order == ORDER_UNKNOWN) {
+        j->consistent++;
+        if (j->tentative != 0 && j->consistent >= JOIN_ORDER_CONFIRM)
+            j->order = j->tentative < 0 ? ORDER_DESC : ORDER_ASC;
+    }
+}
+
+static int order_error(struct join *j, const char *what, int64_t t, struct err *e)
+{
+    char a[NUM_US_STRMAX], b[NUM_US_STRMAX];
+    fmt_time(t, a);
+    fmt_time(j->tentative < 0 ? j->wmin : j->wmax, b);
+    return err_set(e, ERR_INPUT,
+                   "the input is not in time order: %s with _time=%s arrived after the stream "
+                   "had reached _time=%s, and it could change results already sent. Put "
+                   "'| sort 0 -_time' (or '| sort 0 _time') before the command",
+                   what, a, b);
+}
+
+/* ---- pending queue ------------------------------------------------------ */
+
+static struct pend *push(struct join *j)
+{
+    if (j->qlen == j->qcap) {
+        size_t nc = j->qcap ? j->qcap * 2 : 4096;
+        struct pend *nq = xreallocarray(NULL, nc, sizeof *nq);
+        if (nq == NULL)
+            return NULL;
+        for (size_t i = 0; i < j->qlen; i++)
+            nq[i] = j->q[(j->qhead + i) % j->qcap];
+        xfree(j->q);
+        j->q = nq;
+        j->qcap = nc;
+        j->qhead = 0;
+    }
+    struct pend *p = &j->q[(j->qhead + j->qlen++) % j->qcap];
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+/* Copy a row that must outlive its chunk. */
+static int spill(struct join *j, struct pend *p, struct err *e)
+{
+    size_t n = p->js->s.n, bytes = n * sizeof(struct slice) + p->ev.client.n;
+    char *own, *d;
+    struct slice *cells;
+
+    if (p->row.raw.p)
+        bytes += p->row.raw.n;
+    else
+        for (size_t k = 0; k < n; k++)
+            bytes += p->row.cells[k].n;
+    own = xmalloc(bytes ? bytes : 1);
+    if (own == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory holding an event");
+    cells = (struct slice *)(void *)own;
+    d = own + n * sizeof(struct slice);
+    if (p->row.raw.p) {
+        const char *base = p->row.raw.p;
+        memcpy(d, base, p->row.raw.n);
+        for (size_t k = 0; k < n; k++) {
+            struct slice c = p->row.cells[k];
+            cells[k] = c.p ? slice_of(d + (c.p - base), c.n) : c;
+        }
+        p->row.raw.p = d;
+        d += p->row.raw.n;
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            struct slice c = p->row.cells[k];
+            if (c.p) {
+                memcpy(d, c.p, c.n);
+                cells[k] = slice_of(d, c.n);
+                d += c.n;
+            } else {
+                cells[k] = c;
+            }
+        }
+    }
+    if (p->ev.client.p) {
+        memcpy(d, p->ev.client.p, p->ev.client.n);
+        p->ev.client.p = d;
+    }
+    p->row.cells = cells;
+    p->own = own;
+    p->own_bytes = bytes;
+    p->js->refs++;
+    j->held_bytes += bytes;
+    if (j->held_bytes > j->st.held_max_bytes)
+        j->st.held_max_bytes = j->held_bytes;
+    if (j->held_bytes > j->o.maxbuffer)
+        return err_set(e, ERR_LIMIT,
+                       "more than maxbuffer=%llu bytes of events had to be held (the input is "
+                       "not in time order, or one window holds that much). Put '| sort 0 -_time' "
+                       "before the command, use a smaller window, or raise maxbuffer",
+                       (unsigned long long)j->o.maxbuffer);
+    return 0;
+}
+
+/* ---- decisions ---------------------------------------------------------- */
+
+static int better(const struct rec *a, const struct rec *b)
+{
+    int c;
+    if (b == NULL || a->t > b->t)
+        return 1;
+    if (a->t < b->t)
+        return 0;
+    c = slice_cmp(rec_name(a), rec_name(b));
+    if (c != 0)
+        return c < 0;
+    return slice_cmp(rec_client(a), rec_client(b)) < 0;
+}
+
+static int same_client(const struct rec *r, const struct join_event *ev)
+{
+    if (r->client_is_ip && ev->client_is_ip)
+        return ipaddr_eq(&r->client_ip, &ev->client_ip);
+    return slice_eq(rec_client(r), ev->client);
+}
+
+static int cmp_slices(const void *a, const void *b)
+{
+    return slice_cmp(*(const struct slice *)a, *(const struct slice *)b);
+}
+
+static struct slice arena_slice(struct arena *a, struct slice s)
+{
+    char *p = arena_dup(a, s.p, s.n);
+    return p ? slice_of(p, s.n) : SLICE_NULL;
+}
+
+static int decide(struct join *j, struct join_event *ev, struct arena *a, struct err *e)
+{
+    int64_t lo = ev->t - j->o.window_us, hi = ev->t + j->o.skew_us;
+    const struct rec *r, *best_client = NULL, *best_any = NULL;
+    size_t cur = 0, n = 0;
+
+    ev->match = JOIN_NONE;
+    ev->names = NULL;
+    ev->nnames = ev->ncandidates = 0;
+    if (!ev->has_time)
+        return 0;
+    while ((r = iptab_next(j->tab, &ev->ip, &cur)) != NULL) {
+        if (r->t < lo || r->t > hi)
+            continue;
+        n++;
+        if (better(r, best_any))
+            best_any = r;
+        if (same_client(r, ev) && better(r, best_client))
+            best_client = r;
+    }
+    ev->ncandidates = n;
+    if (n == 0)
+        return 0;
+
+    struct slice *names = arena_alloc(a, n * sizeof *names);
+    if (names == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory deciding an event");
+    size_t k = 0;
+    cur = 0;
+    while ((r = iptab_next(j->tab, &ev->ip, &cur)) != NULL)
+        if (r->t >= lo && r->t <= hi)
+            names[k++] = rec_name(r);
+    qsort(names, k, sizeof *names, cmp_slices);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || !slice_eq(names[u - 1], names[i]))
+            names[u++] = names[i];
+    if (u > j->o.maxnames)
+        u = j->o.maxnames;
+    for (size_t i = 0; i < u; i++) {
+        names[i] = arena_slice(a, names[i]);
+        if (names[i].p == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
+    }
+    ev->names = names;
+    ev->nnames = u;
+
+    const struct rec *pick = best_client;
+    if (pick != NULL)
+        ev->match = JOIN_CLIENT;
+    else if (!j->o.scope_client && best_any != NULL) {
+        pick = best_any;
+        ev->match = JOIN_NETWORK;
+    }
+    if (pick != NULL) {
+        ev->rec_t = pick->t;
+        ev->name = arena_slice(a, rec_name(pick));
+        ev->rec_client = arena_slice(a, rec_client(pick));
+        ev->rec_ttext = arena_slice(a, rec_ttext(pick));
+        if (ev->name.p == NULL || ev->rec_client.p == NULL || ev->rec_ttext.p == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
+    }
+    return 0;
+}
+
+static int ready(const struct join *j, const struct pend *p, int finished)
+{
+    if (finished || p->ev.kind != JOIN_NET || !p->ev.has_time)
+        return 1;
+    if (j->order == ORDER_DESC)
+        return j->wmin < p->ev.t - j->o.window_us;
+    if (j->order == ORDER_ASC)
+        return j->wmax > p->ev.t + j->o.skew_us;
+    return 0;
+}
+
+static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, int finished,
+                   struct err *e)
+{
+    while (j->qlen > 0) {
+        struct pend *p = &j->q[j->qhead];
+        int rc;
+        if (!ready(j, p, finished))
+            break;
+        if (p->ev.kind == JOIN_NET) {
+            rc = decide(j, &p->ev, a, e);
+            if (rc)
+                return rc;
+            if (p->ev.has_time) {
+                int64_t lo = p->ev.t - j->o.window_us, hi = p->ev.t + j->o.skew_us;
+                if (!j->released_any || lo < j->rel_lo)
+                    j->rel_lo = lo;
+                if (!j->released_any || hi > j->rel_hi)
+                    j->rel_hi = hi;
+                j->released_any = 1;
+            }
+        }
+        rc = sink(ctx, &p->row, &p->ev, e);
+        if (rc)
+            return rc;
+        if (p->own) {
+            /* The reply being built still points at it: free after it. */
+            if (j->nlater == j->later_cap) {
+                size_t nc = j->later_cap ? j->later_cap * 2 : 1024;
+                char **nl = xreallocarray(j->later, nc, sizeof *nl);
+                if (nl == NULL)
+                    return err_set(e, ERR_NOMEM, "out of memory releasing events");
+                j->later = nl;
+                j->later_cap = nc;
+            }
+            j->later[j->nlater++] = p->own;
+            j->held_bytes -= p->own_bytes;
+            p->js->refs--;
+            p->own = NULL;
+        }
+        j->qhead = (j->qhead + 1) % j->qcap;
+        j->qlen--;
+    }
+    return 0;
+}
+
+/* Drop records no remaining or future event can use (ordered input only). */
+static void evict(struct join *j)
+{
+    const struct rec *r;
+    const struct pend *head = NULL;
+
+    if (j->order != ORDER_DESC && j->order != ORDER_ASC)
+        return;
+    if (j->qlen > 0) {
+        head = &j->q[j->qhead];
+        if (head->ev.kind != JOIN_NET || !head->ev.has_time)
+            head = NULL;
+    }
+    while ((r = iptab_oldest(j->tab)) != NULL) {
+        int drop;
+        if (j->order == ORDER_DESC) {
+            int64_t keep_hi = j->wmin + j->o.skew_us;
+            if (head && head->ev.t + j->o.skew_us > keep_hi)
+                keep_hi = head->ev.t + j->o.skew_us;
+            drop = r->t > keep_hi;
+        } else {
+            int64_t keep_lo = j->wmax;
+            if (head && head->ev.t < keep_lo)
+                keep_lo = head->ev.t;
+            drop = r->t < keep_lo - j->o.window_us;
+        }
+        if (!drop)
+            break;
+        if (!j->evicted_any || r->t < j->ev_lo)
+            j->ev_lo = r->t;
+        if (!j->evicted_any || r->t > j->ev_hi)
+            j->ev_hi = r->t;
+        j->evicted_any = 1;
+        iptab_pop(j->tab);
+    }
+}
+
+/* ---- ingest --------------------------------------------------------------- */
+
+static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struct arena *a,
+                      struct err *e)
+{
+    struct pend *p = push(j);
+    struct slice ts, q;
+    int rc;
+
+    if (p == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+    p->js = j->cur;
+    p->row.raw = t->raw[r];
+    p->row.s = &j->cur->s;
+    p->row.cells = &t->cells[r * t->ncols];
+    p->row.idx = j->cur->idx;
+    p->row.mvidx = j->cur->mvidx;
+    j->st.rows++;
+
+    ts = j->cur->idx[JF_TIME] >= 0 ? p->row.cells[j->cur->idx[JF_TIME]] : SLICE_NULL;
+    p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0;
+    /* A break in the order makes the engine hold everything from here on;
+     * whether that can still be exact is checked against what has left. */
+    if (p->ev.has_time)
+        see_time(j, p->ev.t);
+
+    q = join_field(&p->row, JF_QUERY, a);
+    if (q.p != NULL && q.n > 0) {
+        p->ev.kind = JOIN_DNS;
+        j->st.dns++;
+        if (!p->ev.has_time)
+            return 0;
+        struct slice client = join_field(&p->row, JF_SRC, a);
+        int32_t ai = j->cur->idx[JF_ANSWER], am = j->cur->mvidx[JF_ANSWER];
+        struct mv_iter it;
+        struct slice v;
+        mv_iter_init(&it, ai >= 0 ? p->row.cells[ai] : SLICE_NULL,
+                     am >= 0 ? p->row.cells[am] : SLICE_NULL);
+        while ((rc = mv_next(&it, a, &v)) == 1) {
+            struct ipaddr ip;
+            if (ipaddr_parse(v, &ip) != 0)
+                continue;  /* CNAME targets, NXDOMAIN: no record */
+            if (j->released_any && p->ev.t >= j->rel_lo && p->ev.t <= j->rel_hi)
+                return order_error(j, "a DNS answer", p->ev.t, e);
+            rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""), ts);
+            if (rc == ERR_LIMIT)
+                return err_set(e, rc, "more than JOIN_RECORDS_MAX (%llu) DNS answers held at "
+                               "once; use a smaller window",
+                               (unsigned long long)JOIN_RECORDS_MAX);
+            if (rc)
+                return err_set(e, rc, "out of memory storing a DNS answer");
+            j->st.records++;
+        }
+        if (iptab_count(j->tab) > j->st.records_max)
+            j->st.records_max = iptab_count(j->tab);
+        return 0;
+    }
+
+    struct slice ipv = join_field(&p->row, JF_IP1, a);
+    if ((ipv.p == NULL || ipv.n == 0) && j->fid[JF_IP2] != COL_NONE)
+        ipv = join_field(&p->row, JF_IP2, a);
+    if (ipv.p == NULL || ipaddr_parse(ipv, &p->ev.ip) != 0) {
+        p->ev.kind = JOIN_PASS;
+        return 0;
+    }
+    p->ev.kind = JOIN_NET;
+    j->st.net++;
+    struct slice cl = join_field(&p->row, JF_CLIENT1, a);
+    if ((cl.p == NULL || cl.n == 0) && j->fid[JF_CLIENT2] != COL_NONE)
+        cl = join_field(&p->row, JF_CLIENT2, a);
+    p->ev.client = cl.p ? cl : SLICE_LIT("");
+    p->ev.client_is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;
+    if (p->ev.has_time && j->evicted_any) {
+        int64_t lo = p->ev.t - j->o.window_us, hi = p->ev.t + j->o.skew_us;
+        if (hi >= j->ev_lo && lo <= j->ev_hi)
+            return order_error(j, "a network event", p->ev.t, e);
+    }
+    return 0;
+}
+
+int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_sink sink,
+               void *ctx, struct err *e)
+{
+    int rc;
+
+    /* The previous reply has been written: its released rows can go. */
+    free_later(j);
+    if (t->ncols > 0) {
+        j->cur = shape_for(j, t);
+        if (j->cur == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory reading a chunk");
+    }
+    gc_shapes(j);
+    for (size_t r = 0; r < t->nrows; r++) {
+        rc = ingest_row(j, t, r, a, e);
+        if (rc)
+            return rc;
+    }
+    rc = release(j, a, sink, ctx, 0, e);
+    if (rc)
+        return rc;
+    /* Rows of this chunk still waiting must outlive its buffer (rows of
+     * earlier chunks already have their copy). */
+    for (size_t i = 0; i < j->qlen; i++) {
+        struct pend *p = &j->q[(j->qhead + i) % j->qcap];
+        if (p->own == NULL) {
+            rc = spill(j, p, e);
+            if (rc)
+                return rc;
+        }
+    }
+    evict(j);
+    return 0;
+}
+
+int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, struct err *e)
+{
+    free_later(j);
+    return release(j, a, sink, ctx, 1, e);
+}

@@ -1,0 +1,123 @@
+/*
+ * join: the time-aware join of network events to the DNS answers that led to
+ * them, in one pass over a stream in any order.
+ *
+ * Every input row goes through a FIFO of pending rows so that output order
+ * is input order.  DNS events (a non-empty query field) add one record per
+ * IP answer; network events (an IP in the ip field) wait until every record
+ * that could be a candidate has been seen, then get a decision:
+ *
+ *   candidates  records with the event's IP and
+ *               t - window <= record time <= t + skew
+ *   choice      the latest candidate of the event's own client (match
+ *               "client"), else (scope=any) the latest of any client
+ *               ("network"); ties go to the bytewise-first name.
+ *
+ * When is "every record seen"?  The stream's order is learnt as it comes:
+ * once JOIN_ORDER_CONFIRM rows have arrived in one time direction, newest
+ * first (Splunk's default) or oldest first (after sort), an event is decided
+ * as soon as the stream has moved past its window, and records outside every
+ * remaining window are dropped, so memory follows the window.  Until then,
+ * or when rows arrive out of order, rows are held (up to maxbuffer bytes)
+ * and decided at the end.  A late row that could change a decision already
+ * sent, or needs records already dropped, stops the search with an ERROR
+ * that says how to sort the input: never a silently wrong answer.
+ */
+#ifndef JOIN_H
+#define JOIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "join/iptab.h"
+#include "net/ipaddr.h"
+#include "scp/cols.h"
+#include "scp/csv.h"
+#include "scp/csvw.h"
+#include "util/arena.h"
+#include "util/err.h"
+#include "util/slice.h"
+
+/* Rows in one time direction before the direction is trusted. */
+#define JOIN_ORDER_CONFIRM 10000
+
+struct join_opts {
+    int64_t window_us, skew_us;
+    int scope_client;        /* scope=client */
+    struct slice ip_field;   /* SLICE_NULL: dest_ip, then dest */
+    struct slice client_field; /* SLICE_NULL: src_ip, then src */
+    struct slice query_field, answer_field;
+    size_t maxnames;
+    uint64_t maxbuffer;      /* bytes of held rows */
+    const char *const *extra; /* more fields the caller reads (NULL-terminated) */
+};
+
+/* Fields the engine locates in every row (for itself and its callers). */
+enum jf {
+    JF_TIME, JF_QUERY, JF_ANSWER, JF_SRC, JF_IP1, JF_IP2, JF_CLIENT1, JF_CLIENT2,
+    JF_DEST_PORT, JF_TRANSPORT, JF_X0, JF_X1, JF_X2, JF_X3, JF_X4, JF_X5, JF_N
+};
+
+enum join_kind { JOIN_PASS, JOIN_DNS, JOIN_NET };
+enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK };
+
+/* A row as the sink sees it: its cells and where the engine's fields are. */
+struct join_row {
+    struct slice raw;              /* input text or SLICE_NULL */
+    const struct schema *s;
+    const struct slice *cells;     /* s->n cells */
+    const int32_t *idx;            /* JF_N indices into cells (-1 = absent) */
+    const int32_t *mvidx;          /* JF_N indices of the __mv_ companions */
+};
+
+/* The decision for one row. */
+struct join_event {
+    enum join_kind kind;
+    int has_time;
+    int64_t t;
+    struct ipaddr ip;              /* JOIN_NET: the destination */
+    int client_is_ip;
+    struct ipaddr client_ip;
+    struct slice client;           /* VIEW into the row */
+    enum join_match match;
+    int64_t rec_t;                 /* chosen record (match != NONE) */
+    struct slice name, rec_client, rec_ttext;  /* ARENA copies */
+    struct slice *names;           /* ARENA: distinct candidate names, sorted */
+    size_t nnames;                 /* at most maxnames */
+    size_t ncandidates;
+};
+
+/* Called once per input row, in input order.  Row and event are valid until
+ * the reply that is being built has been written (the sink may queue them
+ * in that reply).  0 or an ERR_* code with e filled. */
+typedef int (*join_sink)(void *ctx, const struct join_row *row, const struct join_event *ev,
+                         struct err *e);
+
+struct join;
+
+/* OWNED or NULL.  cols is BORROWED for the engine's life. */
+struct join *join_new(const struct join_opts *o, struct cols *c);
+void join_free(struct join *j);
+
+/* Take one chunk's rows; decide and hand to the sink those that can be.
+ * scratch is the reply's arena.  0 or an ERR_* code with e filled. */
+int join_chunk(struct join *j, const struct csv_table *t, struct arena *scratch,
+               join_sink sink, void *ctx, struct err *e) WARN_UNUSED;
+
+/* End of input: decide and hand over everything still held. */
+int join_finish(struct join *j, struct arena *scratch, join_sink sink, void *ctx,
+                struct err *e) WARN_UNUSED;
+
+/* First value of a field in a row (the plain value, or the first item of a
+ * non-empty __mv_ cell), or SLICE_NULL when absent.  Values with "$$" are
+ * unescaped into `a`. */
+struct slice join_field(const struct join_row *row, enum jf f, struct arena *a);
+
+/* Statistics for messages and tests. */
+struct join_stats {
+    uint64_t rows, dns, net, records, held_max_bytes, records_max;
+    int order;  /* 0 unknown, 1 newest first, 2 oldest first, 3 unordered */
+};
+void join_stats(const struct join *j, struct join_stats *st);
+
+#endif
