@@ -111,6 +111,6 @@ bench: deps $(PROGS)
 clean:
 	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
 
--include $(LIB_OBJ:.o=.d) $(MOD_OBJ:.o=.d)
+-include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d)
 
 -include tests/app/app.mk

@@ -144,8 +144,19 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
     int rc;
     st->s = s;
     rc = join_chunk(st->j, in, &s->arena, jc_sink, st, e);
-    if (rc == 0 && finished)
+    if (rc == 0 && finished) {
+        struct join_stats js;
+        static const char *const order[] = {"unknown", "newest first", "oldest first",
+                                            "not in time order"};
         rc = join_finish(st->j, &s->arena, jc_sink, st, e);
+        join_stats(st->j, &js);
+        scp_msg(s, LOG_INFO,
+                "dnsjoin: %llu events (%llu DNS, %llu network), %llu DNS answers; input %s; "
+                "at most %llu answers and %llu bytes of events held at once",
+                (unsigned long long)js.rows, (unsigned long long)js.dns,
+                (unsigned long long)js.net, (unsigned long long)js.records, order[js.order],
+                (unsigned long long)js.records_max, (unsigned long long)js.held_max_bytes);
+    }
     return rc;
 }
 

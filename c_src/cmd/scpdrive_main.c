@@ -213,12 +213,11 @@ static void put_value(struct buf *b, struct slice v)
 /* Body for rows[from..to): all plain columns in first-seen order, then the
  * __mv_ companion of each, as splunkd lays them out. */
 static void build_body(struct buf *b, struct rowref *rows, size_t from, size_t to, struct cols *c,
-                       uint32_t *hdr, char *seen)
+                       uint32_t *hdr, char *seen, size_t nseen)
 {
     size_t nh = 0, nplain;
-    size_t ncols = cols_count(c);
 
-    memset(seen, 0, ncols);
+    memset(seen, 0, nseen);
     for (size_t r = from; r < to; r++) {
         struct csv_table *t = &rows[r].in->t;
         for (size_t k = 0; k < t->ncols; k++) {
@@ -688,7 +687,15 @@ int main(int argc, char **argv)
     if (opt.order)
         qsort(rows, total, sizeof *rows, cmp_rows);
 
-    /* execute requests; replies kept for the final output */
+    /* execute requests; replies kept for the final output.  Every __mv_
+     * companion is interned first, so the input's ids stay below ncols while
+     * replies add columns of their own. */
+    for (size_t f = 0; f < nin; f++)
+        for (size_t k = 0; k < ins[f].t.ncols; k++) {
+            uint32_t mid;
+            if (cols_mv_of(c, ins[f].t.ids[k], &mid))
+                die(EXIT_USAGE, "out of memory");
+        }
     size_t ncols = cols_count(c), nreplies = 0;
     uint32_t *hdr = xcalloc(2 * ncols + 1, sizeof *hdr);
     char *seen = xcalloc(ncols + 1, 1);
@@ -702,7 +709,7 @@ int main(int argc, char **argv)
         char what[64];
         buf_reset(&body);
         if (to > from)
-            build_body(&body, rows, from, to, c, hdr, seen);
+            build_body(&body, rows, from, to, c, hdr, seen, ncols + 1);
         const char *m = last ? "{\"action\":\"execute\",\"finished\":true}"
                              : "{\"action\":\"execute\",\"finished\":false}";
         send_frame(m, strlen(m), body.p ? body.p : "", body.len);

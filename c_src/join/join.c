@@ -658,6 +658,7 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
 
 int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, struct err *e)
 {
-    free_later(j);
+    /* Called in the same request as the last join_chunk: rows released
+     * there are still in the reply, so nothing is freed here. */
     return release(j, a, sink, ctx, 1, e);
 }

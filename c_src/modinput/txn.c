@@ -8,9 +8,11 @@
 
 #define NBUCKETS (1u << 16)
 #define TS_ABSENT UINT32_MAX
-/* Finished answers kept for late duplicate lines (observed: a query line
- * of another client can sit between a reply and its duplicate lines). */
-#define RECENT_MAX 64
+/* Finished originals kept for late duplicate lines (observed: a query line
+ * of another client can sit between a reply and its duplicate lines).
+ * Those finished within flush_after also hold the resume offset back, so a
+ * restart re-reads them; the count bounds the memory this takes. */
+#define RECENT_MAX 4096
 
 /* A string stored in a transaction's own buffer; len TS_ABSENT = absent. */
 struct tstr {
@@ -33,6 +35,7 @@ struct tx {
     unsigned port;
     uint64_t epoch, serial, off;
     int64_t t_us;
+    int64_t fin_us;            /* log time it was finished (recent ring) */
     int rcode;
     struct tstr src, query, qtype, dest, asrc, ede;
     struct buf s;              /* OWNED: bytes of every tstr and item */
@@ -62,6 +65,7 @@ struct txn_tab {
     unsigned recent_pos;
     size_t open;
     uint64_t epoch;
+    int64_t now_us;            /* time of the newest line */
     /* plain mode: the answer run being read */
     int run_on;
     uint64_t run_off;
@@ -255,6 +259,7 @@ static void keep_recent(struct txn_tab *t, struct tx *x)
 {
     struct tx *old;
     tx_unlink(t, x);
+    x->fin_us = t->now_us;
     old = t->recent[t->recent_pos];
     if (old) {
         old->next = t->free;
@@ -776,6 +781,8 @@ int txn_feed(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_
     int rc;
 
     t->st.lines++;
+    if (time_us > t->now_us)
+        t->now_us = time_us;
     if (t->run_on && !run_continues(t, d)) {
         rc = close_run(t);
         if (rc)
@@ -840,7 +847,8 @@ uint64_t txn_resume_off(const struct txn_tab *t, uint64_t none)
     /* a duplicate line still to come may need a finished original: re-read
      * those too (they are not emitted twice: the caller remembers them) */
     for (unsigned i = 0; i < RECENT_MAX; i++)
-        if (t->recent[i] && t->recent[i]->epoch == t->epoch && t->recent[i]->off < r)
+        if (t->recent[i] && t->recent[i]->epoch == t->epoch && t->recent[i]->off < r &&
+            t->recent[i]->fin_us >= t->now_us - t->flush_us)
             r = t->recent[i]->off;
     return r;
 }
