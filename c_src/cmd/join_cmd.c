@@ -132,7 +132,7 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
         tunnel_fields(row, ev, x, &s->arena);
     }
-    if (scp_emit_full(s, row->raw, row->s, row->cells, x ? &st->xs : NULL, x))
+    if (scp_emit_full(s, row->raw, row->s, row->base, row->cells, x ? &st->xs : NULL, x))
         return err_set(e, ERR_NOMEM, "out of memory queueing an event");
     return 0;
 }

@@ -751,9 +751,10 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < t->ncols; k++)
                 if (cols_is_mv(c, t->ids[k]))
                     for (size_t row = 0; row < t->nrows; row++)
-                        t->cells[row * t->ncols + k] = SLICE_NULL;
+                        t->cells[row * t->ncols + k].off = CELL_ABSENT;
         for (size_t row = 0; row < t->nrows; row++)
-            if (csvw_add(&w, &replies[r].s, &t->cells[row * t->ncols]))
+            if (csvw_add2(&w, SLICE_NULL, &replies[r].s, t->base, &t->cells[row * t->ncols], NULL,
+                          NULL))
                 die(EXIT_USAGE, "out of memory");
     }
     if (csvw_finish(&w, c, &out, &e))

@@ -207,9 +207,9 @@ struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
 
     if (i < 0 && m < 0)
         return SLICE_NULL;
-    plain = i >= 0 ? row->cells[i] : SLICE_NULL;
+    plain = i >= 0 ? cell_slice(row->base, row->cells[i]) : SLICE_NULL;
     if (m >= 0)
-        mvc = row->cells[m];
+        mvc = cell_slice(row->base, row->cells[m]);
     if (mvc.p == NULL || mvc.n == 0)
         return plain;
     mv_iter_init(&it, plain, mvc);
@@ -295,45 +295,49 @@ static struct pend *push(struct join *j)
 /* Copy a row that must outlive its chunk. */
 static int spill(struct join *j, struct pend *p, struct err *e)
 {
-    size_t n = p->js->s.n, bytes = n * sizeof(struct slice) + p->ev.client.n;
-    char *own, *d;
-    struct slice *cells;
+    size_t n = p->js->s.n, bytes = n * sizeof(struct cell) + p->ev.client.n;
+    char *own, *d, *base;
+    struct cell *cells;
 
     if (p->row.raw.p)
         bytes += p->row.raw.n;
     else
         for (size_t k = 0; k < n; k++)
-            bytes += p->row.cells[k].n;
+            bytes += p->row.cells[k].off == CELL_ABSENT ? 0 : p->row.cells[k].len;
     own = xmalloc(bytes ? bytes : 1);
     if (own == NULL)
         return err_set(e, ERR_NOMEM, "out of memory holding an event");
-    cells = (struct slice *)(void *)own;
-    d = own + n * sizeof(struct slice);
+    cells = (struct cell *)(void *)own;
+    base = d = own + n * sizeof(struct cell);
     if (p->row.raw.p) {
-        const char *base = p->row.raw.p;
-        memcpy(d, base, p->row.raw.n);
+        /* The cells are inside the raw text: copy it, keep the offsets
+         * relative to its start. */
+        uint32_t raw_off = (uint32_t)(p->row.raw.p - p->row.base);
+        memcpy(d, p->row.raw.p, p->row.raw.n);
         for (size_t k = 0; k < n; k++) {
-            struct slice c = p->row.cells[k];
-            cells[k] = c.p ? slice_of(d + (c.p - base), c.n) : c;
+            struct cell c = p->row.cells[k];
+            if (c.off != CELL_ABSENT)
+                c.off -= raw_off;
+            cells[k] = c;
         }
         p->row.raw.p = d;
         d += p->row.raw.n;
     } else {
         for (size_t k = 0; k < n; k++) {
-            struct slice c = p->row.cells[k];
-            if (c.p) {
-                memcpy(d, c.p, c.n);
-                cells[k] = slice_of(d, c.n);
-                d += c.n;
-            } else {
-                cells[k] = c;
+            struct cell c = p->row.cells[k];
+            if (c.off != CELL_ABSENT) {
+                memcpy(d, p->row.base + c.off, c.len);
+                c.off = (uint32_t)(d - base);
+                d += c.len;
             }
+            cells[k] = c;
         }
     }
     if (p->ev.client.p) {
         memcpy(d, p->ev.client.p, p->ev.client.n);
         p->ev.client.p = d;
     }
+    p->row.base = base;
     p->row.cells = cells;
     p->own = own;
     p->own_bytes = bytes;
@@ -555,12 +559,14 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
     p->js = j->cur;
     p->row.raw = t->raw[r];
     p->row.s = &j->cur->s;
+    p->row.base = t->base;
     p->row.cells = &t->cells[r * t->ncols];
     p->row.idx = j->cur->idx;
     p->row.mvidx = j->cur->mvidx;
     j->st.rows++;
 
-    ts = j->cur->idx[JF_TIME] >= 0 ? p->row.cells[j->cur->idx[JF_TIME]] : SLICE_NULL;
+    ts = j->cur->idx[JF_TIME] >= 0 ? cell_slice(p->row.base, p->row.cells[j->cur->idx[JF_TIME]])
+                                   : SLICE_NULL;
     p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0;
     /* A break in the order makes the engine hold everything from here on;
      * whether that can still be exact is checked against what has left. */
@@ -577,8 +583,8 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
         int32_t ai = j->cur->idx[JF_ANSWER], am = j->cur->mvidx[JF_ANSWER];
         struct mv_iter it;
         struct slice v;
-        mv_iter_init(&it, ai >= 0 ? p->row.cells[ai] : SLICE_NULL,
-                     am >= 0 ? p->row.cells[am] : SLICE_NULL);
+        mv_iter_init(&it, ai >= 0 ? cell_slice(p->row.base, p->row.cells[ai]) : SLICE_NULL,
+                     am >= 0 ? cell_slice(p->row.base, p->row.cells[am]) : SLICE_NULL);
         while ((rc = mv_next(&it, a, &v)) == 1) {
             struct ipaddr ip;
             if (ipaddr_parse(v, &ip) != 0)
@@ -638,6 +644,14 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
         rc = ingest_row(j, t, r, a, e);
         if (rc)
             return rc;
+        /* Once the order is known, rows leave as soon as they can, so the
+         * queue and the record store hold about one window, not a chunk. */
+        if (j->order == ORDER_DESC || j->order == ORDER_ASC) {
+            rc = release(j, a, sink, ctx, 0, e);
+            if (rc)
+                return rc;
+            evict(j);
+        }
     }
     rc = release(j, a, sink, ctx, 0, e);
     if (rc)

@@ -65,7 +65,8 @@ enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK };
 struct join_row {
     struct slice raw;              /* input text or SLICE_NULL */
     const struct schema *s;
-    const struct slice *cells;     /* s->n cells */
+    const char *base;              /* the cells' values are offsets into base */
+    const struct cell *cells;      /* s->n cells */
     const int32_t *idx;            /* JF_N indices into cells (-1 = absent) */
     const int32_t *mvidx;          /* JF_N indices of the __mv_ companions */
 };

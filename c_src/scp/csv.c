@@ -125,7 +125,7 @@ static int grow_cells(struct csv_table *t, size_t need)
     size_t ncap = t->cells_cap ? t->cells_cap : 1024;
     while (ncap < need)
         ncap *= 2;
-    struct slice *nc = xreallocarray(t->cells, ncap, sizeof *nc);
+    struct cell *nc = xreallocarray(t->cells, ncap, sizeof *nc);
     if (nc == NULL)
         return ERR_NOMEM;
     t->cells = nc;
@@ -197,10 +197,13 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
     size_t pos = 0;
     int rc;
 
+    t->base = b;
     t->ncols = 0;
     t->nrows = 0;
     if (n == 0)
         return 0;
+    if (n >= CELL_ABSENT)
+        return err_set(e, ERR_LIMIT, "a body of %zu bytes is over the 4 GB a table can index", n);
     rc = parse_header(b, n, &pos, c, t, e);
     if (rc)
         return rc;
@@ -234,7 +237,8 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
             if (k >= t->ncols)
                 return err_set(e, ERR_CSV, "row %zu has more fields than the header (%zu)",
                                row, t->ncols);
-            t->cells[base + k++] = v;
+            t->cells[base + k].off = (uint32_t)(v.p - b);
+            t->cells[base + k++].len = (uint32_t)v.n;
         }
         if (k != t->ncols)
             return err_set(e, ERR_CSV, "row %zu has %zu fields, the header has %zu",

@@ -23,12 +23,26 @@
 #include "util/err.h"
 #include "util/slice.h"
 
+/* One value as (offset, length) from the body start: half the size of a
+ * slice, and a 50,000-row chunk of 60 columns has three million of them. */
+struct cell {
+    uint32_t off;  /* CELL_ABSENT: no value */
+    uint32_t len;
+};
+#define CELL_ABSENT UINT32_MAX
+
+static inline struct slice cell_slice(const char *base, struct cell c)
+{
+    return c.off == CELL_ABSENT ? SLICE_NULL : slice_of(base + c.off, c.len);
+}
+
 struct csv_table {
+    const char *base;     /* VIEW: the body the cells are offsets into */
     size_t ncols;
     size_t nrows;
     uint32_t *ids;        /* OWNED by the table: column ids (cols registry) */
     uint32_t *mv;         /* OWNED: per column, index of its __mv_ column or UINT32_MAX */
-    struct slice *cells;  /* OWNED array; slices are VIEWs into the body */
+    struct cell *cells;   /* OWNED array, row-major; values are in `base` */
     struct slice *raw;    /* OWNED array: per row, its bytes as received (without
                            * the line end), or SLICE_NULL when unquoting changed
                            * them; writers copy such rows verbatim */
@@ -43,15 +57,15 @@ void csv_table_free(struct csv_table *t);
 /*
  * Parse body[0..n) into t (reusing t's arrays).  Column names are interned in
  * `c`.  The body is modified in place (quote unescaping) and must outlive the
- * table's slices.  0, ERR_CSV, ERR_LIMIT or ERR_NOMEM (e filled, with the
- * 1-based row number and no row content).
+ * table.  Bodies are limited to 4 GB (32-bit offsets).  0, ERR_CSV, ERR_LIMIT
+ * or ERR_NOMEM (e filled, with the 1-based row number and no row content).
  */
 int csv_parse(char *body, size_t n, struct cols *c, struct csv_table *t,
               struct err *e) WARN_UNUSED;
 
 static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_t col)
 {
-    return t->cells[row * t->ncols + col];
+    return cell_slice(t->base, t->cells[row * t->ncols + col]);
 }
 
 /* Index of the column with id `id`, or -1. */

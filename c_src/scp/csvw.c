@@ -35,9 +35,9 @@ void csvw_reset(struct csvw *w)
     w->nrows = 0;
 }
 
-int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
-              const struct slice *cells, const struct schema *xs,
-              const struct slice *xcells)
+static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
+                   const struct slice *cells, const char *base, const struct cell *ccells,
+                   const struct schema *xs, const struct slice *xcells)
 {
     if (w->nrows == w->cap) {
         size_t ncap = w->cap ? w->cap * 2 : 1024;
@@ -50,6 +50,8 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
     w->rows[w->nrows].raw = raw;
     w->rows[w->nrows].s = s;
     w->rows[w->nrows].cells = cells;
+    w->rows[w->nrows].base = base;
+    w->rows[w->nrows].ccells = ccells;
     w->rows[w->nrows].xs = xs;
     w->rows[w->nrows].xcells = xcells;
     w->nrows++;
@@ -58,7 +60,13 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
 
 int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells)
 {
-    return csvw_add2(w, SLICE_NULL, s, cells, NULL, NULL);
+    return add_row(w, SLICE_NULL, s, cells, NULL, NULL, NULL, NULL);
+}
+
+int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const char *base,
+              const struct cell *cells, const struct schema *xs, const struct slice *xcells)
+{
+    return add_row(w, raw, s, NULL, base, cells, xs, xcells);
 }
 
 static const unsigned char needs_quote[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
@@ -169,16 +177,22 @@ static int mark_grow(struct csvw *w, size_t ncols)
     return 0;
 }
 
+static inline struct slice base_cell(const struct csvw_row *row, size_t k)
+{
+    return row->cells ? row->cells[k] : cell_slice(row->base, row->ccells[k]);
+}
+
 /* Add the set columns of one part to the header; 1 if every column of the
  * schema is now in the header (later rows of that shape add nothing). */
-static int mark_part(struct csvw *w, const struct schema *s, const struct slice *cells)
+static int mark_part(struct csvw *w, const struct schema *s, const struct csvw_row *row,
+                     const struct slice *xcells)
 {
     int complete = 1;
     for (size_t k = 0; k < s->n; k++) {
         uint32_t id = s->ids[k];
         if (w->mark[id])
             continue;
-        if (cells[k].p == NULL) {
+        if ((xcells ? xcells[k] : base_cell(row, k)).p == NULL) {
             complete = 0;
             continue;
         }
@@ -221,7 +235,7 @@ static inline struct slice cell_at(const struct csvw_row *row, int k)
     if (k < 0)
         return SLICE_NULL;
     if ((size_t)k < row->s->n)
-        return row->cells[k];
+        return base_cell(row, (size_t)k);
     return row->xcells[(size_t)k - row->s->n];
 }
 
@@ -251,10 +265,10 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
      * of a schema's columns are in the header, its later rows are skipped. */
     for (size_t r = 0; r < w->nrows; r++) {
         const struct csvw_row *row = &w->rows[r];
-        if (row->s != complete && mark_part(w, row->s, row->cells))
+        if (row->s != complete && mark_part(w, row->s, row, NULL))
             complete = row->s;
         if (row->xs)
-            (void)mark_part(w, row->xs, row->xcells);
+            (void)mark_part(w, row->xs, row, row->xcells);
     }
 
     for (size_t h = 0; h < w->nh; h++)

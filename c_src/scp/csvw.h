@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "scp/cols.h"
+#include "scp/csv.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/slice.h"
@@ -38,7 +39,9 @@ struct schema {
 struct csvw_row {
     struct slice raw;            /* the row's input bytes, or SLICE_NULL */
     const struct schema *s;
-    const struct slice *cells;   /* s->n slices; p == NULL = not set */
+    const struct slice *cells;   /* s->n slices; p == NULL = not set ... */
+    const char *base;            /* ... or, when cells is NULL, s->n compact */
+    const struct cell *ccells;   /* cells (csv.h) into base */
     const struct schema *xs;     /* extra fields, or NULL */
     const struct slice *xcells;
 };
@@ -73,8 +76,8 @@ int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells) 
  * is the row's CSV text as received, holding exactly the cells of `s` in
  * order: when the reply's header starts with s's columns, the row is copied
  * verbatim instead of re-quoted, which is where most of the time goes. */
-int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s,
-              const struct slice *cells, const struct schema *xs,
+int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const char *base,
+              const struct cell *cells, const struct schema *xs,
               const struct slice *xcells) WARN_UNUSED;
 
 /* Compute the header and the exact body length (0 with no rows: an empty

@@ -41,18 +41,19 @@ int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells)
     return csvw_add(&s->out, sc, cells);
 }
 
-int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc,
-                  const struct slice *cells, const struct schema *xs, const struct slice *xcells)
+int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, const char *base,
+                  const struct cell *cells, const struct schema *xs, const struct slice *xcells)
 {
     s->rows_out++;
-    return csvw_add2(&s->out, raw, sc, cells, xs, xcells);
+    return csvw_add2(&s->out, raw, sc, base, cells, xs, xcells);
 }
 
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
                  const struct slice *xcells)
 {
     s->rows_out++;
-    return csvw_add2(&s->out, in->raw[r], &s->in_schema, &in->cells[r * in->ncols], xs, xcells);
+    return csvw_add2(&s->out, in->raw[r], &s->in_schema, in->base, &in->cells[r * in->ncols], xs,
+                     xcells);
 }
 
 /* Collect messages in the form meta wants. */

@@ -78,8 +78,8 @@ int scp_emit(struct scp *s, const struct schema *sc, const struct slice *cells) 
 
 /* Queue a row given as (raw text or SLICE_NULL, schema, cells) plus optional
  * extra fields; all BORROWED until the reply is written. */
-int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc,
-                  const struct slice *cells, const struct schema *xs,
+int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, const char *base,
+                  const struct cell *cells, const struct schema *xs,
                   const struct slice *xcells) WARN_UNUSED;
 
 /* Queue row `r` of the current request unchanged, plus optional extra
