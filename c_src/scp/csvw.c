@@ -23,7 +23,8 @@ void csvw_free(struct csvw *w)
     xfree(w->rows);
     xfree(w->mark);
     xfree(w->header);
-    xfree(w->map);
+    for (size_t i = 0; i < sizeof w->maps / sizeof w->maps[0]; i++)
+        xfree(w->maps[i].map);
     xfree(w->block);
     xfree(w->quote);
     csvw_init(w);
@@ -202,32 +203,59 @@ static int mark_part(struct csvw *w, const struct schema *s, const struct csvw_r
     return complete;
 }
 
-/* Map header position -> cell (index into cells, or into xcells + n). */
+/* Map header position -> cell (index into cells, or into xcells + n),
+ * cached per shape for the current header. */
 static int build_map(struct csvw *w, const struct csvw_row *row)
 {
-    if (w->nh > w->map_cap) {
-        int *nm = xreallocarray(w->map, w->nh, sizeof *nm);
-        if (nm == NULL)
-            return ERR_NOMEM;
-        w->map = nm;
-        w->map_cap = w->nh;
+    struct csvw_map *m = NULL;
+    size_t nmaps = sizeof w->maps / sizeof w->maps[0];
+
+    for (size_t i = 0; i < nmaps; i++)
+        if (w->maps[i].map && w->maps[i].s == row->s && w->maps[i].xs == row->xs) {
+            m = &w->maps[i];
+            break;
+        }
+    if (m == NULL) {
+        m = &w->maps[0];
+        for (size_t i = 1; i < nmaps; i++)
+            if (w->maps[i].used < m->used)
+                m = &w->maps[i];
+        if (w->nh > m->cap) {
+            int *nm = xreallocarray(m->map, w->nh, sizeof *nm);
+            if (nm == NULL)
+                return ERR_NOMEM;
+            m->map = nm;
+            m->cap = w->nh;
+        }
+        m->s = row->s;
+        m->xs = row->xs;
+        for (size_t h = 0; h < w->nh; h++)
+            m->map[h] = -1;
+        m->identity = 1;
+        for (size_t k = 0; k < row->s->n; k++) {
+            uint32_t mk = w->mark[row->s->ids[k]];
+            if (mk)
+                m->map[mk - 1] = (int)k;
+            if (mk != k + 1)
+                m->identity = 0;
+        }
+        for (size_t k = 0; row->xs && k < row->xs->n; k++) {
+            uint32_t mk = w->mark[row->xs->ids[k]];
+            if (mk)
+                m->map[mk - 1] = (int)(row->s->n + k);
+        }
     }
-    for (size_t h = 0; h < w->nh; h++)
-        w->map[h] = -1;
-    w->map_identity = 1;
-    for (size_t k = 0; k < row->s->n; k++) {
-        uint32_t m = w->mark[row->s->ids[k]];
-        if (m)
-            w->map[m - 1] = (int)k;
-        if (m != k + 1)
-            w->map_identity = 0;
-    }
-    for (size_t k = 0; row->xs && k < row->xs->n; k++) {
-        uint32_t m = w->mark[row->xs->ids[k]];
-        if (m)
-            w->map[m - 1] = (int)(row->s->n + k);
-    }
+    m->used = ++w->map_clock;
+    w->map = m->map;
+    w->map_identity = m->identity;
     return 0;
+}
+
+/* The header changed: every cached map is stale. */
+static void drop_maps(struct csvw *w)
+{
+    for (size_t i = 0; i < sizeof w->maps / sizeof w->maps[0]; i++)
+        w->maps[i].s = w->maps[i].xs = NULL;
 }
 
 static inline struct slice cell_at(const struct csvw_row *row, int k)
@@ -254,6 +282,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
     for (size_t h = 0; h < w->nh; h++)
         w->mark[w->header[h]] = 0;
     w->nh = 0;
+    drop_maps(w);
     if (w->nrows == 0)
         return 0;
     if (mark_grow(w, cols_count(c)))

@@ -53,9 +53,18 @@ struct csvw {
     size_t mark_cap;
     uint32_t *header;       /* OWNED: column ids in header order (after prepare) */
     size_t nh;
-    int *map;               /* OWNED: scratch map header position -> cell */
-    size_t map_cap;
-    int map_identity;       /* the base part maps to header positions 0..n-1 */
+    /* Maps header position -> cell for the last few row shapes (rows of
+     * two shapes often alternate: events with and without added fields). */
+    struct csvw_map {
+        const struct schema *s, *xs;
+        int *map;           /* OWNED */
+        size_t cap;
+        int identity;       /* the base part maps to header positions 0..n-1 */
+        unsigned long used; /* for replacement */
+    } maps[4];
+    unsigned long map_clock;
+    int *map;               /* BORROWED: the current shape's map */
+    int map_identity;
     uint64_t *quote;        /* OWNED: per written cell, 1 bit "needs quoting",
                              * found by prepare so write does not scan again */
     size_t quote_cap;       /* in 64-bit words */

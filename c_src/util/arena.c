@@ -17,6 +17,7 @@ struct arena_block {
 void arena_init(struct arena *a, size_t block_size, size_t max)
 {
     a->head = NULL;
+    a->spare = NULL;
     a->block_size = block_size;
     a->used_total = 0;
     a->max = max;
@@ -31,9 +32,15 @@ void *arena_alloc(struct arena *a, size_t n)
         return NULL;
     if (b == NULL || b->size - b->used < need) {
         size_t sz = need > a->block_size ? need : a->block_size;
-        struct arena_block *nb = xmalloc(HDR + sz);
-        if (nb == NULL)
-            return NULL;
+        struct arena_block *nb;
+        if (sz == a->block_size && a->spare != NULL) {
+            nb = a->spare;
+            a->spare = nb->prev;
+        } else {
+            nb = xmalloc(HDR + sz);
+            if (nb == NULL)
+                return NULL;
+        }
         nb->prev = b;
         nb->size = sz;
         nb->used = 0;
@@ -55,35 +62,35 @@ char *arena_dup(struct arena *a, const void *p, size_t n)
 
 void arena_reset(struct arena *a)
 {
+    /* Default-size blocks are kept for the next reply (every reply needs
+     * about as many, and fresh pages cost the kernel a clear each); larger
+     * one-off blocks are freed so they do not pin memory. */
     struct arena_block *b = a->head;
-    if (b == NULL)
-        return;
-    /* Keep the newest block only if it has the default size, so one huge
-     * allocation does not pin memory for the rest of the session. */
-    struct arena_block *older = b->prev;
-    while (older) {
-        struct arena_block *p = older->prev;
-        xfree(older);
-        older = p;
+    while (b) {
+        struct arena_block *p = b->prev;
+        if (b->size == a->block_size) {
+            b->used = 0;
+            b->prev = a->spare;
+            a->spare = b;
+        } else {
+            xfree(b);
+        }
+        b = p;
     }
-    if (b->size > a->block_size) {
-        xfree(b);
-        a->head = NULL;
-    } else {
-        b->prev = NULL;
-        b->used = 0;
-    }
+    a->head = NULL;
     a->used_total = 0;
 }
 
 void arena_free(struct arena *a)
 {
-    struct arena_block *b = a->head;
+    arena_reset(a);
+    struct arena_block *b = a->spare;
     while (b) {
         struct arena_block *p = b->prev;
         xfree(b);
         b = p;
     }
+    a->spare = NULL;
     a->head = NULL;
     a->used_total = 0;
 }

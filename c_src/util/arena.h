@@ -17,6 +17,7 @@ struct arena_block;
 
 struct arena {
     struct arena_block *head;  /* OWNED: current block, linked to older ones */
+    struct arena_block *spare; /* OWNED: default-size blocks kept by arena_reset */
     size_t block_size;         /* default size of a new block */
     size_t used_total;         /* bytes handed out since the last reset */
     size_t max;                /* ceiling for used_total */
