@@ -115,7 +115,7 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
         for (int k = 0; k < XF_N; k++)
             x[k] = SLICE_NULL;
-        static const char *const match[] = {"none", "client", "network"};
+        static const char *const match[] = {"none", "client", "network", "history"};
         x[XF_MATCH] = slice_cstr(match[ev->match]);
         if (ev->match != JOIN_NONE) {
             char age[NUM_US_STRMAX];

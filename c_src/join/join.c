@@ -408,8 +408,21 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
             best_client = r;
     }
     ev->ncandidates = n;
-    if (n == 0)
+    if (n == 0) {
+        const struct join_history *h = j->o.history;
+        struct join_hist_rec hr;
+        if (h != NULL && h->lookup(h->ctx, &ev->ip, ev->t, ev->client, ev->client_is_ip,
+                                   &ev->client_ip, &hr) == 1) {
+            ev->match = JOIN_HISTORY;
+            ev->rec_t = hr.t;
+            ev->name = arena_slice(a, hr.name);
+            ev->rec_client = arena_slice(a, hr.client);
+            ev->rec_ttext = arena_slice(a, hr.ttext);
+            if (ev->name.p == NULL || ev->rec_client.p == NULL || ev->rec_ttext.p == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory deciding an event");
+        }
         return 0;
+    }
 
     struct slice *names = arena_alloc(a, n * sizeof *names);
     if (names == NULL)
@@ -619,6 +632,9 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
         cl = join_field(&p->row, JF_CLIENT2, a);
     p->ev.client = cl.p ? cl : SLICE_LIT("");
     p->ev.client_is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;
+    if (j->o.history != NULL && p->ev.has_time &&
+        (rc = j->o.history->want(j->o.history->ctx, &p->ev.ip, e)) != 0)
+        return rc;
     if (p->ev.has_time && j->evicted_any) {
         int64_t lo = p->ev.t - j->o.window_us, hi = p->ev.t + j->o.skew_us;
         if (hi >= j->ev_lo && lo <= j->ev_hi)
@@ -645,14 +661,17 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
         if (rc)
             return rc;
         /* Once the order is known, rows leave as soon as they can, so the
-         * queue and the record store hold about one window, not a chunk. */
-        if (j->order == ORDER_DESC || j->order == ORDER_ASC) {
+         * queue and the record store hold about one window, not a chunk.
+         * With a history source, decisions wait for the chunk's batch. */
+        if ((j->order == ORDER_DESC || j->order == ORDER_ASC) && j->o.history == NULL) {
             rc = release(j, a, sink, ctx, 0, e);
             if (rc)
                 return rc;
             evict(j);
         }
     }
+    if (j->o.history != NULL && (rc = j->o.history->fetch(j->o.history->ctx, e)) != 0)
+        return rc;
     rc = release(j, a, sink, ctx, 0, e);
     if (rc)
         return rc;
@@ -674,5 +693,8 @@ int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, stru
 {
     /* Called in the same request as the last join_chunk: rows released
      * there are still in the reply, so nothing is freed here. */
+    int rc;
+    if (j->o.history != NULL && (rc = j->o.history->fetch(j->o.history->ctx, e)) != 0)
+        return rc;
     return release(j, a, sink, ctx, 1, e);
 }

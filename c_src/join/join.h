@@ -41,6 +41,29 @@
 /* Rows in one time direction before the direction is trusted. */
 #define JOIN_ORDER_CONFIRM 10000
 
+/* A stored answer from a history source (passive DNS). */
+struct join_hist_rec {
+    struct slice name, client, ttext;  /* valid until the reply is written */
+    int64_t t;                         /* the time dns_age is measured from */
+};
+
+/*
+ * Optional history source, consulted for network events with no candidate
+ * in the window.  Lookups are batched: `want` is called for the address of
+ * every network event as it arrives, `fetch` once before each batch of
+ * decisions (at the end of every chunk, and at the end), and `lookup` for
+ * each event that needs it, answered from what fetch brought in.  Errors in
+ * fetch are the source's to report (as a WARN); the join goes on without.
+ */
+struct join_history {
+    void *ctx;
+    int (*want)(void *ctx, const struct ipaddr *ip, struct err *e);
+    int (*fetch)(void *ctx, struct err *e);
+    /* 1 with *out set, 0 for no stored answer. */
+    int (*lookup)(void *ctx, const struct ipaddr *ip, int64_t t, struct slice client,
+                  int client_is_ip, const struct ipaddr *client_ip, struct join_hist_rec *out);
+};
+
 struct join_opts {
     int64_t window_us, skew_us;
     int scope_client;        /* scope=client */
@@ -50,6 +73,7 @@ struct join_opts {
     size_t maxnames;
     uint64_t maxbuffer;      /* bytes of held rows */
     const char *const *extra; /* more fields the caller reads (NULL-terminated) */
+    const struct join_history *history; /* NULL: none */
 };
 
 /* Fields the engine locates in every row (for itself and its callers). */
@@ -59,7 +83,7 @@ enum jf {
 };
 
 enum join_kind { JOIN_PASS, JOIN_DNS, JOIN_NET };
-enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK };
+enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK, JOIN_HISTORY };
 
 /* A row as the sink sees it: its cells and where the engine's fields are. */
 struct join_row {
