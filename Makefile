@@ -89,18 +89,23 @@ deps:
 
 # Unit tests and protocol tests are all cmocka suites; the protocol suites
 # drive $(BIN)/dnsjoin and $(BIN)/scpdrive as separate processes.
+# The story generator is test input for the join suites.
+$(BUILD)/gen_story: bench/gen_story.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
 # Script-level checks run first so the output ends with cmocka's summaries.
-test: deps $(PROGS) $(UNIT_BIN)
+test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story
 	@sh tests/run_scripts.sh $(BIN)
-	@sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+	@GEN_STORY=$(BUILD)/gen_story sh tests/run_unit.sh $(BUILD)/tests $(BIN)
 
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
 	    OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-valgrind: deps $(PROGS) $(UNIT_BIN)
-	@VALGRIND=1 sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story
+	@GEN_STORY=$(BUILD)/gen_story VALGRIND=1 sh tests/run_unit.sh $(BUILD)/tests $(BIN)
 
 demo: deps $(PROGS)
 	@sh tests/demo.sh $(BIN)

@@ -53,6 +53,7 @@ struct opts {
     int getinfo_only;
     int no_mv;
     int quiet;
+    const char *fields;      /* --fields a,b,c: print only these, in order */
 };
 
 /* One input file: its bytes (OWNED, parsed in place) and table. */
@@ -79,7 +80,7 @@ struct reply {
     struct schema s;
 };
 
-static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0};
+static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL};
 static pid_t child = -1;
 
 static void die(int status, const char *fmt, ...) ATTR_FMT(2, 3);
@@ -114,6 +115,7 @@ static void usage(void)
             "  --timeout SECONDS     per exchange (default 60)\n"
             "  --getinfo-only        stop after the getinfo exchange (argument checks)\n"
             "  --no-mv               leave __mv_ columns out of the printed result\n"
+            "  --fields a,b,c        print only these columns, in this order\n"
             "  --quiet               do not print the result rows\n"
             "Reads stdin when no FILE is given.\n");
     exit(EXIT_USAGE);
@@ -569,6 +571,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--getinfo-only") == 0) {
             opt.getinfo_only = 1;
+        } else if (strcmp(a, "--fields") == 0 && v) {
+            opt.fields = v;
+            i++;
         } else if (strcmp(a, "--no-mv") == 0) {
             opt.no_mv = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -757,8 +762,39 @@ int main(int argc, char **argv)
                           NULL))
                 die(EXIT_USAGE, "out of memory");
     }
-    if (csvw_finish(&w, c, &out, &e))
+    if (opt.fields != NULL) {
+        /* a fixed header: the requested columns, empty where a row has none */
+        uint32_t fid[256];
+        size_t nf = 0;
+        for (const char *p = opt.fields; *p && nf < 256;) {
+            size_t l = strcspn(p, ",");
+            if (cols_intern(c, slice_of(p, l), &fid[nf]))
+                die(EXIT_USAGE, "out of memory");
+            if (buf_append(&out, nf ? "," : "", nf ? 1 : 0) || csvw_value(&out, slice_of(p, l)))
+                die(EXIT_USAGE, "out of memory");
+            nf++;
+            p += l + (p[l] == ',');
+        }
+        if (buf_appendc(&out, '\n'))
+            die(EXIT_USAGE, "out of memory");
+        for (size_t r = 0; r < nreplies; r++) {
+            struct csv_table *t = &replies[r].t;
+            long idx[256];
+            for (size_t k = 0; k < nf; k++)
+                idx[k] = csv_col_index(t, fid[k]);
+            for (size_t row = 0; row < t->nrows; row++) {
+                for (size_t k = 0; k < nf; k++) {
+                    if ((k && buf_appendc(&out, ',')) ||
+                        (idx[k] >= 0 && csvw_value(&out, csv_cell(t, row, (size_t)idx[k]))))
+                        die(EXIT_USAGE, "out of memory");
+                }
+                if (buf_appendc(&out, '\n'))
+                    die(EXIT_USAGE, "out of memory");
+            }
+        }
+    } else if (csvw_finish(&w, c, &out, &e)) {
         die(EXIT_USAGE, "%s", e.msg);
+    }
     if (!opt.quiet && out.len && fwrite(out.p, 1, out.len, stdout) != out.len)
         die(EXIT_USAGE, "writing stdout: %s", strerror(errno));
     fflush(stdout);
