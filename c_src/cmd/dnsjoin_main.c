@@ -10,6 +10,8 @@
 
 #include "cmd/join_cmd.h"
 #include "cmd/passthrough.h"
+#include "cmd/profile_cmd.h"
+#include "cmd/timechart_cmd.h"
 #include "scp/scp.h"
 #include "util/log.h"
 
@@ -22,6 +24,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"join", &join_command, 0},
     {"passthrough", &passthrough_command, 0},
+    {"timechart", &timechart_command, 0},
+    {"profile", &profile_command, 0},
 };
 
 static void usage(void)

@@ -1,8 +1,11 @@
 /* setenv and localtime_r are POSIX, not C11. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 
 #include "report/bins.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,12 +66,9 @@ static int zone_file_exists(const char *name)
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         if (dirs[i] == NULL || dirs[i][0] == 0)
             continue;
-        size_t n = strlen(dirs[i]) + 1 + strlen(name) + 1;
-        if (n > sizeof path)
+        int n = snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+        if (n < 0 || (size_t)n >= sizeof path)
             continue;
-        strcpy(path, dirs[i]);
-        strcat(path, "/");
-        strcat(path, name);
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
             return 1;
     }
