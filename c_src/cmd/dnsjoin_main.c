@@ -41,7 +41,8 @@ int main(int argc, char **argv)
 {
     /* A closed pipe must be an error we report, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
-    log_set_prefix("dnsjoin: ");
+    /* Messages carry the command's name themselves (dnsjoin, dnstimechart...). */
+    log_set_prefix("");
     if (argc < 2) {
         usage();
         return 2;
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return scp_run(subcommands[i].cmd, NULL, STDIN_FILENO, STDOUT_FILENO);
     }
-    log_msg(LOG_ERROR, "unknown sub-command '%.64s'", argv[1]);
+    log_msg(LOG_ERROR, "dnsjoin: unknown sub-command '%.64s'", argv[1]);
     usage();
     return 2;
 }

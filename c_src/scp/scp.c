@@ -76,8 +76,14 @@ static int fail(struct scp *s, const struct scp_command *cmd, int out_fd, int ge
     struct err we;
     size_t n;
 
+    const char *text = e->msg[0] ? e->msg : err_str(e->code);
+    size_t nl = strlen(cmd->name);
     s->nmsgs = s->nmsgs < SCP_MESSAGES_MAX ? s->nmsgs : SCP_MESSAGES_MAX - 1;
-    scp_msg(s, LOG_ERROR, "%s: %s", cmd->name, e->msg[0] ? e->msg : err_str(e->code));
+    /* Every message names the command once (search.log mixes commands). */
+    if (strncmp(text, cmd->name, nl) == 0 && text[nl] == ':')
+        scp_msg(s, LOG_ERROR, "%s", text);
+    else
+        scp_msg(s, LOG_ERROR, "%s: %s", cmd->name, text);
     n = msg_view(s, v);
     buf_init(&meta, SCP_META_MAX);
     int rc = getinfo_phase ? meta_getinfo_reply(&meta, NULL, NULL, 0, v, n, 1)
