@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,12 +156,74 @@ static void test_allocation_failures(void **st)
     free(in);
 }
 
+/* Every protocol input the suites use, fed whole, one byte at a time and at
+ * random split points (with EINTR/EAGAIN): the replies and the exit status
+ * must not depend on how the bytes arrive. */
+static void check_modes(const char *name, const char *in, size_t n)
+{
+    size_t n0, nk;
+    int st0, st;
+    char *o0 = session(in, n, 0, 1, &st0, &n0);
+    for (int mode = 1; mode <= 3; mode++)
+        for (unsigned seed = 1; seed <= (mode == 1 ? 1u : 5u); seed++) {
+            char *o = session(in, n, mode, seed, &st, &nk);
+            if (st != st0 || nk != n0 || memcmp(o, o0, n0) != 0)
+                fail_msg("%s: mode %d seed %u differs from whole reads", name, mode, seed);
+            free(o);
+        }
+    free(o0);
+}
+
+static void test_every_input_any_split(void **st)
+{
+    DIR *d = opendir("tests/data/scp/malformed");
+    struct dirent *de;
+    int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+    int count = 0;
+    (void)st;
+    ready_fds();
+    assert_non_null(d);
+    dup2(devnull, 2);
+    while ((de = readdir(d)) != NULL) {
+        char path[512];
+        size_t n;
+        if (strstr(de->d_name, ".in") == NULL)
+            continue;
+        snprintf(path, sizeof path, "tests/data/scp/malformed/%s", de->d_name);
+        char *in = tu_read_file(path, &n);
+        check_modes(de->d_name, in, n);
+        free(in);
+        count++;
+    }
+    closedir(d);
+    if (tu_have_shared()) {
+        static const char *recs[] = {"countmatches", "sum.reduce", "pypygeneratetext"};
+        for (size_t i = 0; i < 3; i++) {
+            char path[256];
+            size_t n;
+            snprintf(path, sizeof path, "../shared/recordings/%s.input.gz", recs[i]);
+            char *in = tu_read_gz(path, &n);
+            assert_non_null(in);
+            check_modes(recs[i], in, n);
+            free(in);
+            count++;
+        }
+    }
+    dup2(saved, 2);
+    close(saved);
+    close(devnull);
+    if (!tu_have_shared())
+        print_message("SKIP: ../shared/recordings absent; only the malformed cases were split\n");
+    assert_true(count >= 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_io_modes_identical),
         cmocka_unit_test(test_eof_at_every_offset),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_every_input_any_split),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }
