@@ -218,8 +218,9 @@ struct params {
     struct stamp_ctx clk;
 };
 
-/* Check every parameter; 0 or ERR_ARGS with a message naming it. */
-static int check_params(const struct xmlin *x, struct params *pr, struct err *e)
+/* Check every parameter; 0 or ERR_ARGS with a message naming it.  Run mode
+ * passes need_file 0: a log that is missing for a while is waited for. */
+static int check_params(const struct xmlin *x, struct params *pr, int need_file, struct err *e)
 {
     const char *start = xmlin_get(x, "start"), *flush = xmlin_get(x, "flush_after");
 
@@ -231,7 +232,7 @@ static int check_params(const struct xmlin *x, struct params *pr, struct err *e)
         return err_set(e, ERR_ARGS, "path: missing (the dnsmasq log file)");
     if (pr->path[0] != '/')
         return err_set(e, ERR_ARGS, "path: must be an absolute path");
-    if (access(pr->path, R_OK) != 0)
+    if (need_file && access(pr->path, R_OK) != 0)
         return err_set(e, ERR_ARGS, "path: cannot read the file: %s", strerror(errno));
     if (stamp_zone_parse(pr->zone, &pr->clk, &pr->tz_env, e))
         return err_set(e, ERR_ARGS, "timezone: %s", e->msg);
@@ -291,7 +292,7 @@ static int run_validate(void)
     err_clear(&e);
     rc = read_stdin_xml(&x, &e);
     if (rc == 0)
-        rc = check_params(&x, &pr, &e);
+        rc = check_params(&x, &pr, 1, &e);
     xmlin_free(&x);
     if (rc) {
         xml_error(e.msg);
@@ -513,7 +514,7 @@ static int run_mode(void)
     buf_init(&name, 8192);
     rc = read_stdin_xml(&x, &e);
     if (rc == 0)
-        rc = check_params(&x, &r.pr, &e);
+        rc = check_params(&x, &r.pr, 0, &e);
     if (rc == 0 && (x.checkpoint_dir == NULL || x.checkpoint_dir[0] == '\0'))
         rc = err_set(&e, ERR_ARGS, "no checkpoint_dir in the configuration");
     if (rc) {

@@ -8,11 +8,7 @@
 
 #define NBUCKETS (1u << 16)
 #define TS_ABSENT UINT32_MAX
-/* Finished originals kept for late duplicate lines (observed: a query line
- * of another client can sit between a reply and its duplicate lines).
- * Those finished within flush_after also hold the resume offset back, so a
- * restart re-reads them; the count bounds the memory this takes. */
-#define RECENT_MAX 4096
+#define RECENT_MAX TXN_RECENT_MAX
 
 /* A string stored in a transaction's own buffer; len TS_ABSENT = absent. */
 struct tstr {

@@ -29,6 +29,13 @@
 #include "util/err.h"
 #include "util/slice.h"
 
+/* limits.h candidate: finished originals kept for late "reply query is
+ * duplicate" lines (observed: a query line of another client can sit between
+ * a reply and its duplicate lines).  Those finished within flush_after also
+ * hold the resume offset back, so a restart re-reads them; the count bounds
+ * the memory this takes (a few MB). */
+#define TXN_RECENT_MAX 4096
+
 /* One finished transaction; every VIEW is valid only during the callback. */
 struct txn_ev {
     int64_t time_us;           /* first line of the transaction */
