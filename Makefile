@@ -119,3 +119,20 @@ clean:
 -include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d)
 
 -include tests/app/app.mk
+
+# --- hardening: fuzzing and static analysis (tests/fuzz, tests/lint) ------
+FUZZ_SECONDS ?= 10
+.PHONY: fuzz fuzz-replay lint
+# every fuzz target under libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS each
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+# the targets built with $(CC) and the replay driver, over corpora + regressions
+fuzz-replay:
+	$(MAKE) -f tests/fuzz/fuzz.mk CC=$(CC) replay
+	@for s in tests/fuzz/fuzz_*.c; do t=$$(basename $$s .c); \
+	    build/fuzz/replay/replay_$$t tests/fuzz/corpus/$$t \
+	        $$(test -d tests/fuzz/regressions/$$t && echo tests/fuzz/regressions/$$t) || exit 1; \
+	done
+# clang-tidy and cppcheck over c_src/ (configuration: .clang-tidy, tests/lint/)
+lint:
+	sh tests/lint/run.sh

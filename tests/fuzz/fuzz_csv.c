@@ -1,0 +1,103 @@
+/*
+ * fuzz_csv: the CSV reader and the __mv_ decoder, on a request body.
+ *
+ * Properties:
+ * - csv_parse returns 0 or a documented error with a one-line message;
+ * - on success the table is rectangular, every cell and every raw row view
+ *   lies inside the body, and a raw row, when kept, contains each of its
+ *   cells (the writer copies it verbatim instead of the cells);
+ * - for every column with an __mv_ companion, mv_validate and mv_next
+ *   agree (a cell that validates decodes without error, one that does not
+ *   ends in ERR_INPUT), and the decoded values, encoded again by
+ *   mv_encode and decoded once more, come back byte for byte.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "scp/cols.h"
+#include "scp/csv.h"
+#include "scp/mv.h"
+#include "util/arena.h"
+
+#define VALS_MAX 64
+
+static void check_mv(struct arena *ar, struct slice plain, struct slice mvcell)
+{
+    struct mv_iter it;
+    struct slice vals[VALS_MAX], out;
+    size_t n = 0;
+    int rc, ok = mvcell.n == 0 || mv_validate(mvcell) == 0;
+
+    mv_iter_init(&it, plain, mvcell);
+    while ((rc = mv_next(&it, ar, &out)) == 1) {
+        if (n < VALS_MAX)
+            vals[n] = out;
+        n++;
+    }
+    if (rc == ERR_NOMEM)
+        return; /* arena ceiling */
+    FUZZ_CHECK(rc == 0 || rc == ERR_INPUT);
+    FUZZ_CHECK((rc == 0) == ok);
+    if (rc != 0 || n > VALS_MAX)
+        return;
+
+    struct slice p2, m2;
+    if (mv_encode(ar, vals, n, &p2, &m2) != 0)
+        return;
+    mv_iter_init(&it, p2, m2);
+    size_t k = 0;
+    while ((rc = mv_next(&it, ar, &out)) == 1) {
+        FUZZ_CHECK(k < n && slice_eq(out, vals[k]));
+        k++;
+    }
+    FUZZ_CHECK(rc == 0 || rc == ERR_NOMEM);
+    if (rc == 0)
+        FUZZ_CHECK(k == n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body = malloc(size ? size : 1);
+    struct cols *c = cols_new();
+    struct csv_table t;
+    struct arena ar;
+    struct err e;
+    FUZZ_CHECK(body != NULL && c != NULL);
+    if (size)
+        memcpy(body, data, size);
+    csv_table_init(&t);
+    arena_init(&ar, 4096, 64u * 1024 * 1024);
+
+    int rc = csv_parse(body, size, c, &t, &e);
+    if (rc != 0) {
+        FUZZ_CHECK(rc == ERR_CSV || rc == ERR_LIMIT || rc == ERR_NOMEM);
+        FUZZ_CHECK(e.msg[0] != '\0' && strchr(e.msg, '\n') == NULL);
+    } else {
+        for (size_t k = 0; k < t.ncols; k++) {
+            struct slice name = cols_name(c, t.ids[k]);
+            FUZZ_CHECK(name.p != NULL);
+            for (size_t j = 0; j < k; j++)
+                FUZZ_CHECK(t.ids[j] != t.ids[k]);
+        }
+        for (size_t r = 0; r < t.nrows; r++) {
+            struct slice raw = t.raw[r];
+            FUZZ_CHECK(fuzz_inside(raw.p, raw.n, body, size));
+            for (size_t k = 0; k < t.ncols; k++) {
+                struct slice v = csv_cell(&t, r, k);
+                FUZZ_CHECK(fuzz_inside(v.p, v.n, body, size));
+                if (raw.p != NULL && v.p != NULL)
+                    FUZZ_CHECK(fuzz_inside(v.p, v.n, raw.p, raw.n));
+                if (t.mv[k] != UINT32_MAX) {
+                    FUZZ_CHECK(t.mv[k] < t.ncols);
+                    check_mv(&ar, v, csv_cell(&t, r, t.mv[k]));
+                }
+            }
+            arena_reset(&ar);
+        }
+    }
+    arena_free(&ar);
+    csv_table_free(&t);
+    cols_free(c);
+    free(body);
+    return 0;
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Build the seed corpora tests/fuzz/corpus/<target>/ from the test data.
+
+Run from the repository root:  python3 tests/fuzz/make_corpus.py [OUTDIR]
+
+Sources: tests/data/ (copied or cut into pieces) and, when ../shared exists,
+the splunkd recordings in ../shared/recordings/.  The recordings are never
+copied: only small derived seeds are written (the getinfo metadata with its
+session key replaced, the first rows of a body, a session shortened to two
+execute requests with the lengths recomputed).  After a fuzzing run,
+tests/fuzz/run.sh merges what was found back into the committed corpus with
+libFuzzer's -merge=1, which keeps only inputs that add coverage.
+"""
+import gzip
+import warnings
+import hashlib
+import os
+import re
+import sys
+
+ROOT = os.getcwd()
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests/fuzz/corpus")
+SHARED = os.path.join(ROOT, "..", "shared", "recordings")
+HDR = re.compile(rb"chunked 1\.0,(\d+),(\d+)\n")
+DUMMY_KEY = b"fuzz-dummy-session-key-0000"
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def frames(stream):
+    """(meta, body) pairs of a well-formed stream; stops at the first bad one."""
+    out, off = [], 0
+    while off < len(stream):
+        m = HDR.match(stream, off)
+        if not m:
+            break
+        ml, bl = int(m.group(1)), int(m.group(2))
+        s = m.end()
+        if s + ml + bl > len(stream):
+            break
+        out.append((stream[s:s + ml], stream[s + ml:s + ml + bl]))
+        off = s + ml + bl
+    return out
+
+
+def frame(meta, body=b""):
+    return b"chunked 1.0,%d,%d\n" % (len(meta), len(body)) + meta + body
+
+
+def csv_head(body, rows):
+    """The header line and the first `rows` records of a CSV body (records
+    may span lines inside quotes)."""
+    out, quoted, seen = bytearray(), False, -1
+    for b in body:
+        out.append(b)
+        if b == 0x22:
+            quoted = not quoted
+        elif b == 0x0A and not quoted:
+            seen += 1
+            if seen >= rows:
+                break
+    return bytes(out)
+
+
+def scrub(meta):
+    return re.sub(rb'"session_key"\s*:\s*"[^"]*"', b'"session_key":"' + DUMMY_KEY + b'"', meta)
+
+
+def session_seeds(name, stream, rows=3, executes=2):
+    fr = frames(stream)
+    if not fr:
+        return
+    small = [(scrub(fr[0][0]), fr[0][1])]
+    for meta, body in fr[1:1 + executes]:
+        small.append((meta, csv_head(body, rows)))
+    if len(fr) > 1 + executes:
+        small.append((fr[-1][0], csv_head(fr[-1][1], rows)))
+    s = b"".join(frame(m, b) for m, b in small)
+    for t in ("fuzz_session", "fuzz_chunk"):
+        put(t, name + ".in", s)
+    for i, (m, b) in enumerate(small):
+        put("fuzz_meta", "%s.%d.json" % (name, i), m)
+        if b:
+            put("fuzz_csv", "%s.%d.csv" % (name, i), b)
+
+
+def main():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    # --- protocol sessions in tests/data/scp
+    scp = os.path.join(ROOT, "tests/data/scp")
+    for f in sorted(os.listdir(scp)):
+        p = os.path.join(scp, f)
+        if f.endswith(".in") and os.path.isfile(p):
+            session_seeds(f[:-3], read(p), rows=1000, executes=1000)
+    mal = os.path.join(scp, "malformed")
+    for f in sorted(os.listdir(mal)):
+        if f.endswith(".in"):
+            data = read(os.path.join(mal, f))
+            put("fuzz_session", "malformed_" + f, data)
+            put("fuzz_chunk", "malformed_" + f, data)
+            for i, (m, b) in enumerate(frames(data)):
+                put("fuzz_meta", "malformed_%s.%d.json" % (f[:-3], i), m)
+
+    # --- recordings: derived, never copied
+    if os.path.isdir(SHARED):
+        for f in sorted(os.listdir(SHARED)):
+            if f.endswith(".input.gz"):
+                with gzip.open(os.path.join(SHARED, f)) as g:
+                    session_seeds("rec_" + f[:-len(".input.gz")], g.read())
+    else:
+        print("make_corpus: ../shared/recordings absent; recording seeds skipped")
+
+    # --- CSV: the join cases
+    jd = os.path.join(ROOT, "tests/data/join")
+    for case in sorted(os.listdir(jd)):
+        for f in ("input.csv", "expected.csv"):
+            p = os.path.join(jd, case, f)
+            if os.path.exists(p):
+                put("fuzz_csv", "join_%s_%s" % (case, f), read(p))
+        p = os.path.join(jd, case, "args")
+        if os.path.exists(p):
+            a = read(p).strip().split()
+            put("fuzz_args", "join_" + case, b"\n".join(a))
+    for name, args in [
+        ("all_options", "window=2h\nskew=5s\nscope=client\nip=dest\nclient=src\n"
+                        "query=q\nanswer=a\nmaxnames=20\nmaxbuffer=500MB"),
+        ("bare_words", "by\nsrc_ip\nlimit=5\norder=desc\ndebug=true\nspan=1d"),
+        ("bad_values", "window=0s\nskew=-1\nmaxnames=100000\nmaxbuffer=12QB\nip="),
+        ("quotes", "query=\"a b\"\n=x\nname==y\nunknown=1"),
+    ]:
+        put("fuzz_args", name, args)
+
+    # --- IP addresses: one seed per line of the address tables
+    ipd = os.path.join(ROOT, "tests/data/ipaddr")
+    seen = set()
+    for f in sorted(os.listdir(ipd)):
+        for line in read(os.path.join(ipd, f)).splitlines():
+            if not line or line.startswith(b"#"):
+                continue
+            text = line.split(b"\t")[0]
+            text = text.decode("unicode_escape").encode("latin-1") if b"\\" in text else text
+            if text in seen:
+                continue
+            seen.add(text)
+            put("fuzz_ipaddr", hashlib.sha1(text).hexdigest()[:12], text)
+
+    # --- dnsmasq lines: the line table and slices of the captured logs
+    lines = [l[2:] for l in read(os.path.join(ROOT, "tests/data/dnsmasq/lines.txt")).splitlines()
+             if l.startswith(b"< ")]
+    for i in range(0, len(lines), 8):
+        put("fuzz_dmline", "lines_%03d" % i, b"\n".join(lines[i:i + 8]) + b"\n")
+    cap = os.path.join(ROOT, "tests/data/dnsmasq/capture")
+    for f in sorted(os.listdir(cap)):
+        if f.endswith(".log"):
+            ls = read(os.path.join(cap, f)).splitlines(True)
+            for i in range(0, min(len(ls), 240), 60):
+                put("fuzz_dmline", "%s_%03d" % (f[:-4], i), b"".join(ls[i:i + 60]))
+
+    # --- modular input XML (splunkd's run-mode and validation documents)
+    run = ('<?xml version="1.0" encoding="UTF-8"?>\n<input>\n'
+           '  <server_host>sh1</server_host>\n  <server_uri>https://127.0.0.1:8089</server_uri>\n'
+           '  <session_key>fuzz-dummy-session-key-0000</session_key>\n'
+           '  <checkpoint_dir>/opt/splunk/var/lib/splunk/modinputs/dnsmasq_log</checkpoint_dir>\n'
+           '  <configuration>\n    <stanza name="dnsmasq_log://main" app="TA-dnsjoin">\n'
+           '      <param name="path">/var/log/dnsmasq.log</param>\n'
+           '      <param name="timezone">Europe/Berlin &amp; co &#x41;&#66;</param>\n'
+           '      <param name="index">dns</param>\n      <param name="empty"></param>\n'
+           '      <!-- comment --><param name="cdata"><![CDATA[a<b>&c]]></param>\n'
+           '    </stanza>\n  </configuration>\n</input>\n')
+    items = ('<?xml version="1.0" encoding="utf-8"?>\n<items>\n'
+             '  <server_host>sh1</server_host>\n  <server_uri>https://127.0.0.1:8089</server_uri>\n'
+             '  <session_key>fuzz-dummy-session-key-0000</session_key>\n'
+             '  <checkpoint_dir>/tmp/ckpt</checkpoint_dir>\n'
+             '  <item name="main">\n    <param name="path">/var/log/dnsmasq.log</param>\n'
+             '    <param name="flush_after">5</param>\n  </item>\n</items>\n')
+    put("fuzz_xmlin", "run_utf8.xml", run)
+    put("fuzz_xmlin", "validate_utf8.xml", items)
+    put("fuzz_xmlin", "run_utf16le_bom.xml", b"\xff\xfe" + run.replace("UTF-8", "UTF-16").encode("utf-16-le"))
+    put("fuzz_xmlin", "validate_utf16be.xml", items.replace("utf-8", "UTF-16").encode("utf-16-be"))
+    put("fuzz_xmlin", "pi_and_doctype.xml", '<?xml version="1.0"?><!-- x --><?pi data?><input>'
+        '<configuration><stanza name="s"><param name="a">&lt;&gt;&quot;&apos;</param>'
+        '</stanza></configuration></input>')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
