@@ -1,2 +1,399 @@
 #include "cmd/profile_cmd.h"
-const struct scp_command profile_command = {"dnsprofile", NULL, NULL, NULL, NULL};
+
+#include <string.h>
+
+#include "cmd/joinopts.h"
+#include "join/join.h"
+#include "report/dname.h"
+#include "report/endpoints.h"
+#include "report/profile.h"
+#include "scp/mv.h"
+#include "util/num.h"
+#include "util/xmem.h"
+
+/* Extra fields read through the engine (join_opts.extra). */
+enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_ANSWER_MV, PX_N };
+
+/* Output columns, in order. */
+enum {
+    PC_SRC, PC_QUERY, PC_DEST_IP, PC_LOOKUPS, PC_CONNECTIONS, PC_BLOCKED, PC_ALLOWED,
+    PC_PROXIED, PC_CPL, PC_FIRST, PC_LAST, PC_HOURS, PC_PORT, PC_PORT_MV, PC_TRANSPORT,
+    PC_TRANSPORT_MV, PC_SOURCETYPE, PC_SOURCETYPE_MV, PC_HOURLY, PC_HOURLY_MV, PC_PATH,
+    PC_TUNNEL, PC_FINDING, PC_N
+};
+static const char *const pc_names[PC_N] = {
+    "src", "dns_query", "dest_ip", "lookups", "connections", "blocked", "allowed", "proxied",
+    "conn_per_lookup", "first_seen", "last_seen", "active_hours", "dest_port", "__mv_dest_port",
+    "transport", "__mv_transport", "sourcetype", "__mv_sourcetype", "hourly", "__mv_hourly",
+    "path", "tunnel", "finding",
+};
+
+struct pf_state {
+    struct join_opts o;
+    struct join *j;             /* OWNED */
+    struct endpoints *ep;       /* OWNED */
+    struct profile *p;          /* OWNED */
+    int nodns;
+    char *names[PX_N];          /* OWNED field names */
+    const char *extra[PX_N + 1];
+    char *required[24];         /* OWNED copies */
+    size_t nrequired;
+    uint32_t ids[PC_N];
+    struct schema sc;
+    struct scp *s;
+    uint64_t skipped_no_time;
+};
+
+static int add_required(struct pf_state *st, struct slice name)
+{
+    if (name.p == NULL)
+        return 0;
+    for (size_t i = 0; i < st->nrequired; i++)
+        if (slice_eq_cstr(name, st->required[i]))
+            return 0;
+    if (st->nrequired >= sizeof st->required / sizeof st->required[0])
+        return ERR_LIMIT;
+    st->required[st->nrequired] = xstrndup(name.p, name.n);
+    if (st->required[st->nrequired] == NULL)
+        return ERR_NOMEM;
+    st->nrequired++;
+    return 0;
+}
+
+static char *mv_name(struct slice f)
+{
+    char *p = xmalloc(f.n + 6);
+    if (p != NULL) {
+        memcpy(p, "__mv_", 5);
+        memcpy(p + 5, f.p, f.n);
+        p[f.n + 5] = 0;
+    }
+    return p;
+}
+
+/* The tunnel list: the app's lookup file, else the built-in names. */
+static int load_endpoints(struct scp *s, struct pf_state *st, struct err *e)
+{
+    char path[4200];
+    size_t skipped = 0;
+    struct err le;
+    err_clear(&le);
+    if (endpoints_default_path(path, sizeof path) == 0) {
+        st->ep = endpoints_load(path, &skipped, &le);
+        if (st->ep != NULL && skipped > 0)
+            scp_msg(s, LOG_WARN, "dnsprofile: %zu rows of lookups/tunnel_endpoints.csv were "
+                    "not understood and are ignored", skipped);
+    } else {
+        err_set(&le, ERR_IO, "cannot find the executable's directory");
+    }
+    if (st->ep == NULL) {
+        if (le.code == ERR_NOMEM)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        scp_msg(s, LOG_WARN, "dnsprofile: %s; using the built-in list of Teredo server names",
+                le.msg);
+        st->ep = endpoints_builtin();
+        if (st->ep == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
+                      struct err *e)
+{
+    struct pf_state *st = state;
+    int rc = joinopts_parse(a, 1, &st->o, e);
+    if (rc == 0)
+        rc = args_bool(a, "nodns", 1, &st->nodns, e);
+    if (rc == 0)
+        rc = args_finish(a, "dnsprofile", e);
+    if (rc)
+        return rc;
+    st->names[PX_SOURCETYPE] = xstrndup("sourcetype", 10);
+    st->names[PX_ACTION] = xstrndup("action", 6);
+    st->names[PX_URL] = xstrndup("url", 3);
+    st->names[PX_ANSWER_MV] = mv_name(st->o.answer_field);
+    for (int k = 0; k < PX_N; k++)
+        if (st->names[k] == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    for (int k = 0; k < PX_N; k++)
+        st->extra[k] = st->names[k];
+    st->extra[PX_N] = NULL;
+    st->o.extra = st->extra;
+    for (int k = 0; k < PC_N; k++)
+        if (cols_intern(s->cols, slice_cstr(pc_names[k]), &st->ids[k]))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    st->sc.n = PC_N;
+    st->sc.ids = st->ids;
+    rc = load_endpoints(s, st, e);
+    if (rc)
+        return rc;
+    st->j = join_new(&st->o, s->cols);
+    st->p = profile_new(st->ep);
+    if (st->j == NULL || st->p == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+
+    const struct slice req[] = {
+        SLICE_LIT("_time"), SLICE_LIT("src"), SLICE_LIT("src_ip"), SLICE_LIT("dest_port"),
+        SLICE_LIT("transport"), SLICE_LIT("sourcetype"), SLICE_LIT("action"), SLICE_LIT("url"),
+        st->o.query_field, st->o.answer_field,
+        st->o.ip_field.p ? st->o.ip_field : SLICE_LIT("dest_ip"),
+        st->o.ip_field.p ? SLICE_NULL : SLICE_LIT("dest"),
+        st->o.client_field,
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+        if (add_required(st, req[i]))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    gi->type = SCP_REPORTING;
+    for (size_t i = 0; i < st->nrequired; i++)
+        gi->required[i] = st->required[i];
+    gi->nrequired = st->nrequired;
+    return 0;
+}
+
+static struct slice row_client(const struct join_row *row, struct arena *a)
+{
+    struct slice c = join_field(row, JF_CLIENT1, a);
+    if (slice_is_blank(c))
+        c = join_field(row, JF_CLIENT2, a);
+    return c;
+}
+
+static int pf_sink(void *ctx, const struct join_row *row, const struct join_event *ev,
+                   struct err *e)
+{
+    struct pf_state *st = ctx;
+    struct arena *a = &st->s->arena;
+
+    if (!ev->has_time) {
+        st->skipped_no_time++;
+        return 0;
+    }
+    struct slice stype = join_field(row, JF_X0 + PX_SOURCETYPE, a);
+    struct slice url = join_field(row, JF_X0 + PX_URL, a);
+    if (!slice_is_blank(url)) {
+        /* a proxy request: it names the site, not an address */
+        struct slice host = dname_url_host(url);
+        struct ipaddr hip;
+        if (host.n == 0 || ipaddr_parse(host, &hip) == 0)
+            return 0;
+        return profile_proxy(st->p, row_client(row, a), host, ev->t, stype, e);
+    }
+    if (ev->kind == JOIN_DNS) {
+        struct slice client = join_field(row, JF_SRC, a), q = join_field(row, JF_QUERY, a), v;
+        struct ipaddr seen[16];
+        size_t nseen = 0;
+        struct mv_iter it;
+        int rc;
+        mv_iter_init(&it, join_field(row, JF_ANSWER, a), join_field(row, JF_X0 + PX_ANSWER_MV, a));
+        while ((rc = mv_next(&it, a, &v)) == 1) {
+            struct ipaddr ip;
+            size_t k;
+            if (ipaddr_parse(v, &ip) != 0)
+                continue;
+            /* an answer that lists an address twice is one lookup of it */
+            for (k = 0; k < nseen && !ipaddr_eq(&seen[k], &ip); k++)
+                ;
+            if (k < nseen)
+                continue;
+            if (nseen < sizeof seen / sizeof seen[0])
+                seen[nseen++] = ip;
+            rc = profile_lookup(st->p, client, q, &ip, ev->t, stype, e);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (ev->kind == JOIN_NET) {
+        if (ev->match == JOIN_NONE && !st->nodns)
+            return 0;
+        return profile_conn(st->p, ev->client, ev->match == JOIN_NONE ? SLICE_NULL : ev->name,
+                            &ev->ip, ev->t, join_field(row, JF_X0 + PX_ACTION, a),
+                            join_field(row, JF_DEST_PORT, a), join_field(row, JF_TRANSPORT, a),
+                            stype, e);
+    }
+    return 0;
+}
+
+static struct slice fmt_u64(struct arena *a, uint64_t v)
+{
+    char buf[24];
+    size_t n = num_format_u64(v, buf);
+    char *p = arena_dup(a, buf, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+static struct slice fmt_us(struct arena *a, int64_t us)
+{
+    char buf[NUM_US_STRMAX];
+    size_t n = num_format_us(us, buf);
+    char *p = arena_dup(a, buf, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+static struct slice fmt_ip_text(struct arena *a, const char *text)
+{
+    size_t n = strlen(text);
+    char *p = arena_dup(a, text, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+/* connections / lookups with two decimals, rounded half up. */
+static struct slice fmt_ratio(struct arena *a, uint64_t c, uint64_t l)
+{
+    char buf[48];
+    if (l == 0)
+        return SLICE_LIT("");
+    uint64_t hundredths = (c * 200 + l) / (2 * l);
+    size_t n = num_format_u64(hundredths / 100, buf);
+    buf[n++] = '.';
+    buf[n++] = (char)('0' + hundredths % 100 / 10);
+    buf[n++] = (char)('0' + hundredths % 10);
+    char *p = arena_dup(a, buf, n);
+    return p ? slice_of(p, n) : SLICE_NULL;
+}
+
+/* A multivalue cell pair; "..." marks a list cut at PROFILE_VALUES_MAX. */
+static int values_cells(struct pf_state *st, const struct profile_row *r, int which,
+                        struct slice *vals, struct slice *plain, struct slice *mv)
+{
+    int trunc;
+    size_t n = profile_values(st->p, r, which, vals, PROFILE_VALUES_MAX * 2, &trunc);
+    if (trunc)
+        vals[n++] = SLICE_LIT("...");
+    if (n == 0) {
+        *plain = *mv = SLICE_LIT("");
+        return 0;
+    }
+    return mv_encode(&st->s->arena, vals, n, plain, mv);
+}
+
+static int emit_rows(struct pf_state *st, struct err *e)
+{
+    struct scp *s = st->s;
+    struct profile_row *rows = NULL;
+    size_t nrows = 0, nhours = 0, npoints = 0;
+    int64_t h0 = 0;
+    uint64_t *counts = NULL;
+    struct slice *vals = NULL;
+    char *numbuf = NULL;
+    char finding[1024];
+    int rc = profile_rows(st->p, st->nodns, &rows, &nrows, e);
+    if (rc)
+        return rc;
+    int have_hours = profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &h0, &nhours);
+    if (have_hours) {
+        size_t step = (nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
+        npoints = (nhours + step - 1) / step;
+        if (step > 1)
+            scp_msg(s, LOG_INFO, "dnsprofile: the search covers %zu hours; each point of the "
+                    "hourly sparkline sums %zu hours", nhours, step);
+    }
+    size_t nvals = npoints + 1 > PROFILE_VALUES_MAX * 2 + 1 ? npoints + 1
+                                                            : PROFILE_VALUES_MAX * 2 + 1;
+    counts = xcalloc(npoints ? npoints : 1, sizeof *counts);
+    vals = xcalloc(nvals, sizeof *vals);
+    numbuf = xmalloc((npoints ? npoints : 1) * 21);
+    if (counts == NULL || vals == NULL || numbuf == NULL) {
+        rc = err_set(e, ERR_NOMEM, "out of memory writing the rows");
+        goto done;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        const struct profile_row *r = &rows[i];
+        struct slice *c = arena_alloc(&s->arena, PC_N * sizeof *c);
+        if (c == NULL)
+            goto nomem;
+        c[PC_SRC] = r->src;
+        c[PC_QUERY] = r->dns_query;
+        c[PC_DEST_IP] = r->has_ip ? fmt_ip_text(&s->arena, r->ip_text) : SLICE_LIT("");
+        c[PC_LOOKUPS] = fmt_u64(&s->arena, r->lookups);
+        c[PC_CONNECTIONS] = fmt_u64(&s->arena, r->connections);
+        c[PC_BLOCKED] = fmt_u64(&s->arena, r->blocked);
+        c[PC_ALLOWED] = fmt_u64(&s->arena, r->allowed);
+        c[PC_PROXIED] = fmt_u64(&s->arena, r->proxied);
+        c[PC_CPL] = fmt_ratio(&s->arena, r->connections, r->lookups);
+        c[PC_FIRST] = fmt_us(&s->arena, r->first);
+        c[PC_LAST] = fmt_us(&s->arena, r->last);
+        c[PC_HOURS] = fmt_u64(&s->arena, r->active_hours);
+        if (values_cells(st, r, 0, vals, &c[PC_PORT], &c[PC_PORT_MV]) ||
+            values_cells(st, r, 1, vals, &c[PC_TRANSPORT], &c[PC_TRANSPORT_MV]) ||
+            values_cells(st, r, 2, vals, &c[PC_SOURCETYPE], &c[PC_SOURCETYPE_MV]))
+            goto nomem;
+        if (npoints > 0) {
+            /* Splunk Web draws a multivalue whose first value is this
+             * marker as a sparkline. */
+            size_t np = profile_hourly(st->p, r, h0, nhours, counts), off = 0;
+            vals[0] = SLICE_LIT("##__SPARKLINE__##");
+            for (size_t k = 0; k < np; k++) {
+                size_t w = num_format_u64(counts[k], numbuf + off);
+                vals[k + 1] = slice_of(numbuf + off, w);
+                off += w;
+            }
+            if (mv_encode(&s->arena, vals, np + 1, &c[PC_HOURLY], &c[PC_HOURLY_MV]))
+                goto nomem;
+        } else {
+            c[PC_HOURLY] = c[PC_HOURLY_MV] = SLICE_LIT("");
+        }
+        c[PC_PATH] = slice_cstr(profile_path_name(r->path));
+        c[PC_TUNNEL] = slice_cstr(endpoints_kind_name(r->tunnel));
+        size_t fl = profile_finding(st->p, r, finding, sizeof finding);
+        char *fp = arena_dup(&s->arena, finding, fl);
+        if (fp == NULL)
+            goto nomem;
+        c[PC_FINDING] = slice_of(fp, fl);
+        for (int k = 0; k < PC_N; k++)
+            if (c[k].p == NULL)
+                goto nomem;
+        if (scp_emit(s, &st->sc, c))
+            goto nomem;
+    }
+    rc = 0;
+    goto done;
+nomem:
+    rc = err_set(e, ERR_NOMEM, "out of memory writing the rows");
+done:
+    xfree(rows);
+    xfree(counts);
+    xfree(vals);
+    xfree(numbuf);
+    return rc;
+}
+
+static int pf_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
+                      struct err *e)
+{
+    struct pf_state *st = state;
+    int rc;
+    st->s = s;
+    rc = join_chunk(st->j, in, &s->arena, pf_sink, st, e);
+    if (rc == 0 && finished)
+        rc = join_finish(st->j, &s->arena, pf_sink, st, e);
+    if (rc == 0 && finished) {
+        struct join_stats js;
+        join_stats(st->j, &js);
+        rc = emit_rows(st, e);
+        scp_msg(s, LOG_INFO, "dnsprofile: %llu events read (%llu DNS, %llu network), %llu "
+                "without _time", (unsigned long long)js.rows, (unsigned long long)js.dns,
+                (unsigned long long)js.net, (unsigned long long)st->skipped_no_time);
+    }
+    return rc;
+}
+
+static void *pf_new(void) { return xcalloc(1, sizeof(struct pf_state)); }
+
+static void pf_free(void *state)
+{
+    struct pf_state *st = state;
+    if (st == NULL)
+        return;
+    join_free(st->j);
+    profile_free(st->p);
+    endpoints_free(st->ep);
+    for (int k = 0; k < PX_N; k++)
+        xfree(st->names[k]);
+    for (size_t i = 0; i < st->nrequired; i++)
+        xfree(st->required[i]);
+    xfree(st);
+}
+
+const struct scp_command profile_command = {"dnsprofile", pf_getinfo, pf_execute, pf_new, pf_free};

@@ -1,0 +1,683 @@
+#include "report/profile.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "net/tunnel.h"
+#include "report/dname.h"
+#include "report/strtab.h"
+#include "util/num.h"
+#include "util/xmem.h"
+
+#define US_PER_HOUR (3600 * US_PER_SEC)
+
+enum { KIND_CONV = 0, KIND_PROXY = 1 };
+enum { F_UDP3544 = 1, F_TEREDO_ADDR = 2, F_6TO4_ADDR = 4 };
+enum { V_PORT = 0, V_TRANSPORT = 1, V_SOURCETYPE = 2 };
+
+struct conv {
+    uint32_t client, name;   /* strtab ids; name 0 = no DNS answer */
+    uint8_t kind, flags, has_ip, vtrunc;
+    struct ipaddr ip;
+    uint64_t lookups, conns, blocked, allowed, proxied;
+    int64_t first, last;
+    uint32_t *hours;         /* OWNED: (hour since the epoch, connections) pairs, ascending */
+    uint32_t nh, caph;
+    uint32_t *vals;          /* OWNED: strtab id << 2 | V_* tag, distinct */
+    uint32_t nv, capv;
+};
+
+struct profile {
+    const struct endpoints *ep;  /* BORROWED */
+    struct strtab *str;          /* OWNED */
+    struct conv *c;              /* OWNED */
+    size_t n, cap;
+    uint32_t *slots;             /* OWNED: conv index + 1, 0 = empty */
+    size_t nslots;
+    int have_time;
+    int64_t tmin, tmax;
+};
+
+struct profile *profile_new(const struct endpoints *ep)
+{
+    struct profile *p = xcalloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->ep = ep;
+    p->str = strtab_new(REPORT_CONVERSATIONS_MAX);
+    if (p->str == NULL) {
+        xfree(p);
+        return NULL;
+    }
+    return p;
+}
+
+void profile_free(struct profile *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        xfree(p->c[i].hours);
+        xfree(p->c[i].vals);
+    }
+    xfree(p->c);
+    xfree(p->slots);
+    strtab_free(p->str);
+    xfree(p);
+}
+
+static uint64_t key_hash(int kind, uint32_t client, uint32_t name, const struct ipaddr *ip)
+{
+    uint64_t h = (uint64_t)client * 0x9e3779b97f4a7c15ull ^ (uint64_t)name * 0xc2b2ae3d27d4eb4full ^
+                 (uint64_t)kind;
+    if (ip != NULL)
+        h ^= ipaddr_hash(ip);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return h;
+}
+
+static int key_eq(const struct conv *c, int kind, uint32_t client, uint32_t name,
+                  const struct ipaddr *ip)
+{
+    if (c->kind != kind || c->client != client || c->name != name || c->has_ip != (ip != NULL))
+        return 0;
+    return ip == NULL || ipaddr_eq(&c->ip, ip);
+}
+
+static int rehash(struct profile *p)
+{
+    size_t ns = p->nslots ? p->nslots * 2 : 1024;
+    uint32_t *sl = xcalloc(ns, sizeof *sl);
+    if (sl == NULL)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct conv *c = &p->c[i];
+        size_t k = key_hash(c->kind, c->client, c->name, c->has_ip ? &c->ip : NULL) & (ns - 1);
+        while (sl[k])
+            k = (k + 1) & (ns - 1);
+        sl[k] = (uint32_t)i + 1;
+    }
+    xfree(p->slots);
+    p->slots = sl;
+    p->nslots = ns;
+    return 0;
+}
+
+static long find(const struct profile *p, int kind, uint32_t client, uint32_t name,
+                 const struct ipaddr *ip)
+{
+    if (p->nslots == 0)
+        return -1;
+    size_t k = key_hash(kind, client, name, ip) & (p->nslots - 1);
+    for (; p->slots[k]; k = (k + 1) & (p->nslots - 1))
+        if (key_eq(&p->c[p->slots[k] - 1], kind, client, name, ip))
+            return (long)(p->slots[k] - 1);
+    return -1;
+}
+
+/* The conversation for a key, created when new.  NULL with e filled. */
+static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t name,
+                        const struct ipaddr *ip, struct err *e)
+{
+    long i = find(p, kind, client, name, ip);
+    if (i >= 0)
+        return &p->c[i];
+    if (p->n >= REPORT_CONVERSATIONS_MAX) {
+        err_set(e, ERR_LIMIT, "more than REPORT_CONVERSATIONS_MAX (%llu) conversations; "
+                "narrow the search", (unsigned long long)REPORT_CONVERSATIONS_MAX);
+        return NULL;
+    }
+    if ((p->n + 1) * 2 > p->nslots && rehash(p)) {
+        err_set(e, ERR_NOMEM, "out of memory adding a conversation");
+        return NULL;
+    }
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 256;
+        struct conv *v = xreallocarray(p->c, nc, sizeof *v);
+        if (v == NULL) {
+            err_set(e, ERR_NOMEM, "out of memory adding a conversation");
+            return NULL;
+        }
+        p->c = v;
+        p->cap = nc;
+    }
+    struct conv *c = &p->c[p->n];
+    memset(c, 0, sizeof *c);
+    c->kind = (uint8_t)kind;
+    c->client = client;
+    c->name = name;
+    c->has_ip = ip != NULL;
+    if (ip != NULL)
+        c->ip = *ip;
+    size_t k = key_hash(kind, client, name, ip) & (p->nslots - 1);
+    while (p->slots[k])
+        k = (k + 1) & (p->nslots - 1);
+    p->slots[k] = (uint32_t)p->n + 1;
+    p->n++;
+    return c;
+}
+
+/* Clients are compared as addresses when they are IPs ("::ffff:10.0.0.57"
+ * is 10.0.0.57), so they are keyed by their canonical text. */
+static int intern_client(struct profile *p, struct slice client, uint32_t *id, struct err *e)
+{
+    char buf[IPADDR_STRMAX];
+    struct ipaddr a;
+    if (client.n > 0 && ipaddr_parse(client, &a) == 0)
+        client = slice_of(buf, ipaddr_format(&a, buf));
+    if (client.p == NULL)
+        client = SLICE_LIT("");
+    int rc = strtab_intern(p->str, client, id);
+    if (rc)
+        return err_set(e, rc, rc == ERR_LIMIT ? "too many distinct values" : "out of memory");
+    return 0;
+}
+
+/* Names are case-insensitive and may carry the root's dot. */
+static int intern_name(struct profile *p, struct slice name, uint32_t *id, struct err *e)
+{
+    char buf[1024];
+    name = dname_trim(name);
+    if (slice_is_blank(name)) {
+        *id = 0;
+        return 0;
+    }
+    if (name.n <= sizeof buf)
+        name = slice_of(buf, dname_lower(name, buf, sizeof buf));
+    int rc = strtab_intern(p->str, name, id);
+    if (rc)
+        return err_set(e, rc, rc == ERR_LIMIT ? "too many distinct values" : "out of memory");
+    return 0;
+}
+
+static void see_time(struct profile *p, struct conv *c, int64_t t)
+{
+    if (c->first == 0 && c->last == 0 && c->nh == 0 && c->lookups + c->conns + c->proxied == 0) {
+        c->first = c->last = t;
+    } else {
+        if (t < c->first)
+            c->first = t;
+        if (t > c->last)
+            c->last = t;
+    }
+    if (!p->have_time) {
+        p->have_time = 1;
+        p->tmin = p->tmax = t;
+    } else {
+        if (t < p->tmin)
+            p->tmin = t;
+        if (t > p->tmax)
+            p->tmax = t;
+    }
+}
+
+static uint32_t hour_of(int64_t t)
+{
+    if (t < 0)
+        return 0;
+    int64_t h = t / US_PER_HOUR;
+    return h > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)h;
+}
+
+/* Mark the hour of t active and add `conns` connections to it. */
+static int add_hour(struct conv *c, int64_t t, uint32_t conns)
+{
+    uint32_t h = hour_of(t);
+    uint32_t lo = 0, hi = c->nh;
+    /* time-ordered input appends at either end: check the ends first */
+    if (c->nh > 0 && c->hours[2 * (c->nh - 1)] < h)
+        lo = c->nh;
+    else if (c->nh > 0 && c->hours[0] > h)
+        hi = 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->hours[2 * mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < c->nh && c->hours[2 * lo] == h) {
+        c->hours[2 * lo + 1] += conns;
+        return 0;
+    }
+    if (c->nh == c->caph) {
+        uint32_t nc = c->caph ? c->caph * 2 : 4;
+        uint32_t *v = xreallocarray(c->hours, (size_t)nc * 2, sizeof *v);
+        if (v == NULL)
+            return ERR_NOMEM;
+        c->hours = v;
+        c->caph = nc;
+    }
+    memmove(&c->hours[2 * (lo + 1)], &c->hours[2 * lo], (size_t)(c->nh - lo) * 2 * sizeof *c->hours);
+    c->hours[2 * lo] = h;
+    c->hours[2 * lo + 1] = conns;
+    c->nh++;
+    return 0;
+}
+
+static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
+{
+    uint32_t id, n = 0;
+    if (slice_is_blank(v))
+        return 0;
+    if (strtab_intern(p->str, v, &id))
+        return ERR_NOMEM;
+    uint32_t x = id << 2 | (uint32_t)tag;
+    for (uint32_t i = 0; i < c->nv; i++) {
+        if (c->vals[i] == x)
+            return 0;
+        n += (c->vals[i] & 3) == (uint32_t)tag;
+    }
+    if (n >= PROFILE_VALUES_MAX) {
+        c->vtrunc |= (uint8_t)(1 << tag);
+        return 0;
+    }
+    if (c->nv == c->capv) {
+        uint32_t nc = c->capv ? c->capv * 2 : 2;
+        uint32_t *nv = xreallocarray(c->vals, nc, sizeof *nv);
+        if (nv == NULL)
+            return ERR_NOMEM;
+        c->vals = nv;
+        c->capv = nc;
+    }
+    c->vals[c->nv++] = x;
+    return 0;
+}
+
+int profile_lookup(struct profile *p, struct slice client, struct slice name,
+                   const struct ipaddr *ip, int64_t t, struct slice sourcetype, struct err *e)
+{
+    uint32_t cid, nid;
+    int rc = intern_client(p, client, &cid, e);
+    if (rc == 0)
+        rc = intern_name(p, name, &nid, e);
+    if (rc)
+        return rc;
+    struct conv *c = get(p, KIND_CONV, cid, nid, ip, e);
+    if (c == NULL)
+        return e->code;
+    see_time(p, c, t);
+    c->lookups++;
+    if (add_hour(c, t, 0) || add_val(p, c, V_SOURCETYPE, sourcetype))
+        return err_set(e, ERR_NOMEM, "out of memory adding a lookup");
+    return 0;
+}
+
+static int ieq(struct slice s, const char *w)
+{
+    size_t n = strlen(w);
+    if (s.n != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s.p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != w[i])
+            return 0;
+    }
+    return 1;
+}
+
+int profile_action(struct slice a)
+{
+    static const char *const blocked[] = {"blocked", "block", "deny", "denied", "drop",
+                                          "dropped", "reject", "rejected", "reset-both",
+                                          "reset-client", "reset-server", NULL};
+    static const char *const allowed[] = {"allowed", "allow", "accept", "accepted", "pass",
+                                          "permit", "permitted", "open", "open-inbound", NULL};
+    for (int i = 0; blocked[i]; i++)
+        if (ieq(a, blocked[i]))
+            return 1;
+    for (int i = 0; allowed[i]; i++)
+        if (ieq(a, allowed[i]))
+            return 2;
+    return 0;
+}
+
+int profile_conn(struct profile *p, struct slice client, struct slice name,
+                 const struct ipaddr *ip, int64_t t, struct slice action, struct slice port,
+                 struct slice transport, struct slice sourcetype, struct err *e)
+{
+    uint32_t cid, nid;
+    struct ipaddr ca, v4;
+    struct teredo_info ti;
+    int rc = intern_client(p, client, &cid, e);
+    if (rc == 0)
+        rc = intern_name(p, name, &nid, e);
+    if (rc)
+        return rc;
+    struct conv *c = get(p, KIND_CONV, cid, nid, ip, e);
+    if (c == NULL)
+        return e->code;
+    see_time(p, c, t);
+    c->conns++;
+    int act = profile_action(action);
+    c->blocked += act == 1;
+    c->allowed += act == 2;
+    if (slice_eq_cstr(port, "3544") && ieq(transport, "udp"))
+        c->flags |= F_UDP3544;
+    if (client.n > 0 && ipaddr_parse(client, &ca) == 0) {
+        if (tunnel_teredo(&ca, &ti))
+            c->flags |= F_TEREDO_ADDR;
+        else if (tunnel_6to4(&ca, &v4))
+            c->flags |= F_6TO4_ADDR;
+    }
+    char tl[16];
+    if (transport.n <= sizeof tl)
+        transport = slice_of(tl, dname_lower(transport, tl, sizeof tl));
+    if (add_hour(c, t, 1) || add_val(p, c, V_PORT, port) ||
+        add_val(p, c, V_TRANSPORT, transport) || add_val(p, c, V_SOURCETYPE, sourcetype))
+        return err_set(e, ERR_NOMEM, "out of memory adding a connection");
+    return 0;
+}
+
+int profile_proxy(struct profile *p, struct slice client, struct slice host, int64_t t,
+                  struct slice sourcetype, struct err *e)
+{
+    uint32_t cid, nid;
+    int rc = intern_client(p, client, &cid, e);
+    if (rc == 0)
+        rc = intern_name(p, host, &nid, e);
+    if (rc)
+        return rc;
+    if (nid == 0)
+        return 0;
+    struct conv *c = get(p, KIND_PROXY, cid, nid, NULL, e);
+    if (c == NULL)
+        return e->code;
+    see_time(p, c, t);
+    c->proxied++;
+    if (add_hour(c, t, 0) || add_val(p, c, V_SOURCETYPE, sourcetype))
+        return err_set(e, ERR_NOMEM, "out of memory adding a proxy request");
+    return 0;
+}
+
+/* Distinct hours of two sorted hour lists together. */
+static uint64_t union_hours(const struct conv *a, const struct conv *b)
+{
+    uint32_t i = 0, k = 0;
+    uint64_t n = 0;
+    while (i < a->nh || k < b->nh) {
+        if (k >= b->nh || (i < a->nh && a->hours[2 * i] < b->hours[2 * k]))
+            i++;
+        else if (i >= a->nh || b->hours[2 * k] < a->hours[2 * i])
+            k++;
+        else
+            i++, k++;
+        n++;
+    }
+    return n;
+}
+
+static enum profile_path path_of(const struct profile_row *r)
+{
+    if (r->connections == 0)
+        return r->proxied > 0 ? PATH_PROXIED : PATH_LOOKUP_ONLY;
+    if (r->proxied > 0)
+        return PATH_PROXIED_AND_DIRECT;
+    if (r->blocked == r->connections)
+        return PATH_DIRECT_BLOCKED;
+    /* flow records without an action still mean traffic got through */
+    if (r->blocked == 0)
+        return PATH_DIRECT_ALLOWED;
+    return PATH_DIRECT_MIXED;
+}
+
+static enum tunnel_kind tunnel_of(const struct profile *p, const struct conv *c,
+                                  const struct profile_row *r)
+{
+    enum tunnel_kind k = r->dns_query.n ? endpoints_name(p->ep, r->dns_query) : TUNNEL_NONE;
+    if (k != TUNNEL_NONE)
+        return k;
+    if (c->kind == KIND_CONV && (c->flags & (F_UDP3544 | F_TEREDO_ADDR)))
+        return TUNNEL_TEREDO;
+    if (r->has_ip && (k = endpoints_ip(p->ep, &r->ip)) != TUNNEL_NONE)
+        return k;
+    if (c->kind == KIND_CONV && (c->flags & F_6TO4_ADDR))
+        return TUNNEL_6TO4;
+    return TUNNEL_NONE;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct profile_row *x = a, *y = b;
+    int c;
+    if (x->connections != y->connections)
+        return x->connections > y->connections ? -1 : 1;
+    if ((c = slice_cmp(x->src, y->src)) != 0)
+        return c;
+    if ((c = slice_cmp(x->dns_query, y->dns_query)) != 0)
+        return c;
+    return strcmp(x->ip_text, y->ip_text);
+}
+
+int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
+                 struct err *e)
+{
+    unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
+    struct profile_row *v = xcalloc(p->n ? p->n : 1, sizeof *v);
+    size_t m = 0;
+    if (used == NULL || v == NULL) {
+        xfree(used);
+        xfree(v);
+        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    }
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < p->n; i++) {
+            const struct conv *c = &p->c[i];
+            struct profile_row *r = &v[m];
+            if (pass == 0 && (c->kind != KIND_CONV || (c->name == 0 && !nodns)))
+                continue;
+            if (pass == 1 && (c->kind != KIND_PROXY || used[i]))
+                continue;
+            memset(r, 0, sizeof *r);
+            r->conv = i;
+            r->pconv = SIZE_MAX;
+            r->src = strtab_get(p->str, c->client);
+            r->dns_query = strtab_get(p->str, c->name);
+            r->has_ip = c->has_ip;
+            r->ip = c->ip;
+            if (c->has_ip)
+                ipaddr_format(&c->ip, r->ip_text);
+            r->lookups = c->lookups;
+            r->connections = c->conns;
+            r->blocked = c->blocked;
+            r->allowed = c->allowed;
+            r->proxied = c->proxied;
+            r->first = c->first;
+            r->last = c->last;
+            r->active_hours = c->nh;
+            if (pass == 0 && c->name != 0) {
+                long k = find(p, KIND_PROXY, c->client, c->name, NULL);
+                if (k >= 0) {
+                    const struct conv *pc = &p->c[k];
+                    used[k] = 1;
+                    r->pconv = (size_t)k;
+                    r->proxied = pc->proxied;
+                    r->first = pc->first < r->first ? pc->first : r->first;
+                    r->last = pc->last > r->last ? pc->last : r->last;
+                    r->active_hours = union_hours(c, pc);
+                }
+            }
+            r->path = path_of(r);
+            r->tunnel = tunnel_of(p, c, r);
+            m++;
+        }
+    xfree(used);
+    qsort(v, m, sizeof *v, row_cmp);
+    *rows = v;
+    *n = m;
+    return 0;
+}
+
+static int slice_qcmp(const void *a, const void *b)
+{
+    return slice_cmp(*(const struct slice *)a, *(const struct slice *)b);
+}
+
+size_t profile_values(const struct profile *p, const struct profile_row *r, int which,
+                      struct slice *out, size_t max, int *truncated)
+{
+    size_t n = 0;
+    *truncated = 0;
+    const struct conv *cs[2] = {&p->c[r->conv], r->pconv != SIZE_MAX ? &p->c[r->pconv] : NULL};
+    for (int k = 0; k < 2; k++) {
+        const struct conv *c = cs[k];
+        if (c == NULL)
+            continue;
+        *truncated |= (c->vtrunc >> which) & 1;
+        for (uint32_t i = 0; i < c->nv && n < max; i++)
+            if ((c->vals[i] & 3) == (uint32_t)which)
+                out[n++] = strtab_get(p->str, c->vals[i] >> 2);
+    }
+    qsort(out, n, sizeof *out, slice_qcmp);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d == 0 || !slice_eq(out[d - 1], out[i]))
+            out[d++] = out[i];
+    return d;
+}
+
+int profile_hours(const struct profile *p, int64_t earliest_us, int64_t latest_us, int64_t *h0,
+                  size_t *nhours)
+{
+    int64_t lo, hi;
+    if (!p->have_time && (earliest_us == 0 || latest_us == 0))
+        return 0;
+    lo = earliest_us != 0 ? earliest_us : p->tmin;
+    hi = latest_us != 0 ? latest_us - 1 : p->tmax;
+    if (p->have_time) {
+        lo = p->tmin < lo ? p->tmin : lo;
+        hi = p->tmax > hi ? p->tmax : hi;
+    }
+    *h0 = hour_of(lo);
+    *nhours = (size_t)((int64_t)hour_of(hi) - *h0 + 1);
+    return 1;
+}
+
+size_t profile_hourly(const struct profile *p, const struct profile_row *r, int64_t h0,
+                      size_t nhours, uint64_t *out)
+{
+    size_t step = (nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
+    size_t np = (nhours + step - 1) / step;
+    const struct conv *c = &p->c[r->conv];
+    memset(out, 0, np * sizeof *out);
+    for (uint32_t i = 0; i < c->nh; i++) {
+        int64_t h = (int64_t)c->hours[2 * i] - h0;
+        if (h >= 0 && (size_t)h < nhours)
+            out[(size_t)h / step] += c->hours[2 * i + 1];
+    }
+    return np;
+}
+
+const char *profile_path_name(enum profile_path path)
+{
+    static const char *const names[] = {"direct_blocked", "direct_allowed", "direct_mixed",
+                                        "proxied", "proxied_and_direct", "lookup_only"};
+    return names[path];
+}
+
+/* ---- the finding ------------------------------------------------------- */
+
+struct sbuf {
+    char *p;
+    size_t n, len;
+};
+
+static void put(struct sbuf *b, const char *fmt, ...) ATTR_FMT(2, 3);
+static void put(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->len + 1 >= b->n)
+        return;
+    va_start(ap, fmt);
+    int w = vsnprintf(b->p + b->len, b->n - b->len, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        b->len = b->len + (size_t)w >= b->n ? b->n - 1 : b->len + (size_t)w;
+}
+
+static const char *times(uint64_t n) { return n == 1 ? "time" : "times"; }
+
+size_t profile_finding(const struct profile *p, const struct profile_row *r, char *out, size_t n)
+{
+    struct sbuf b = {out, n, 0};
+    struct slice tv[4], pv[4];
+    int tr1, tr2;
+    char proto[64] = "";
+    const char *tun = r->tunnel == TUNNEL_TEREDO ? " (Teredo)"
+                      : r->tunnel == TUNNEL_6TO4 ? " (6to4)" : "";
+    int src_n = (int)(r->src.n > 200 ? 200 : r->src.n);
+    int q_n = (int)(r->dns_query.n > 300 ? 300 : r->dns_query.n);
+    unsigned long long L = r->lookups, C = r->connections, B = r->blocked, A = r->allowed,
+                       P = r->proxied;
+
+    if (n == 0)
+        return 0;
+    out[0] = 0;
+    size_t nt = profile_values(p, r, V_TRANSPORT, tv, 4, &tr1);
+    size_t np = profile_values(p, r, V_PORT, pv, 4, &tr2);
+    if (nt == 1 && !tr1 && tv[0].n < 16) {
+        char up[16];
+        for (size_t i = 0; i < tv[0].n; i++)
+            up[i] = (char)(tv[0].p[i] >= 'a' && tv[0].p[i] <= 'z' ? tv[0].p[i] - 32 : tv[0].p[i]);
+        if (np == 1 && !tr2 && pv[0].n < 16)
+            snprintf(proto, sizeof proto, "%.*s/%.*s ", (int)tv[0].n, up, (int)pv[0].n, pv[0].p);
+        else
+            snprintf(proto, sizeof proto, "%.*s ", (int)tv[0].n, up);
+    }
+
+    if (r->path == PATH_LOOKUP_ONLY) {
+        put(&b, "%.*s resolved %.*s to %s %llu %s but sent no traffic to that address%s.", src_n,
+            r->src.p, q_n, r->dns_query.p, r->ip_text, L, times(L), tun);
+        return b.len;
+    }
+    if (r->path == PATH_PROXIED) {
+        put(&b, "%.*s reached %.*s only through the proxy (%llu %s)", src_n, r->src.p, q_n,
+            r->dns_query.p, P, P == 1 ? "request" : "requests");
+        if (L > 0)
+            put(&b, " although it also resolved it to %s %llu %s", r->ip_text, L, times(L));
+        put(&b, ", so it is proxy-aware for this name%s.", tun);
+        return b.len;
+    }
+    /* direct traffic */
+    if (L > 0)
+        put(&b, "%.*s resolved %.*s %llu %s and then sent %llu %spackets straight to %s",
+            src_n, r->src.p, q_n, r->dns_query.p, L, times(L), C, proto, r->ip_text);
+    else if (r->dns_query.n > 0)
+        put(&b, "%.*s sent %llu %spackets straight to %s, an address of %.*s that another "
+            "client resolved", src_n, r->src.p, C, proto, r->ip_text, q_n, r->dns_query.p);
+    else
+        put(&b, "%.*s sent %llu %spackets straight to %s, an address that was in no DNS answer "
+            "within the window%s", src_n, r->src.p, C, proto, r->ip_text,
+            r->tunnel == TUNNEL_TEREDO ? " (a Teredo client also uses its server's next "
+                                         "address, primary + 1)" : "");
+    if (B == C)
+        put(&b, ", all blocked");
+    else if (B == 0 && A == C)
+        put(&b, ", all allowed");
+    else if (B == 0)
+        put(&b, ", none blocked");
+    else
+        put(&b, ", %llu blocked and %llu allowed", B, A);
+    if (L > 0) {
+        uint64_t tenths = (C * 20 + L) / (2 * L);
+        put(&b, " (%llu.%llu per lookup)", (unsigned long long)(tenths / 10),
+            (unsigned long long)(tenths % 10));
+    }
+    if (P > 0)
+        put(&b, "; it also made %llu %s for this name through the proxy, so part of its traffic "
+            "bypasses the proxy%s.", P, P == 1 ? "request" : "requests", tun);
+    else if (B == C)
+        put(&b, "; it never used the proxy for this %s, so it is not proxy-aware for this "
+            "traffic%s.", r->dns_query.n ? "name" : "address", tun);
+    else
+        put(&b, "; it never used the proxy for this %s and went around it%s.",
+            r->dns_query.n ? "name" : "address", tun);
+    return b.len;
+}

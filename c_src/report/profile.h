@@ -1,0 +1,113 @@
+/*
+ * profile: conversations (client, domain, destination IP) and the verdict
+ * dnsprofile draws from each.
+ *
+ * Events come in as they are decided by the join engine: DNS answers
+ * (lookups), network events with their chosen name (connections; no name
+ * = a "nodns" conversation), and proxy requests (per client and URL host).
+ * Each conversation keeps counters, its first and last time, the clock
+ * hours it was active with the connections in each, and its distinct
+ * ports, transports and sourcetypes, so state grows with conversations and
+ * their active hours, never with events.
+ *
+ * Proxy requests are kept per (client, host), since a proxy log names the
+ * site, not the address the client would have used; at the end they are
+ * attached to every conversation of that client and domain (`proxied`),
+ * or become a row of their own with an empty dest_ip when the client never
+ * resolved or connected to that domain itself.
+ */
+#ifndef REPORT_PROFILE_H
+#define REPORT_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/ipaddr.h"
+#include "report/endpoints.h"
+#include "util/err.h"
+#include "util/slice.h"
+
+/* Distinct dest_port, transport and sourcetype values kept per
+ * conversation (each); more are dropped and the row says so with "...". */
+#define PROFILE_VALUES_MAX 100
+/* Points in one sparkline: a longer range sums several hours per point. */
+#define PROFILE_SPARK_POINTS_MAX 744
+
+enum profile_path {
+    PATH_DIRECT_BLOCKED, PATH_DIRECT_ALLOWED, PATH_DIRECT_MIXED, PATH_PROXIED,
+    PATH_PROXIED_AND_DIRECT, PATH_LOOKUP_ONLY
+};
+
+struct profile;
+
+/* OWNED, free with profile_free; NULL on allocation failure.  ep is
+ * BORROWED for the profile's life. */
+struct profile *profile_new(const struct endpoints *ep);
+void profile_free(struct profile *p);
+
+/* A DNS answer: `client` got `ip` for `name` at time t.  0 or ERR_NOMEM /
+ * ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled. */
+int profile_lookup(struct profile *p, struct slice client, struct slice name,
+                   const struct ipaddr *ip, int64_t t, struct slice sourcetype,
+                   struct err *e) WARN_UNUSED;
+
+/* A network event from `client` to `ip`, tied to `name` (blank: no DNS
+ * answer in the window).  action is read as DOMAIN.md 2.9 says. */
+int profile_conn(struct profile *p, struct slice client, struct slice name,
+                 const struct ipaddr *ip, int64_t t, struct slice action, struct slice port,
+                 struct slice transport, struct slice sourcetype, struct err *e) WARN_UNUSED;
+
+/* A proxy request from `client` for a URL whose host is `host`. */
+int profile_proxy(struct profile *p, struct slice client, struct slice host, int64_t t,
+                  struct slice sourcetype, struct err *e) WARN_UNUSED;
+
+/* 1 blocked, 2 allowed, 0 neither (teardown, empty, unknown). */
+int profile_action(struct slice action);
+
+/* One output row; everything is a VIEW into the profile (valid until
+ * profile_free) or a value. */
+struct profile_row {
+    struct slice src, dns_query;
+    int has_ip;
+    struct ipaddr ip;
+    char ip_text[IPADDR_STRMAX];     /* "" without an address */
+    uint64_t lookups, connections, blocked, allowed, proxied;
+    int64_t first, last;             /* microseconds */
+    uint64_t active_hours;
+    enum profile_path path;
+    enum tunnel_kind tunnel;
+    size_t conv;                     /* internal: the conversation */
+    size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
+};
+
+/* All rows (nodns: include conversations without a name), sorted by
+ * connections descending, then src, dns_query, dest_ip bytewise.  *rows is
+ * OWNED (xfree).  0 or ERR_NOMEM. */
+int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
+                 struct err *e) WARN_UNUSED;
+
+/* Distinct values of a row, sorted bytewise: which = 0 dest_port,
+ * 1 transport, 2 sourcetype.  Fills up to max views; returns the count and
+ * sets *truncated when PROFILE_VALUES_MAX cut the list. */
+size_t profile_values(const struct profile *p, const struct profile_row *r, int which,
+                      struct slice *out, size_t max, int *truncated);
+
+/* The time range every sparkline covers: the search's range when bounded,
+ * else the events'.  0 if no event had a time. */
+int profile_hours(const struct profile *p, int64_t earliest_us, int64_t latest_us,
+                  int64_t *h0, size_t *nhours);
+
+/* Connection counts of a row per point: npoints = ceil(nhours / step) where
+ * step = ceil(nhours / PROFILE_SPARK_POINTS_MAX); out has room for npoints.
+ * Returns npoints. */
+size_t profile_hourly(const struct profile *p, const struct profile_row *r, int64_t h0,
+                      size_t nhours, uint64_t *out);
+
+/* The finding sentence into out (NUL-terminated, truncated to n); returns
+ * its length. */
+size_t profile_finding(const struct profile *p, const struct profile_row *r, char *out,
+                       size_t n);
+
+const char *profile_path_name(enum profile_path path);
+
+#endif
