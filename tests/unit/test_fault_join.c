@@ -1,0 +1,261 @@
+/* Fault injection over a whole `dnsjoin join` session, in-process (scp_run
+ * with join_command, I/O through util/io's seam):
+ * - EOF at every byte offset of tests/data/scp/join_session.in (reads of
+ *   random sizes): a cut inside a frame ends with exit status 1, every
+ *   complete request answered, then exactly one error reply
+ *   ({"finished":true} with an ERROR message) and exactly one ERROR line on
+ *   stderr; a cut at a frame boundary is a clean end (status 0, one reply
+ *   per request);
+ * - the whole session with reads of one byte, random sizes, EINTR/EAGAIN:
+ *   byte-identical replies;
+ * - allocation failure: allocation N fails, for N from 1 upward until the
+ *   session succeeds; each failure ends with status 1, whole frames only and
+ *   an ERROR line on stderr, and the first success is byte-identical to the
+ *   run without failures (leaks: LeakSanitizer under `make asan`, memcheck
+ *   under `make valgrind`).
+ * The session file is made by tests/fuzz/make_join_session.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/join_cmd.h"
+#include "scp/chunk.h"
+#include "scp/scp.h"
+#include "support/testutil.h"
+#include "util/xmem.h"
+
+#define SESSION "tests/data/scp/join_session.in"
+#define FRAMES_MAX 64
+
+static int rfd, wfd;
+static FILE *errf; /* stderr of the session under test */
+static int saved_err = -1;
+
+static void ready_fds(void)
+{
+    int a[2], b[2];
+    assert_int_equal(pipe(a), 0);
+    assert_int_equal(pipe(b), 0);
+    assert_int_equal(write(a[1], "x", 1), 1);
+    rfd = a[0];
+    wfd = b[1];
+}
+
+/* Send stderr to a fresh temporary file. */
+static void capture_stderr(void)
+{
+    fflush(stderr);
+    if (saved_err < 0)
+        saved_err = dup(2);
+    if (errf != NULL)
+        fclose(errf);
+    errf = tmpfile();
+    assert_non_null(errf);
+    dup2(fileno(errf), 2);
+}
+
+static void restore_stderr(void)
+{
+    fflush(stderr);
+    if (saved_err >= 0)
+        dup2(saved_err, 2);
+}
+
+/* Lines captured since capture_stderr, and how many start with "ERROR ". */
+static int stderr_lines(int *errors)
+{
+    char line[2048];
+    int n = 0;
+    fflush(stderr);
+    rewind(errf);
+    *errors = 0;
+    while (fgets(line, sizeof line, errf) != NULL) {
+        n++;
+        if (strncmp(line, "ERROR ", 6) == 0)
+            (*errors)++;
+    }
+    return n;
+}
+
+static char *session(const char *in, size_t n, int mode, unsigned seed, int *status, size_t *outlen)
+{
+    tu_memio_start(in, n, mode, seed);
+    *status = scp_run(&join_command, NULL, rfd, wfd);
+    char *out = tu_memio_output(outlen);
+    tu_memio_stop();
+    return out;
+}
+
+/* Offsets where the input's frames end (ends[0] is the end of the first). */
+static size_t frame_ends(const char *p, size_t n, size_t *ends, size_t max)
+{
+    size_t off = 0, k = 0;
+    while (off < n && k < max) {
+        uint64_t ml, bl;
+        struct err e;
+        long h = chunk_header_parse(p + off, n - off, &ml, &bl, &e);
+        assert_true(h > 0);
+        off += (size_t)h + ml + bl;
+        assert_true(off <= n);
+        ends[k++] = off;
+    }
+    assert_int_equal(off, n);
+    return k;
+}
+
+static int has(const char *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; k <= n && i <= n - k; i++)
+        if (memcmp(p + i, s, k) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_join_session_baseline(void **st)
+{
+    size_t n, n0;
+    int status;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    size_t ends[FRAMES_MAX];
+    size_t nreq = frame_ends(in, n, ends, FRAMES_MAX);
+    assert_true(nreq >= 4); /* getinfo, several executes, the final one */
+    char *o0 = session(in, n, 0, 1, &status, &n0);
+    assert_int_equal(status, 0);
+    struct tu_frame f[FRAMES_MAX];
+    assert_int_equal(tu_frames(o0, n0, f, FRAMES_MAX), (int)nreq);
+    assert_memory_equal(f[0].meta, "{\"type\":\"events\"}", f[0].meta_len);
+    assert_true(has(f[nreq - 1].meta, f[nreq - 1].meta_len, "\"finished\":true"));
+    /* the join fields were added somewhere in the replies */
+    int added = 0;
+    for (size_t i = 1; i < nreq; i++)
+        added |= has(f[i].body, f[i].body_len, "dns_query");
+    assert_true(added);
+
+    for (int mode = 1; mode <= 3; mode++)
+        for (unsigned seed = 1; seed <= (mode == 1 ? 1u : 50u); seed++) {
+            size_t nk;
+            char *ok = session(in, n, mode, seed, &status, &nk);
+            assert_int_equal(status, 0);
+            if (nk != n0 || memcmp(ok, o0, n0))
+                fail_msg("mode %d seed %u: replies differ from whole reads", mode, seed);
+            free(ok);
+        }
+    free(o0);
+    free(in);
+}
+
+static void test_join_eof_at_every_offset(void **st)
+{
+    size_t n, nk;
+    int status;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    size_t ends[FRAMES_MAX];
+    size_t nreq = frame_ends(in, n, ends, FRAMES_MAX);
+    for (size_t cut = 0; cut < n; cut++) {
+        size_t whole = 0; /* requests complete before the cut */
+        while (whole < nreq && ends[whole] <= cut)
+            whole++;
+        int boundary = cut == 0 || (whole > 0 && ends[whole - 1] == cut);
+        capture_stderr();
+        char *o = session(in, cut, 2, (unsigned)cut + 1, &status, &nk);
+        int errors, lines = stderr_lines(&errors);
+        restore_stderr();
+        struct tu_frame f[FRAMES_MAX];
+        int nf = tu_frames(o, nk, f, FRAMES_MAX);
+        if (nf < 0)
+            fail_msg("cut %zu: the replies are not whole frames", cut);
+        if (boundary) {
+            if (status != 0 || (size_t)nf != whole || errors != 0)
+                fail_msg("cut %zu (frame boundary): status %d, %d replies for %zu requests, "
+                         "%d ERROR lines", cut, status, nf, whole, errors);
+        } else {
+            if (status != 1 || (size_t)nf != whole + 1)
+                fail_msg("cut %zu: status %d, %d replies for %zu whole requests", cut, status,
+                         nf, whole);
+            const struct tu_frame *last = &f[nf - 1];
+            if (!has(last->meta, last->meta_len, "\"finished\":true") ||
+                !has(last->meta, last->meta_len, "\"ERROR\"") || last->body_len != 0)
+                fail_msg("cut %zu: the last reply is not an error reply: %.*s", cut,
+                         (int)last->meta_len, last->meta);
+            if (errors != 1)
+                fail_msg("cut %zu: %d ERROR lines on stderr (%d lines), want 1", cut, errors,
+                         lines);
+        }
+        free(o);
+    }
+    free(in);
+}
+
+static void test_join_allocation_failures(void **st)
+{
+    size_t n, n0, nk;
+    int status;
+    unsigned long fails = 0, N;
+    (void)st;
+    ready_fds();
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    char *o0 = session(in, n, 0, 1, &status, &n0);
+    assert_int_equal(status, 0);
+    for (N = 1; N < 1000000; N++) {
+        capture_stderr();
+        xmem_fail_at(N);
+        char *o = session(in, n, 0, 1, &status, &nk);
+        xmem_fail_at(0);
+        int errors;
+        (void)stderr_lines(&errors);
+        restore_stderr();
+        struct tu_frame f[FRAMES_MAX];
+        int nf = tu_frames(o, nk, f, FRAMES_MAX);
+        if (status == 0) {
+            int same = nk == n0 && memcmp(o, o0, n0) == 0;
+            free(o);
+            if (!same)
+                fail_msg("allocation %lu failed silently: replies differ", N);
+            break;
+        }
+        if (status != 1 || nf < 0 || errors < 1)
+            fail_msg("allocation %lu: status %d, frames %d, %d ERROR lines", N, status, nf,
+                     errors);
+        fails++;
+        free(o);
+    }
+    print_message("join: allocation failure injected at %lu points, each a clean error\n", fails);
+    assert_true(N < 1000000);
+    assert_true(fails > 20);
+    free(o0);
+    free(in);
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    restore_stderr();
+    if (errf != NULL)
+        fclose(errf);
+    errf = NULL;
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_join_session_baseline, teardown),
+        cmocka_unit_test_teardown(test_join_eof_at_every_offset, teardown),
+        cmocka_unit_test_teardown(test_join_allocation_failures, teardown),
+    };
+    return cmocka_run_group_tests_name("fault_join", tests, NULL, NULL);
+}
