@@ -207,9 +207,16 @@ struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
 
     if (i < 0 && m < 0)
         return SLICE_NULL;
-    plain = i >= 0 ? cell_slice(row->base, row->cells[i]) : SLICE_NULL;
-    if (m >= 0)
-        mvc = cell_slice(row->base, row->cells[m]);
+    if (row->cells == NULL) {
+        /* a held row keeps only its text */
+        plain = i >= 0 ? csv_raw_field(row->raw, (size_t)i) : SLICE_NULL;
+        if (m >= 0)
+            mvc = csv_raw_field(row->raw, (size_t)m);
+    } else {
+        plain = i >= 0 ? cell_slice(row->base, row->cells[i]) : SLICE_NULL;
+        if (m >= 0)
+            mvc = cell_slice(row->base, row->cells[m]);
+    }
     if (mvc.p == NULL || mvc.n == 0)
         return plain;
     mv_iter_init(&it, plain, mvc);
@@ -295,43 +302,43 @@ static struct pend *push(struct join *j)
 /* Copy a row that must outlive its chunk. */
 static int spill(struct join *j, struct pend *p, struct err *e)
 {
-    size_t n = p->js->s.n, bytes = n * sizeof(struct cell) + p->ev.client.n;
+    size_t n = p->js->s.n, bytes = p->ev.client.n;
     char *own, *d, *base;
     struct cell *cells;
 
-    if (p->row.raw.p)
+    if (p->row.raw.p) {
+        /* Text only: a window of held rows costs what it weighs on the wire;
+         * fields are split again from the text if anyone asks. */
         bytes += p->row.raw.n;
-    else
-        for (size_t k = 0; k < n; k++)
-            bytes += p->row.cells[k].off == CELL_ABSENT ? 0 : p->row.cells[k].len;
+        own = xmalloc(bytes ? bytes : 1);
+        if (own == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory holding an event");
+        memcpy(own, p->row.raw.p, p->row.raw.n);
+        if (p->ev.client.p) {
+            memcpy(own + p->row.raw.n, p->ev.client.p, p->ev.client.n);
+            p->ev.client.p = own + p->row.raw.n;
+        }
+        p->row.raw.p = own;
+        p->row.base = own;
+        p->row.cells = NULL;
+        goto held;
+    }
+    bytes += n * sizeof(struct cell);
+    for (size_t k = 0; k < n; k++)
+        bytes += p->row.cells[k].off == CELL_ABSENT ? 0 : p->row.cells[k].len;
     own = xmalloc(bytes ? bytes : 1);
     if (own == NULL)
         return err_set(e, ERR_NOMEM, "out of memory holding an event");
     cells = (struct cell *)(void *)own;
     base = d = own + n * sizeof(struct cell);
-    if (p->row.raw.p) {
-        /* The cells are inside the raw text: copy it, keep the offsets
-         * relative to its start. */
-        uint32_t raw_off = (uint32_t)(p->row.raw.p - p->row.base);
-        memcpy(d, p->row.raw.p, p->row.raw.n);
-        for (size_t k = 0; k < n; k++) {
-            struct cell c = p->row.cells[k];
-            if (c.off != CELL_ABSENT)
-                c.off -= raw_off;
-            cells[k] = c;
+    for (size_t k = 0; k < n; k++) {
+        struct cell c = p->row.cells[k];
+        if (c.off != CELL_ABSENT) {
+            memcpy(d, p->row.base + c.off, c.len);
+            c.off = (uint32_t)(d - base);
+            d += c.len;
         }
-        p->row.raw.p = d;
-        d += p->row.raw.n;
-    } else {
-        for (size_t k = 0; k < n; k++) {
-            struct cell c = p->row.cells[k];
-            if (c.off != CELL_ABSENT) {
-                memcpy(d, p->row.base + c.off, c.len);
-                c.off = (uint32_t)(d - base);
-                d += c.len;
-            }
-            cells[k] = c;
-        }
+        cells[k] = c;
     }
     if (p->ev.client.p) {
         memcpy(d, p->ev.client.p, p->ev.client.n);
@@ -339,6 +346,7 @@ static int spill(struct join *j, struct pend *p, struct err *e)
     }
     p->row.base = base;
     p->row.cells = cells;
+held:
     p->own = own;
     p->own_bytes = bytes;
     p->js->refs++;

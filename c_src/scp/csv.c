@@ -251,3 +251,43 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
     }
     return 0;
 }
+
+/* A raw row has no "" escapes, so a quoted value ends at the next quote. */
+static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t *len)
+{
+    if (i < n && p[i] == '"') {
+        const char *q = memchr(p + i + 1, '"', n - i - 1);
+        size_t end = q ? (size_t)(q - p) : n;
+        *start = i + 1;
+        *len = end - i - 1;
+        return end + 1 < n ? end + 2 : n + 1;  /* past the comma */
+    }
+    const char *c = memchr(p + i, ',', n - i);
+    size_t end = c ? (size_t)(c - p) : n;
+    *start = i;
+    *len = end - i;
+    return c ? end + 1 : n + 1;
+}
+
+int csv_split_raw(struct slice raw, size_t ncols, const char *base, struct cell *out)
+{
+    size_t i = 0, k = 0, st, len;
+    while (i <= raw.n && k < ncols) {
+        i = raw_next(raw.p, raw.n, i, &st, &len);
+        out[k].off = (uint32_t)(raw.p + st - base);
+        out[k].len = (uint32_t)len;
+        k++;
+    }
+    return k == ncols && i == raw.n + 1 ? 0 : ERR_CSV;
+}
+
+struct slice csv_raw_field(struct slice raw, size_t k)
+{
+    size_t i = 0, st, len;
+    for (size_t f = 0; i <= raw.n; f++) {
+        i = raw_next(raw.p, raw.n, i, &st, &len);
+        if (f == k)
+            return slice_of(raw.p + st, len);
+    }
+    return SLICE_NULL;
+}

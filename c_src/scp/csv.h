@@ -68,6 +68,16 @@ static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_
     return cell_slice(t->base, t->cells[row * t->ncols + col]);
 }
 
+/*
+ * Split a row's raw text (a `raw` slice from csv_parse, which is only kept
+ * for rows without "" escapes) into ncols cells with offsets from `base`.
+ * Lets a held row keep just its text.  0 or ERR_CSV (field count differs).
+ */
+int csv_split_raw(struct slice raw, size_t ncols, const char *base, struct cell *out) WARN_UNUSED;
+
+/* Field k of such a raw row, or SLICE_NULL when the row has fewer fields. */
+struct slice csv_raw_field(struct slice raw, size_t k);
+
 /* Index of the column with id `id`, or -1. */
 long csv_col_index(const struct csv_table *t, uint32_t id);
 

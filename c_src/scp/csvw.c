@@ -26,6 +26,7 @@ void csvw_free(struct csvw *w)
     for (size_t i = 0; i < sizeof w->maps / sizeof w->maps[0]; i++)
         xfree(w->maps[i].map);
     xfree(w->block);
+    xfree(w->split);
     xfree(w->quote);
     csvw_init(w);
 }
@@ -180,7 +181,31 @@ static int mark_grow(struct csvw *w, size_t ncols)
 
 static inline struct slice base_cell(const struct csvw_row *row, size_t k)
 {
-    return row->cells ? row->cells[k] : cell_slice(row->base, row->ccells[k]);
+    if (row->cells)
+        return row->cells[k];
+    if (row->ccells)
+        return cell_slice(row->base, row->ccells[k]);
+    /* a text-only row: every field is set (its value is read on demand) */
+    return row->raw;
+}
+
+/* Split a text-only row once, for the rare reply whose header does not
+ * start with the row's own columns. */
+static int split_row(struct csvw *w, const struct csvw_row *row)
+{
+    if (row->cells || row->ccells || w->split_row == row)
+        return 0;
+    if (row->s->n > w->split_cap) {
+        struct cell *ns = xreallocarray(w->split, row->s->n, sizeof *ns);
+        if (ns == NULL)
+            return ERR_NOMEM;
+        w->split = ns;
+        w->split_cap = row->s->n;
+    }
+    if (csv_split_raw(row->raw, row->s->n, row->raw.p, w->split))
+        return ERR_CSV;
+    w->split_row = row;
+    return 0;
 }
 
 /* Add the set columns of one part to the header; 1 if every column of the
@@ -258,12 +283,15 @@ static void drop_maps(struct csvw *w)
         w->maps[i].s = w->maps[i].xs = NULL;
 }
 
-static inline struct slice cell_at(const struct csvw_row *row, int k)
+static inline struct slice cell_at(const struct csvw *w, const struct csvw_row *row, int k)
 {
     if (k < 0)
         return SLICE_NULL;
-    if ((size_t)k < row->s->n)
+    if ((size_t)k < row->s->n) {
+        if (row->cells == NULL && row->ccells == NULL)
+            return cell_slice(row->raw.p, w->split[k]);
         return base_cell(row, (size_t)k);
+    }
     return row->xcells[(size_t)k - row->s->n];
 }
 
@@ -279,6 +307,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
     const struct schema *complete = NULL;
 
     *body_len = 0;
+    w->split_row = NULL;
     for (size_t h = 0; h < w->nh; h++)
         w->mark[w->header[h]] = 0;
     w->nh = 0;
@@ -324,6 +353,8 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
             last = row;
         }
         size_t h0 = 0;
+        if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
+            return err_set(e, ERR_CSV, "a held row could not be split again");
         if (row->raw.p != NULL && w->map_identity) {
             /* verbatim: the input text stands for the first s->n cells */
             h0 = row->s->n;
@@ -333,7 +364,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
             nonempty += row->raw.n;
         }
         for (size_t h = h0; h < w->nh; h++, bit++) {
-            struct slice v = cell_at(row, w->map[h]);
+            struct slice v = cell_at(w, row, w->map[h]);
             int special;
             if (v.p == NULL || v.n == 0)
                 continue;
@@ -429,6 +460,7 @@ static int wvalue(struct wout *o, struct slice v, char sep)
 
 static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
 {
+    w->split_row = NULL;
     const struct csvw_row *last = NULL;
     int rc = 0;
 
@@ -448,6 +480,8 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
             last = row;
         }
         size_t h0 = 0;
+        if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
+            return ERR_CSV;
         if (row->raw.p != NULL && w->map_identity) {
             h0 = row->s->n;
             bit += h0;
@@ -457,7 +491,7 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
                 rc = wraw(o, ",", 1);
         }
         for (size_t h = h0; h < w->nh && rc == 0; h++, bit++) {
-            struct slice v = cell_at(row, w->map[h]);
+            struct slice v = cell_at(w, row, w->map[h]);
             char sep = h + 1 < w->nh ? ',' : 0;
             if (v.p == NULL || v.n == 0) {
                 /* Empty cells, common in Splunk results: only the separator. */

@@ -41,7 +41,8 @@ struct csvw_row {
     const struct schema *s;
     const struct slice *cells;   /* s->n slices; p == NULL = not set ... */
     const char *base;            /* ... or, when cells is NULL, s->n compact */
-    const struct cell *ccells;   /* cells (csv.h) into base */
+    const struct cell *ccells;   /* cells (csv.h) into base; when both are NULL
+                                  * the row is its raw text, every field set */
     const struct schema *xs;     /* extra fields, or NULL */
     const struct slice *xcells;
 };
@@ -68,6 +69,9 @@ struct csvw {
     uint64_t *quote;        /* OWNED: per written cell, 1 bit "needs quoting",
                              * found by prepare so write does not scan again */
     size_t quote_cap;       /* in 64-bit words */
+    struct cell *split;     /* OWNED: a text-only row split into cells */
+    size_t split_cap;
+    const struct csvw_row *split_row;
     char *block;            /* OWNED: output block, allocated by prepare so that
                              * writing the body after the frame header cannot
                              * fail for lack of memory */
