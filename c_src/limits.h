@@ -68,5 +68,6 @@
 
 #define REST_RESPONSE_MAX (64u * 1024 * 1024)
 #define REST_URL_MAX 8192
+#define PDNS_RECORDS_MAX 5000000ull  /* distinct passive DNS records per dnspdns run */
 
 #endif

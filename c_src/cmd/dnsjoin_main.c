@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/join_cmd.h"
+#include "cmd/pdns_cmd.h"
 #include "cmd/passthrough.h"
 #include "cmd/profile_cmd.h"
 #include "cmd/timechart_cmd.h"
@@ -24,6 +25,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"join", &join_command, 0},
     {"passthrough", &passthrough_command, 0},
+    {"pdns", &pdns_command, 0},
     {"timechart", &timechart_command, 0},
     {"profile", &profile_command, 0},
 };

@@ -54,6 +54,8 @@ struct opts {
     int no_mv;
     int quiet;
     const char *fields;      /* --fields a,b,c: print only these, in order */
+    const char *splunkd_uri; /* --splunkd-uri: searchinfo.splunkd_uri */
+    const char *key_file;    /* --session-key-file: searchinfo.session_key from a file */
 };
 
 /* One input file: its bytes (OWNED, parsed in place) and table. */
@@ -80,7 +82,7 @@ struct reply {
     struct schema s;
 };
 
-static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL};
+static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL, NULL, NULL};
 static pid_t child = -1;
 
 static void die(int status, const char *fmt, ...) ATTR_FMT(2, 3);
@@ -117,6 +119,9 @@ static void usage(void)
             "  --no-mv               leave __mv_ columns out of the printed result\n"
             "  --fields a,b,c        print only these columns, in this order\n"
             "  --quiet               do not print the result rows\n"
+            "  --splunkd-uri URI     searchinfo.splunkd_uri (default https://127.0.0.1:8089)\n"
+            "  --session-key-file F  searchinfo.session_key: the first line of F (so the key\n"
+            "                        is never in argv)\n"
             "Reads stdin when no FILE is given.\n");
     exit(EXIT_USAGE);
 }
@@ -521,6 +526,70 @@ static char *url_encode(const char *s)
     return buf_take(&b, NULL);
 }
 
+/* Replace the JSON string value `from` (as meta_getinfo_request writes it)
+ * with `to` (JSON-escaped here) in the request metadata. */
+static void replace_json_string(struct buf *m, const char *from, const char *to, size_t to_n,
+                                const char *what)
+{
+    size_t fl = strlen(from);
+    const char *at = NULL;
+    struct buf nb;
+    for (size_t i = 0; i + fl <= m->len; i++)
+        if (memcmp(m->p + i, from, fl) == 0) {
+            at = m->p + i;
+            break;
+        }
+    if (at == NULL)
+        die(EXIT_USAGE, "internal: %s not found in the getinfo request", what);
+    buf_init(&nb, SCP_META_MAX);
+    if (buf_append(&nb, m->p, (size_t)(at - m->p)) || buf_appendc(&nb, '"'))
+        die(EXIT_USAGE, "out of memory");
+    for (size_t i = 0; i < to_n; i++) {
+        unsigned char c = (unsigned char)to[i];
+        int rc;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            rc = buf_append(&nb, esc, 2);
+        } else if (c < 0x20) {
+            rc = buf_printf(&nb, "\\u%04x", c);
+        } else {
+            rc = buf_appendc(&nb, (char)c);
+        }
+        if (rc)
+            die(EXIT_USAGE, "%s too long", what);
+    }
+    if (buf_appendc(&nb, '"') ||
+        buf_append(&nb, at + fl, m->len - (size_t)(at + fl - m->p)))
+        die(EXIT_USAGE, "out of memory");
+    buf_free(m);
+    *m = nb;
+}
+
+/* --splunkd-uri and --session-key-file: the key is read from a file so it
+ * never appears in argv (visible to every user through /proc), and the copy
+ * read here is wiped once it is in the request. */
+static void set_searchinfo_secrets(struct buf *meta)
+{
+    if (opt.splunkd_uri != NULL)
+        replace_json_string(meta, "\"https://127.0.0.1:8089\"", opt.splunkd_uri,
+                            strlen(opt.splunkd_uri), "splunkd_uri");
+    if (opt.key_file != NULL) {
+        char key[4096];
+        size_t n;
+        FILE *f = fopen(opt.key_file, "r");
+        if (f == NULL)
+            die(EXIT_USAGE, "--session-key-file: cannot open %s", opt.key_file);
+        n = fread(key, 1, sizeof key - 1, f);
+        fclose(f);
+        while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r'))
+            n--;
+        if (memchr(key, '\n', n) != NULL)
+            die(EXIT_USAGE, "--session-key-file: the key must be one line");
+        replace_json_string(meta, "\"scpdrive-dummy-session-key\"", key, n, "session key");
+        explicit_bzero(key, sizeof key);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *files[256];
@@ -573,6 +642,12 @@ int main(int argc, char **argv)
             opt.getinfo_only = 1;
         } else if (strcmp(a, "--fields") == 0 && v) {
             opt.fields = v;
+            i++;
+        } else if (strcmp(a, "--splunkd-uri") == 0 && v) {
+            opt.splunkd_uri = v;
+            i++;
+        } else if (strcmp(a, "--session-key-file") == 0 && v) {
+            opt.key_file = v;
             i++;
         } else if (strcmp(a, "--no-mv") == 0) {
             opt.no_mv = 1;
@@ -630,6 +705,7 @@ int main(int argc, char **argv)
     buf_init(&meta, SCP_META_MAX);
     if (meta_getinfo_request(&meta, &g))
         die(EXIT_USAGE, "out of memory");
+    set_searchinfo_secrets(&meta);
 
     buf_init(&rbuf, SCP_META_MAX + SCP_REPLY_MAX);
     start_child(cmdv);
