@@ -24,6 +24,7 @@ static const char *const xf_names[XF_N] = {
 struct join_state {
     struct join_opts o;
     struct join *j;          /* OWNED */
+    struct history *hist;    /* OWNED, NULL without history= */
     uint32_t xids[XF_N];
     struct schema xs;
     struct scp *s;
@@ -35,6 +36,8 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
 {
     struct join_state *st = state;
     int rc = joinopts_parse(a, 1, &st->o, e);
+    if (rc == 0)
+        rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = args_finish(a, "dnsjoin", e);
     if (rc)
@@ -156,6 +159,13 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
                 (unsigned long long)js.rows, (unsigned long long)js.dns,
                 (unsigned long long)js.net, (unsigned long long)js.records, order[js.order],
                 (unsigned long long)js.records_max, (unsigned long long)js.held_max_bytes);
+        if (st->hist != NULL) {
+            struct history_stats hs;
+            history_stats(st->hist, &hs);
+            scp_msg(s, LOG_INFO, "dnsjoin: history: %zu addresses looked up in %lu KV store "
+                    "requests, %zu stored records, %lu events matched",
+                    hs.addresses, hs.requests, hs.records, hs.matches);
+        }
     }
     return rc;
 }
@@ -168,6 +178,7 @@ static void jc_free(void *state)
     if (st == NULL)
         return;
     join_free(st->j);
+    history_free(st->hist);
     xfree(st);
 }
 

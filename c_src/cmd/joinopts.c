@@ -67,3 +67,41 @@ int joinopts_parse(struct args *a, int ip_is_field, struct join_opts *o, struct 
             return err_set(e, ERR_ARGS, "%s=: expected a field name", names[i]);
     return 0;
 }
+
+static void history_warn(void *ctx, const char *msg) { scp_msg(ctx, LOG_WARN, "%s", msg); }
+
+int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
+                     struct err *e)
+{
+    const int64_t day = 86400 * US_PER_SEC;
+    struct slice coll;
+    int64_t win;
+    char name[256];
+    struct history_opts ho;
+
+    *out = NULL;
+    if (args_str(a, "history", SLICE_NULL, &coll, e) ||
+        args_span(a, "history_window", 7 * day, US_PER_SEC, 3660 * day, &win, e))
+        return ERR_ARGS;
+    if (coll.p == NULL)
+        return 0;
+    if (coll.n == 0 || coll.n >= sizeof name || memchr(coll.p, '/', coll.n) != NULL)
+        return err_set(e, ERR_ARGS, "history=: expected a KV store collection name");
+    memcpy(name, coll.p, coll.n);
+    name[coll.n] = '\0';
+    memset(&ho, 0, sizeof ho);
+    ho.splunkd_uri = s->info.splunkd_uri;
+    ho.session_key = s->info.session_key;
+    ho.session_key_len = s->info.session_key_len;
+    ho.collection = name;
+    ho.window_us = win;
+    ho.skew_us = o->skew_us;
+    ho.warn = history_warn;
+    ho.warn_ctx = s;
+    ho.max_records = PDNS_RECORDS_MAX;
+    *out = history_new(&ho, e);
+    if (*out == NULL)
+        return e->code ? e->code : ERR_NOMEM;
+    o->history = history_hook(*out);
+    return 0;
+}

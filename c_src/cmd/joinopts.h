@@ -7,7 +7,9 @@
 #define JOINOPTS_H
 
 #include "join/join.h"
+#include "rest/history.h"
 #include "scp/args.h"
+#include "scp/scp.h"
 
 /* Fill o from a.  ip_is_field: whether ip= names the IP field (dnsjoin,
  * dnsprofile) or is left to the caller (dnstimechart's address filter).
@@ -17,5 +19,15 @@ int joinopts_parse(struct args *a, int ip_is_field, struct join_opts *o, struct 
 /* A byte size: digits with an optional K, KB, M, MB, G or GB (powers of
  * 1024).  0 or ERR_INPUT. */
 int joinopts_size(struct slice s, uint64_t *out) WARN_UNUSED;
+
+/* history=<collection> and history_window=<timespan> (default 7d): when
+ * history= is given, make a passive DNS history source from the session's
+ * splunkd_uri and session key (s->info) with the join's skew, set
+ * o->history, and hand the source to the caller (*out, OWNED: free with
+ * history_free after the join engine).  KV store problems are WARN
+ * messages, never errors.  Call after joinopts_parse.  0, ERR_ARGS or
+ * ERR_NOMEM with e filled; *out NULL when history= is absent. */
+int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
+                     struct err *e) WARN_UNUSED;
 
 #endif
