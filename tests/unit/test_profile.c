@@ -1,0 +1,411 @@
+/* dnsprofile through bin/scpdrive, as a user runs it:
+ * - hand-written cases (tests/data/profile/<case>/{args,input.csv,
+ *   expected.csv}): every path, proxy use per client and host, 6to4, nodns
+ *   rows on and off, action words, the row order; each in three orders and
+ *   chunks of 1, 7 and 50,000 rows;
+ * - the 7-day story against the generator's truth: the Windows host's
+ *   teredo conversation is direct_blocked, tunnel teredo, about nine
+ *   connections per lookup, its sparkline equals the truth's hourly packets,
+ *   and the +1 server address is a nodns row; newest first, oldest first and
+ *   shuffled input, several chunk sizes, give byte-identical output;
+ * - the tunnel list: the app's lookups file next to the binary is used, a
+ *   site's own entry works, and without the file the built-in names are
+ *   used with a WARN. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scp/cols.h"
+#include "scp/csv.h"
+#include "support/testutil.h"
+#include "util/num.h"
+
+struct table {
+    char *data;
+    struct cols *c;
+    struct csv_table t;
+};
+
+static int load_table(struct table *tb, char *data, size_t n)
+{
+    struct err e;
+    tb->data = data;
+    tb->c = cols_new();
+    csv_table_init(&tb->t);
+    return csv_parse(data, n, tb->c, &tb->t, &e);
+}
+
+static void free_table(struct table *tb)
+{
+    csv_table_free(&tb->t);
+    cols_free(tb->c);
+    free(tb->data);
+}
+
+static struct slice cell(const struct table *tb, size_t r, const char *name)
+{
+    uint32_t id = cols_find(tb->c, slice_cstr(name));
+    long k = id == COL_NONE ? -1 : csv_col_index(&tb->t, id);
+    return k < 0 ? SLICE_NULL : csv_cell(&tb->t, r, (size_t)k);
+}
+
+static char *run_pf(const char *bin, const char *file, const char *args, const char *order,
+                    const char *chunk, const char *earliest, const char *latest, size_t *n,
+                    char **err)
+{
+    const char *argv[] = {tu_bin("scpdrive"), "--no-mv", "--args", args, "--order", order,
+                          "--chunk-rows", chunk, "--earliest", earliest, "--latest", latest,
+                          file, "--", bin, "profile", NULL};
+    struct tu_result r;
+    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
+    if (r.status != 0)
+        fail_msg("dnsprofile %s (%s, chunk %s): status %d: %.*s", args, order, chunk, r.status,
+                 (int)r.err_len, r.err);
+    if (err)
+        *err = r.err;
+    else
+        free(r.err);
+    *n = r.out_len;
+    return r.out;
+}
+
+/* ---- hand-written cases ------------------------------------------------ */
+
+#define CASES "tests/data/profile"
+
+static void check_case(const char *dir)
+{
+    char path[512], input[512];
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s/args", CASES, dir);
+    char *args = tu_read_file(path, &n);
+    assert_non_null(args);
+    args[strcspn(args, "\n")] = 0;
+    snprintf(input, sizeof input, "%s/%s/input.csv", CASES, dir);
+    snprintf(path, sizeof path, "%s/%s/expected.csv", CASES, dir);
+    struct table exp;
+    char *ed = tu_read_file(path, &n);
+    assert_non_null(ed);
+    assert_int_equal(load_table(&exp, ed, n), 0);
+    static const char *orders[] = {"asis", "desc", "asc"};
+    static const char *chunks[] = {"1", "7", "50000"};
+    for (int o = 0; o < 3; o++)
+        for (int c = 0; c < 3; c++) {
+            size_t len;
+            char *out = run_pf(tu_bin("dnsjoin"), input, args, orders[o], chunks[c], "0", "0",
+                               &len, NULL);
+            struct table got;
+            assert_int_equal(load_table(&got, out, len), 0);
+            if (got.t.nrows != exp.t.nrows)
+                fail_msg("%s (%s, chunk %s): %zu rows, want %zu", dir, orders[o], chunks[c],
+                         got.t.nrows, exp.t.nrows);
+            for (size_t r = 0; r < exp.t.nrows; r++)
+                for (size_t k = 0; k < exp.t.ncols; k++) {
+                    struct slice name = cols_name(exp.c, exp.t.ids[k]);
+                    char nm[64];
+                    snprintf(nm, sizeof nm, "%.*s", (int)name.n, name.p);
+                    struct slice want = csv_cell(&exp.t, r, k), have = cell(&got, r, nm);
+                    if (have.p == NULL || !slice_eq(want, have))
+                        fail_msg("%s (%s, chunk %s): row %zu %s = '%.*s', want '%.*s'", dir,
+                                 orders[o], chunks[c], r + 1, nm, (int)have.n,
+                                 have.p ? have.p : "", (int)want.n, want.p);
+                }
+            /* every row has a finding and a sparkline */
+            for (size_t r = 0; r < got.t.nrows; r++) {
+                assert_true(cell(&got, r, "finding").n > 20);
+                assert_true(slice_starts_with(cell(&got, r, "hourly"), "##__SPARKLINE__##\n"));
+            }
+            free_table(&got);
+        }
+    free_table(&exp);
+    free(args);
+}
+
+static void test_cases(void **st)
+{
+    DIR *d = opendir(CASES);
+    struct dirent *de;
+    int ncases = 0;
+    (void)st;
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        check_case(de->d_name);
+        ncases++;
+    }
+    closedir(d);
+    assert_true(ncases >= 2);
+}
+
+/* ---- the story ------------------------------------------------------------ */
+
+static const char *gen_story(void)
+{
+    const char *g = getenv("GEN_STORY");
+    return g && *g ? g : "build/gen_story";
+}
+
+struct truth {
+    long start, lookups, p1total, p2total, p1[200];
+};
+
+static long key_long(const char *d, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\n%s=", key);
+    const char *p = strstr(d, k);
+    assert_non_null(p);
+    return strtol(p + strlen(k), NULL, 10);
+}
+
+static void read_truth(const char *path, struct truth *t)
+{
+    size_t n;
+    char *d = tu_read_file(path, &n);
+    assert_non_null(d);
+    memset(t, 0, sizeof *t);
+    t->start = key_long(d, "start");
+    t->lookups = key_long(d, "lookups");
+    t->p1total = key_long(d, "packets_primary");
+    t->p2total = key_long(d, "packets_secondary");
+    char *p = strstr(d, "hour_start,lookups,packets_primary,packets_secondary\n");
+    assert_non_null(p);
+    p = strchr(p, '\n') + 1;
+    while (*p) {
+        long h = strtol(p, &p, 10);
+        strtol(p + 1, &p, 10);
+        long b = strtol(p + 1, &p, 10);
+        strtol(p + 1, &p, 10);
+        long k = (h - t->start) / 3600;
+        assert_true(k >= 0 && k < 200);
+        t->p1[k] = b;
+        if (*p == '\n')
+            p++;
+    }
+    free(d);
+}
+
+static long num(struct slice s)
+{
+    uint64_t v;
+    if (num_parse_u64(s, 0, UINT64_MAX, &v))
+        fail_msg("not a number: '%.*s'", (int)s.n, s.p);
+    return (long)v;
+}
+
+static long find_row(const struct table *tb, const char *src, const char *q, const char *ip)
+{
+    for (size_t r = 0; r < tb->t.nrows; r++)
+        if (slice_eq_cstr(cell(tb, r, "src"), src) && slice_eq_cstr(cell(tb, r, "dns_query"), q) &&
+            slice_eq_cstr(cell(tb, r, "dest_ip"), ip))
+            return (long)r;
+    return -1;
+}
+
+static void check_story_table(const struct table *tb, const struct truth *t)
+{
+    long r = find_row(tb, "10.0.0.57", "teredo.ipv6.microsoft.com", "65.55.158.118");
+    assert_true(r >= 0);
+    size_t R = (size_t)r;
+    assert_true(slice_eq_cstr(cell(tb, R, "path"), "direct_blocked"));
+    assert_true(slice_eq_cstr(cell(tb, R, "tunnel"), "teredo"));
+    assert_int_equal(num(cell(tb, R, "lookups")), t->lookups);
+    assert_int_equal(num(cell(tb, R, "connections")), t->p1total);
+    assert_int_equal(num(cell(tb, R, "blocked")), t->p1total);
+    assert_int_equal(num(cell(tb, R, "allowed")), 0);
+    assert_int_equal(num(cell(tb, R, "proxied")), 0);
+    assert_true(slice_eq_cstr(cell(tb, R, "dest_port"), "3544"));
+    assert_true(slice_eq_cstr(cell(tb, R, "transport"), "udp"));
+    char cpl[32];
+    struct slice c = cell(tb, R, "conn_per_lookup");
+    snprintf(cpl, sizeof cpl, "%.*s", (int)c.n, c.p);
+    double v = strtod(cpl, NULL);
+    if (v < 8.5 || v > 9.5)
+        fail_msg("conn_per_lookup %s is not close to 9", cpl);
+    struct slice f = cell(tb, R, "finding");
+    char fs[1024];
+    snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
+    assert_non_null(strstr(fs, "10.0.0.57 resolved teredo.ipv6.microsoft.com"));
+    assert_non_null(strstr(fs, "UDP/3544 packets straight to 65.55.158.118, all blocked"));
+    assert_non_null(strstr(fs, "not proxy-aware"));
+    assert_non_null(strstr(fs, "(Teredo)"));
+    /* the sparkline: one point per hour of the search, the truth's packets */
+    struct slice h = cell(tb, R, "hourly");
+    const char *p = h.p, *end = h.p + h.n;
+    assert_true(slice_starts_with(h, "##__SPARKLINE__##\n"));
+    p += strlen("##__SPARKLINE__##\n");
+    for (int k = 0; k < 168; k++) {
+        const char *q = p;
+        while (q < end && *q != '\n')
+            q++;
+        long got = num(slice_of(p, (size_t)(q - p)));
+        if (got != t->p1[k])
+            fail_msg("hourly point %d: %ld, truth %ld", k, got, t->p1[k]);
+        p = q < end ? q + 1 : q;
+        assert_true(k == 167 ? p == end : p < end);
+    }
+    /* the server's +1 address: in no DNS answer */
+    r = find_row(tb, "10.0.0.57", "", "65.55.158.119");
+    assert_true(r >= 0);
+    assert_int_equal(num(cell(tb, (size_t)r, "connections")), t->p2total);
+    assert_int_equal(num(cell(tb, (size_t)r, "lookups")), 0);
+    assert_true(slice_eq_cstr(cell(tb, (size_t)r, "tunnel"), "teredo"));
+    assert_true(slice_eq_cstr(cell(tb, (size_t)r, "path"), "direct_blocked"));
+    assert_int_equal(cell(tb, (size_t)r, "conn_per_lookup").n, 0);
+    /* sorted by connections, largest first: the teredo row leads */
+    assert_int_equal(R, 0);
+    for (size_t k = 1; k < tb->t.nrows; k++)
+        assert_true(num(cell(tb, k - 1, "connections")) >= num(cell(tb, k, "connections")));
+    /* the other hosts reach the sites only through the proxy */
+    r = find_row(tb, "10.0.0.20", "www.news-daily.example", "");
+    if (r >= 0)
+        assert_true(slice_eq_cstr(cell(tb, (size_t)r, "path"), "proxied"));
+}
+
+static void test_story(void **st)
+{
+    char csv[3][128], tr[128], cmd[1024], es[32], ls[32];
+    static const char *orders[] = {"desc", "asc", "shuffled"};
+    struct truth t;
+    char *first = NULL;
+    size_t first_len = 0;
+    (void)st;
+    snprintf(tr, sizeof tr, "/tmp/dnsprofile-story-%d.truth", (int)getpid());
+    for (int o = 0; o < 3; o++) {
+        snprintf(csv[o], sizeof csv[o], "/tmp/dnsprofile-story-%d-%s.csv", (int)getpid(),
+                 orders[o]);
+        snprintf(cmd, sizeof cmd, "%s --order %s --truth %s > %s", gen_story(), orders[o], tr,
+                 csv[o]);
+        assert_int_equal(system(cmd), 0);
+    }
+    read_truth(tr, &t);
+    snprintf(es, sizeof es, "%ld", t.start);
+    snprintf(ls, sizeof ls, "%ld", t.start + 168 * 3600);
+    static const char *chunks[] = {"50000", "7", "1"};
+    for (int o = 0; o < 3; o++)
+        for (int c = 0; c < 3; c++) {
+            if (c == 2 && o != 0)
+                continue;  /* one-row chunks of 60,000 rows: once is enough */
+            size_t len;
+            char *out = run_pf(tu_bin("dnsjoin"), csv[o], "", "asis", chunks[c], es, ls, &len,
+                               NULL);
+            if (first == NULL) {
+                struct table tb;
+                char *copy = malloc(len + 1);
+                memcpy(copy, out, len);
+                assert_int_equal(load_table(&tb, copy, len), 0);
+                check_story_table(&tb, &t);
+                free_table(&tb);
+                first = out;
+                first_len = len;
+                continue;
+            }
+            if (len != first_len || memcmp(out, first, len) != 0)
+                fail_msg("story %s, chunk %s: output differs from newest first, chunk 50000",
+                         orders[o], chunks[c]);
+            free(out);
+        }
+    free(first);
+    for (int o = 0; o < 3; o++)
+        unlink(csv[o]);
+    unlink(tr);
+}
+
+/* ---- the tunnel list ------------------------------------------------------ */
+
+static void test_endpoints_file(void **st)
+{
+    char dir[128], cmd[1024], in[256];
+    (void)st;
+    snprintf(dir, sizeof dir, "/tmp/dnsprofile-app-%d", (int)getpid());
+    snprintf(in, sizeof in, "%s/in.csv", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/bin && cp %s %s/bin/dnsjoin", dir, dir,
+             tu_bin("dnsjoin"), dir);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fprintf(f, "_time,src,query,answer,src_ip,dest_ip,dest_port,transport,action\n"
+               "1699430400,10.0.0.9,teredo.ipv6.microsoft.com,65.55.158.118,,,,,\n"
+               "1699430401,,,,10.0.0.9,65.55.158.118,80,tcp,blocked\n"
+               "1699430400,10.0.0.9,tunnel.corp.example,198.51.100.7,,,,,\n"
+               "1699430401,,,,10.0.0.9,198.51.100.7,80,tcp,blocked\n");
+    fclose(f);
+    char bin[256];
+    snprintf(bin, sizeof bin, "%s/bin/dnsjoin", dir);
+
+    /* no lookups directory: built-in names, with a WARN */
+    size_t len;
+    char *err;
+    char *out = run_pf(bin, in, "", "asis", "50000", "0", "0", &len, &err);
+    struct table tb;
+    assert_non_null(strstr(err, "WARN"));
+    assert_non_null(strstr(err, "built-in"));
+    assert_int_equal(load_table(&tb, out, len), 0);
+    long r = find_row(&tb, "10.0.0.9", "teredo.ipv6.microsoft.com", "65.55.158.118");
+    assert_true(r >= 0);
+    assert_true(slice_eq_cstr(cell(&tb, (size_t)r, "tunnel"), "teredo"));
+    r = find_row(&tb, "10.0.0.9", "tunnel.corp.example", "198.51.100.7");
+    assert_true(r >= 0 && cell(&tb, (size_t)r, "tunnel").n == 0);
+    free_table(&tb);
+    free(err);
+
+    /* the app's file, with a site's own entry */
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/lookups && cp lookups/tunnel_endpoints.csv "
+             "%s/lookups/ && echo 'tunnel.corp.example,name,teredo,site relay' >> "
+             "%s/lookups/tunnel_endpoints.csv", dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    out = run_pf(bin, in, "", "asis", "50000", "0", "0", &len, &err);
+    assert_null(strstr(err, "WARN"));
+    assert_int_equal(load_table(&tb, out, len), 0);
+    r = find_row(&tb, "10.0.0.9", "tunnel.corp.example", "198.51.100.7");
+    assert_true(r >= 0);
+    assert_true(slice_eq_cstr(cell(&tb, (size_t)r, "tunnel"), "teredo"));
+    free_table(&tb);
+    free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int getinfo_status(const char *args)
+{
+    const char *argv[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", args, "--",
+                          tu_bin("dnsjoin"), "profile", NULL};
+    struct tu_result r;
+    assert_int_equal(tu_run(argv, "", 0, 20000, &r), 0);
+    int s = r.status;
+    tu_result_free(&r);
+    return s;
+}
+
+static void test_arguments(void **st)
+{
+    (void)st;
+    const char *good[] = {"", "window=1h", "nodns=f", "scope=client window=30m",
+                          "ip=dest client=src_ip query=query{} answer=host_addr{} maxbuffer=1GB"};
+    const char *bad[] = {"nodns=maybe", "window=0s", "by src", "span=1h", "domain=x"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (getinfo_status(good[i]) != 0)
+            fail_msg("rejected: %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (getinfo_status(bad[i]) == 0)
+            fail_msg("accepted: %s", bad[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_endpoints_file),
+        cmocka_unit_test(test_story),
+    };
+    return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+}
