@@ -1,0 +1,389 @@
+#!/bin/sh
+# dnspdns and history= against a splunkd KV store stand-in (kvstub.py).
+# $1: directory holding dnsjoin and scpdrive.
+#
+# The binary is copied into a throwaway app directory (<tmp>/apps/TA-dnsjoin/
+# bin/dnsjoin) so that it reads that app's default/dnsjoin.conf, as it does
+# inside Splunk: the CA file, timeouts and batch sizes below are the test's.
+#
+# TLS: a CA made here with the openssl command line signs
+#   good.pem   SAN IP:127.0.0.1, IP:0.0.0.0
+#   wrong.pem  SAN DNS:splunkd.invalid only (a wrong host name)
+# and a second CA signs other.pem (a certificate the client must not trust).
+# The host name check is tested without /etc/hosts tricks: on Linux a TCP
+# connection to 0.0.0.0 reaches the local host, while 0.0.0.0 is not a
+# loopback address for dnsjoin (127.0.0.0/8, ::1, localhost), so the URI
+# https://0.0.0.0:<port> gets the full host name check.  good.pem names
+# 0.0.0.0 (accepted: proves the path works), wrong.pem does not (rejected).
+set -u
+bindir=$(cd "${1:-bin}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+for tool in python3 openssl; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: $tool is not installed"
+        exit 0
+    fi
+done
+tmp=$(mktemp -d /tmp/dnsjoin_kv_test.XXXXXX)
+fail=0
+srvpid=""
+cleanup() {
+    [ -n "$srvpid" ] && kill "$srvpid" 2>/dev/null && wait "$srvpid" 2>/dev/null
+    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fail=1; }
+
+# ---- certificates --------------------------------------------------------
+mkcert() { # name ca san
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$tmp/$1.key" -out "$tmp/$1.csr" -subj "/CN=$1" 2>/dev/null &&
+    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "$3" >"$tmp/$1.ext" &&
+    openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/$2.pem" -CAkey "$tmp/$2.key" \
+        -CAcreateserial -days 2 -out "$tmp/$1.pem" -extfile "$tmp/$1.ext" 2>/dev/null
+}
+for ca in ca otherca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$tmp/$ca.key" -out "$tmp/$ca.pem" -days 2 -subj "/CN=dnsjoin test $ca" \
+        2>/dev/null || { bad "openssl could not make a CA"; exit 1; }
+done
+mkcert good ca "IP:127.0.0.1,IP:0.0.0.0" && mkcert wrong ca "DNS:splunkd.invalid" &&
+    mkcert other otherca "IP:127.0.0.1,IP:0.0.0.0" || { bad "openssl could not sign"; exit 1; }
+
+# ---- the app -------------------------------------------------------------
+app=$tmp/apps/TA-dnsjoin
+mkdir -p "$app/bin" "$app/default"
+cp "$bindir/dnsjoin" "$app/bin/dnsjoin"
+scpdrive=$bindir/scpdrive
+KEY="kvtest-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$KEY" >"$tmp/key"
+printf 'wrong-key\n' >"$tmp/badkey"
+
+conf() { # conf [extra lines...]: write the app's default/dnsjoin.conf
+    {
+        echo "[kvstore]"
+        echo "ca_file = $tmp/ca.pem"
+        echo "connect_timeout = 2"
+        echo "timeout = 3"
+        echo "retries = 2"
+        echo "batch_documents = 1000"
+        for l in "$@"; do echo "$l"; done
+    } >"$app/default/dnsjoin.conf"
+}
+conf
+
+# ---- the stand-in --------------------------------------------------------
+# start CERT [extra args]: (re)start kvstub with that certificate.
+start() {
+    stop
+    cert=$1
+    shift
+    rm -f "$tmp/port"
+    : >"$tmp/fault"
+    python3 "$here/kvstub.py" --cert "$tmp/$cert.pem" --keyfile "$tmp/$cert.key" \
+        --port-file "$tmp/port" --session-key-file "$tmp/key" --db "$tmp/db.json" \
+        --log "$tmp/requests.log" --fault-file "$tmp/fault" --bind 0.0.0.0 "$@" \
+        2>>"$tmp/stub.err" &
+    srvpid=$!
+    i=0
+    while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    port=$(cat "$tmp/port" 2>/dev/null)
+    [ -n "$port" ] || { bad "kvstub did not start"; cat "$tmp/stub.err"; exit 1; }
+    uri="https://127.0.0.1:$port"
+}
+stop() {
+    if [ -n "$srvpid" ]; then
+        kill "$srvpid" 2>/dev/null
+        wait "$srvpid" 2>/dev/null
+        srvpid=""
+    fi
+}
+fault() { printf '%s\n' "$*" >"$tmp/fault"; }
+reset_db() { stop; rm -f "$tmp/db.json" "$tmp/requests.log"; }
+
+# run NAME ARGS INPUT [URI] [KEYFILE] [SUBCOMMAND]: run a command through
+# scpdrive; output in $tmp/NAME.out, stderr in $tmp/NAME.err, status in $rc.
+run() {
+    name=$1 args=$2 input=$3
+    ruri=${4:-$uri}
+    kf=${5:-$tmp/key}
+    sub=${6:-pdns}
+    start_s=$(date +%s)
+    "$scpdrive" --timeout 60 --args "$args" --splunkd-uri "$ruri" --session-key-file "$kf" \
+        "$input" -- "$app/bin/dnsjoin" "$sub" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    rc=$?
+    elapsed=$(($(date +%s) - start_s))
+    # The key must never appear in what the command writes.
+    if grep -qF "$KEY" "$tmp/$name.out" "$tmp/$name.err"; then
+        bad "$name: the session key appears in the output or stderr"
+    fi
+}
+
+# col NAME FIELD: the values of one column of $tmp/NAME.out, one a line.
+col() {
+    python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+for r in rows: print(r.get(sys.argv[2], ""))' "$tmp/$1.out" "$2"
+}
+# rows NAME: data rows in $tmp/NAME.out
+rows() { python3 -c '
+import csv, sys
+print(len(list(csv.DictReader(open(sys.argv[1], newline="")))))' "$tmp/$1.out"; }
+
+# expect NAME FIELD VALUES...: the column equals these lines.
+expect() {
+    name=$1 field=$2
+    shift 2
+    want=$(printf '%s\n' "$@")
+    got=$(col "$name" "$field")
+    if [ "$got" = "$want" ]; then ok "$name: $field"; else
+        bad "$name: $field is [$(echo "$got" | tr '\n' ' ')] want [$(echo "$want" | tr '\n' ' ')]"
+    fi
+}
+# warned NAME PATTERN: a WARN inspector message matching PATTERN was shown.
+warned() {
+    if grep -q "scpdrive: WARN .*$2" "$tmp/$1.err"; then ok "$1: WARN $2"; else
+        bad "$1: no WARN matching '$2'"; sed 's/^/    /' "$tmp/$1.err"; fi
+}
+quick() { # quick NAME SECONDS: the run ended within SECONDS
+    if [ "$elapsed" -le "$2" ]; then ok "$1: ended in ${elapsed}s"; else
+        bad "$1: took ${elapsed}s (limit $2)"; fi
+}
+status_is() { if [ "$rc" -eq "$2" ]; then ok "$1: exit $rc"; else
+    bad "$1: exit $rc, want $2"; sed 's/^/    /' "$tmp/$1.err"; fi; }
+
+# ---- data ------------------------------------------------------------------
+# DNS events: a name with upper case and a trailing dot, a multivalue answer
+# with a CNAME target and an IPv6 address, an NXDOMAIN, a non-DNS row.
+cat >"$tmp/dns1.csv" <<'CSV'
+_time,query,answer,src,__mv_answer,dest_ip
+1700000000.5,www.Example.com.,93.184.216.34,10.0.0.5,,
+1700000100,www.example.com,"93.184.216.34
+cname.example.net
+2606:2800:220:1:248:1893:25c8:1946",10.0.0.6,$93.184.216.34$;$cname.example.net$;$2606:2800:220:1:248:1893:25c8:1946$,
+1700000050,other.org,93.184.216.34,10.0.0.7,,
+1700000200,nx.example.com,NXDOMAIN,10.0.0.5,,
+1700000300,,,10.0.0.5,,93.184.216.34
+CSV
+# A second period: earlier and later answers, one new record.
+cat >"$tmp/dns2.csv" <<'CSV'
+_time,query,answer,src
+1699999000,www.example.com,93.184.216.34,10.0.0.8
+1700005000,www.example.com,93.184.216.34,10.0.0.9
+1700005000,new.example.com,::ffff:10.1.2.3,10.0.0.9
+CSV
+
+# ---- 1. merge rules --------------------------------------------------------
+reset_db
+start good
+run m1 "" "$tmp/dns1.csv"
+status_is m1 0
+expect m1 rrname other.org www.example.com www.example.com
+expect m1 rrtype A A AAAA
+expect m1 time_first 1700000050 1700000000 1700000100
+expect m1 count 1 2 1
+expect m1 last_client 10.0.0.7 10.0.0.6 10.0.0.6
+expect m1 status inserted inserted inserted
+run m2 "" "$tmp/dns2.csv"
+expect m2 rrname new.example.com www.example.com
+expect m2 rdata 10.1.2.3 93.184.216.34
+expect m2 time_first 1700005000 1699999000
+expect m2 time_last 1700005000 1700005000
+expect m2 count 1 4
+expect m2 last_client 10.0.0.9 10.0.0.9
+expect m2 status inserted updated
+# The stored documents after both runs (the KV store's own view).
+if python3 - "$tmp/db.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["dnsjoin_pdns"]
+w = d["www.example.com|A|93.184.216.34"]
+assert (w["time_first"], w["time_last"], w["count"], w["last_client"]) == \
+    (1699999000, 1700005000, 4, "10.0.0.9"), w
+assert d["other.org|A|93.184.216.34"]["count"] == 1
+assert len(d) == 4, sorted(d)
+PY
+then ok "merge: stored documents"; else bad "merge: stored documents"; fi
+
+# ---- 2. batching past the per-request limit -------------------------------
+# 2,500 records, the stand-in refusing batches over 1,000 documents and
+# cutting query results at 1,000 rows; batch_documents = 1000.
+python3 - "$tmp/many.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("_time,query,answer,src\n")
+    for i in range(2500):
+        # 600 names share one address: its stored records span pages
+        ip = "198.51.100.7" if i < 1200 else "10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)
+        f.write("%d,host%d.example,%s,10.9.9.9\n" % (1700000000 + i, i, ip))
+PY
+reset_db
+start good --max-batch 1000 --max-rows 1000
+run b1 "" "$tmp/many.csv"
+status_is b1 0
+n=$(col b1 status | grep -c '^inserted$')
+[ "$n" = 2500 ] && ok "batch: 2500 inserted" || bad "batch: $n inserted"
+saves=$(grep -c batch_save "$tmp/requests.log")
+maxdocs=$(python3 -c '
+import json,sys
+print(max(json.loads(l).get("docs",0) for l in open(sys.argv[1])))' "$tmp/requests.log")
+[ "$saves" = 3 ] && [ "$maxdocs" -le 1000 ] && ok "batch: 3 batch_save requests of <= 1000" ||
+    bad "batch: $saves batch_save requests, largest $maxdocs"
+run b2 "" "$tmp/many.csv"
+n=$(col b2 status | grep -c '^updated$')
+c=$(col b2 count | sort -u | tr '\n' ' ')
+[ "$n" = 2500 ] && [ "$c" = "2 " ] && ok "batch: second run finds every stored record (paged)" ||
+    bad "batch: second run: $n updated, counts $c"
+pages=$(python3 -c '
+import json,sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("params",{}).get("skip") not in (None,"0")))' \
+    "$tmp/requests.log")
+[ "$pages" -ge 1 ] && ok "batch: query paged with skip ($pages later pages)" ||
+    bad "batch: no paging"
+
+# ---- 3. history= -------------------------------------------------------------
+# Stored: www.example.com and other.org -> 93.184.216.34, www.example.com
+# AAAA, new.example.com -> 10.1.2.3.  Network events far outside any window.
+reset_db
+start good
+run h0 "" "$tmp/dns1.csv"
+run h0b "" "$tmp/dns2.csv"
+cat >"$tmp/net.csv" <<'CSV'
+_time,src_ip,dest_ip,query,answer,src
+1700090000,10.0.0.9,93.184.216.34,,,
+1700090000,10.0.0.9,2606:2800:220:1:248:1893:25c8:1946,,,
+1700089990,,,fresh.example,1.1.1.1,10.0.0.9
+1700090000,10.0.0.9,1.1.1.1,,,
+1700004000,10.0.0.9,93.184.216.34,,,
+1700004000,10.0.0.9,::ffff:10.1.2.3,,,
+1700999999,10.0.0.9,93.184.216.34,,,
+1700000000,10.0.0.9,203.0.113.1,,,
+1699990000,10.0.0.9,93.184.216.34,,,
+CSV
+run h1 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+status_is h1 0
+# row 1: latest time_last first (www 1700005000 beats other.org 1700000050)
+# row 2: the AAAA record; row 4: an in-window answer beats history;
+# row 5: t inside the record's span: dns_time is time_first;
+# row 6: ::ffff: form meets the stored 10.1.2.3 only if t >= time_first - skew;
+# row 7: older than history_window (7d); row 8: nothing stored;
+# row 9: before time_first
+expect h1 dns_match history history "" client history none none none none
+expect h1 dns_query www.example.com www.example.com "" fresh.example www.example.com "" "" "" ""
+expect h1 dns_time 1700005000 1700000100 "" 1700089990 1699999000 "" "" "" ""
+expect h1 dns_client 10.0.0.9 10.0.0.6 "" 10.0.0.9 10.0.0.9 "" "" "" ""
+gets=$(grep -c '"GET"' "$tmp/requests.log")
+run h2 "history=dnsjoin_pdns history_window=30d" "$tmp/net.csv" "" "" join
+expect h2 dns_match history history "" client history none history none none
+gets2=$(grep -c '"GET"' "$tmp/requests.log")
+[ $((gets2 - gets)) -eq 1 ] && ok "history: one batched request for the whole search" ||
+    bad "history: $((gets2 - gets)) requests"
+# $in refused (its support is not documented): the documented $or is used.
+start good --no-in
+run h3 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect h3 dns_match history history "" client history none none none none
+grep -q '"\$or' "$tmp/requests.log" && ok "history: falls back to \$or" || bad "history: no \$or"
+
+# ---- 4. faults: every event still returned, a WARN, no hang ---------------
+# timeout = 3, connect_timeout = 2, retries = 2 (conf above).
+nrows=$(rows h1)
+fault_case() { # name, fault line, expected WARN pattern, [sub]
+    fault "$2"
+    run "$1" "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+    status_is "$1" 0
+    [ "$(rows "$1")" = "$nrows" ] && ok "$1: every event returned" || bad "$1: rows $(rows "$1")"
+    warned "$1" "$3"
+    quick "$1" 12
+    fault ""
+}
+start good
+fault_case f401 "401 0" "HTTP 401"
+fault_case f403 "403 0" "HTTP 403"
+fault_case f404 "404 0" "HTTP 404 (no such collection"
+fault_case f500 "500 0" "HTTP 500"
+fault_case f503 "503 0" "HTTP 503 .*after retries"
+fault_case fslow "slow 1 10" "timed out"
+fault_case freset "reset 0" "connection reset"
+fault_case fbad "badjson 1" "not a JSON array"
+fault_case fobj "notarray 1" "not a JSON array"
+# 503 then success: retried with backoff, no WARN, matches as usual.
+fault "503 2"
+run f503ok "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect f503ok dns_match history history "" client history none none none none
+grep -q "WARN" "$tmp/f503ok.err" && bad "f503ok: WARN after a successful retry" ||
+    ok "f503ok: no WARN"
+fault "reset 1"
+run fresetok "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect fresetok dns_match history history "" client history none none none none
+# A wrong session key: 401 from the stand-in's own check.
+run fkey "history=dnsjoin_pdns" "$tmp/net.csv" "" "$tmp/badkey" join
+warned fkey "HTTP 401"
+# Unreachable: a port nothing listens on.
+deadport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run funreach "history=dnsjoin_pdns" "$tmp/net.csv" "https://127.0.0.1:$deadport" "" join
+warned funreach "unreachable"
+quick funreach 5
+[ "$(rows funreach)" = "$nrows" ] && ok "funreach: every event returned" || bad "funreach: rows"
+# dnspdns under faults: summary rows with status not_saved, a WARN, nothing written.
+fault "503 0"
+run fpdns "" "$tmp/dns2.csv"
+status_is fpdns 0
+expect fpdns status not_saved not_saved
+warned fpdns "could not read collection"
+fault "slow 1 10"
+run fpdns2 "" "$tmp/dns2.csv"
+warned fpdns2 "timed out"
+quick fpdns2 12
+fault ""
+
+# ---- 5. certificates ---------------------------------------------------------
+start other
+run c1 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+warned c1 "TLS certificate rejected"
+[ "$(rows c1)" = "$nrows" ] && ok "c1: every event returned" || bad "c1: rows"
+start wrong
+run c2 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect c2 dns_match history history "" client history none none none none
+grep -q WARN "$tmp/c2.err" && bad "c2: loopback URI with an unnamed host: WARN" ||
+    ok "c2: loopback URI: the CA is checked, the host name is not"
+run c3 "history=dnsjoin_pdns" "$tmp/net.csv" "https://0.0.0.0:$port" "" join
+warned c3 "TLS certificate rejected"
+start good
+run c4 "history=dnsjoin_pdns" "$tmp/net.csv" "https://0.0.0.0:$port" "" join
+expect c4 dns_match history history "" client history none none none none
+# verify = false: works against an untrusted certificate, with a WARN each run.
+start other
+conf "verify = false"
+run c5 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect c5 dns_match history history "" client history none none none none
+warned c5 "verify = false"
+run c6 "" "$tmp/dns2.csv"
+warned c6 "verify = false"
+conf
+# The default CA file ($SPLUNK_HOME/etc/auth/cacert.pem) when ca_file is unset.
+mkdir -p "$tmp/home/etc/auth"
+cp "$tmp/ca.pem" "$tmp/home/etc/auth/cacert.pem"
+start good
+{ echo "[kvstore]"; echo "timeout = 3"; } >"$app/default/dnsjoin.conf"
+SPLUNK_HOME=$tmp/home run c7 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect c7 dns_match history history "" client history none none none none
+run c8 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+warned c8 "TLS certificate rejected"
+# local/dnsjoin.conf overrides default/.
+mkdir -p "$app/local"
+printf '[kvstore]\nca_file = %s\n' "$tmp/ca.pem" >"$app/local/dnsjoin.conf"
+run c9 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+expect c9 dns_match history history "" client history none none none none
+rm -rf "$app/local"
+conf
+
+# ---- 6. the key --------------------------------------------------------------
+# run() checks every output and stderr; the stand-in saw the right key.
+grep -q '"key_ok": true' "$tmp/requests.log" && ok "key: sent as Authorization: Splunk" ||
+    bad "key: never accepted"
+grep -qF "$KEY" "$tmp/requests.log" "$tmp/stub.err" 2>/dev/null &&
+    bad "key: in the stand-in's log (test bug)" || ok "key: not in any log or message"
+
+stop
+exit $fail
