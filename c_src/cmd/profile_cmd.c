@@ -31,6 +31,7 @@ static const char *const pc_names[PC_N] = {
 struct pf_state {
     struct join_opts o;
     struct join *j;             /* OWNED */
+    struct history *hist;       /* OWNED, NULL without history= */
     struct endpoints *ep;       /* OWNED */
     struct profile *p;          /* OWNED */
     int nodns;
@@ -103,6 +104,10 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
 {
     struct pf_state *st = state;
     int rc = joinopts_parse(a, 1, &st->o, e);
+    /* history=: addresses no answer in the window explains are looked up
+     * in the passive DNS collection, as dnsjoin does */
+    if (rc == 0)
+        rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = args_bool(a, "nodns", 1, &st->nodns, e);
     if (rc == 0)
@@ -387,6 +392,7 @@ static void pf_free(void *state)
     if (st == NULL)
         return;
     join_free(st->j);
+    history_free(st->hist);
     profile_free(st->p);
     endpoints_free(st->ep);
     for (int k = 0; k < PX_N; k++)

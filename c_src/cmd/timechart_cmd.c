@@ -18,6 +18,7 @@ enum { TX_BY, TX_BY_MV, TX_URL, TX_ANSWER_MV, TX_N };
 struct tc_state {
     struct join_opts o;
     struct join *j;           /* OWNED */
+    struct history *hist;     /* OWNED, NULL without history= */
     struct tchart *tc;        /* OWNED */
     struct bins bins;
     uint64_t limit;
@@ -112,6 +113,10 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = args_str(a, "src", SLICE_NULL, &srcv, e);
     if (rc == 0)
         rc = joinopts_parse(a, 0, &st->o, e);
+    /* history=: addresses no answer in the window explains are looked up
+     * in the passive DNS collection, as dnsjoin does */
+    if (rc == 0)
+        rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = parse_words(a, &by, e);
     if (rc == 0)
@@ -380,6 +385,7 @@ static void tc_free(void *state)
     if (st == NULL)
         return;
     join_free(st->j);
+    history_free(st->hist);
     tchart_free(st->tc);
     for (int k = 0; k < TX_N; k++)
         xfree(st->names[k]);
