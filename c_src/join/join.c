@@ -18,12 +18,32 @@ struct jschema {
     struct jschema *next;     /* all shapes, for freeing */
 };
 
+/* What the engine keeps of a row until it is decided (the decision itself
+ * is made into a struct join_event at release): small, because a window of
+ * rows waits here. */
+struct pev {
+    uint8_t kind, has_time, client_is_ip;
+    int64_t t;
+    struct ipaddr ip, client_ip;
+    struct slice client;      /* VIEW into the row or its held copy */
+};
+
+/* Held row text lives in FIFO blocks: rows leave in the order they came, so
+ * blocks empty front to back and are reused, with no per-row malloc and no
+ * fragmentation. */
+#define TBLOCK_SIZE (1u << 20)
+struct tblock {
+    struct tblock *next;
+    size_t cap, used, live;   /* live: rows in the block not yet freed */
+    char data[];
+};
+
 struct pend {
     struct join_row row;
-    struct join_event ev;
+    struct pev ev;
     struct jschema *js;
-    char *own;                /* OWNED copy of the row once it outlives its chunk */
-    size_t own_bytes;
+    struct tblock *blk;       /* the block holding the row's copy, or NULL */
+    uint32_t own_bytes;
 };
 
 enum order { ORDER_UNKNOWN, ORDER_DESC, ORDER_ASC, ORDER_UNORDERED };
@@ -41,8 +61,11 @@ struct join {
     struct jschema *shapes;   /* OWNED list */
     struct jschema *cur;      /* the current chunk's shape */
 
-    char **later;             /* OWNED: released row copies freed after the reply */
+    struct tblock **later;    /* OWNED array: blocks of released rows, to
+                               * release after the reply is written */
     size_t nlater, later_cap;
+    struct tblock *tb_head, *tb_tail; /* OWNED FIFO of blocks in use */
+    struct tblock *tb_spare;  /* OWNED: one empty block kept for reuse */
 
     /* order learning */
     enum order order;
@@ -115,10 +138,58 @@ fail:
     return NULL;
 }
 
+/* Room for n bytes of held text; *blk receives the block to release later. */
+static char *tb_alloc(struct join *j, size_t n, struct tblock **blk)
+{
+    struct tblock *b = j->tb_tail;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > TBLOCK_SIZE ? n : TBLOCK_SIZE;
+        if (cap == TBLOCK_SIZE && j->tb_spare != NULL) {
+            b = j->tb_spare;
+            j->tb_spare = NULL;
+        } else {
+            b = xmalloc(sizeof *b + cap);
+            if (b == NULL)
+                return NULL;
+            b->cap = cap;
+        }
+        b->next = NULL;
+        b->used = b->live = 0;
+        if (j->tb_tail)
+            j->tb_tail->next = b;
+        else
+            j->tb_head = b;
+        j->tb_tail = b;
+    }
+    char *p = b->data + b->used;
+    b->used += n;
+    b->live++;
+    *blk = b;
+    return p;
+}
+
+/* One row of the block is gone; empty blocks at the front are reused or
+ * freed (rows leave in order, so the front empties first). */
+static void tb_release(struct join *j, struct tblock *b)
+{
+    b->live--;
+    while (j->tb_head && j->tb_head->live == 0 &&
+           (j->tb_head != j->tb_tail || j->tb_head->used > 0)) {
+        struct tblock *h = j->tb_head;
+        j->tb_head = h->next;
+        if (j->tb_tail == h)
+            j->tb_tail = NULL;
+        if (h->cap == TBLOCK_SIZE && j->tb_spare == NULL)
+            j->tb_spare = h;
+        else
+            xfree(h);
+    }
+}
+
 static void free_later(struct join *j)
 {
     for (size_t i = 0; i < j->nlater; i++)
-        xfree(j->later[i]);
+        tb_release(j, j->later[i]);
     j->nlater = 0;
 }
 
@@ -126,11 +197,14 @@ void join_free(struct join *j)
 {
     if (j == NULL)
         return;
-    for (size_t i = 0; i < j->qlen; i++)
-        xfree(j->q[(j->qhead + i) % j->qcap].own);
     xfree(j->q);
-    free_later(j);
     xfree(j->later);
+    while (j->tb_head) {
+        struct tblock *n = j->tb_head->next;
+        xfree(j->tb_head);
+        j->tb_head = n;
+    }
+    xfree(j->tb_spare);
     while (j->shapes) {
         struct jschema *n = j->shapes->next;
         xfree(j->shapes->ids);
@@ -310,7 +384,7 @@ static int spill(struct join *j, struct pend *p, struct err *e)
         /* Text only: a window of held rows costs what it weighs on the wire;
          * fields are split again from the text if anyone asks. */
         bytes += p->row.raw.n;
-        own = xmalloc(bytes ? bytes : 1);
+        own = tb_alloc(j, bytes ? bytes : 1, &p->blk);
         if (own == NULL)
             return err_set(e, ERR_NOMEM, "out of memory holding an event");
         memcpy(own, p->row.raw.p, p->row.raw.n);
@@ -323,12 +397,14 @@ static int spill(struct join *j, struct pend *p, struct err *e)
         p->row.cells = NULL;
         goto held;
     }
-    bytes += n * sizeof(struct cell);
+    bytes += n * sizeof(struct cell) + sizeof(struct cell);
     for (size_t k = 0; k < n; k++)
         bytes += p->row.cells[k].off == CELL_ABSENT ? 0 : p->row.cells[k].len;
-    own = xmalloc(bytes ? bytes : 1);
+    own = tb_alloc(j, bytes, &p->blk);
     if (own == NULL)
         return err_set(e, ERR_NOMEM, "out of memory holding an event");
+    /* cells are 4-byte aligned; FIFO blocks hand out unaligned space */
+    own = (char *)(((uintptr_t)own + (sizeof(struct cell) - 1)) & ~(uintptr_t)(sizeof(struct cell) - 1));
     cells = (struct cell *)(void *)own;
     base = d = own + n * sizeof(struct cell);
     for (size_t k = 0; k < n; k++) {
@@ -347,8 +423,7 @@ static int spill(struct join *j, struct pend *p, struct err *e)
     p->row.base = base;
     p->row.cells = cells;
 held:
-    p->own = own;
-    p->own_bytes = bytes;
+    p->own_bytes = (uint32_t)bytes;
     p->js->refs++;
     j->held_bytes += bytes;
     if (j->held_bytes > j->st.held_max_bytes)
@@ -489,15 +564,24 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
 {
     while (j->qlen > 0) {
         struct pend *p = &j->q[j->qhead];
+        struct join_event ev;
         int rc;
         if (!ready(j, p, finished))
             break;
-        if (p->ev.kind == JOIN_NET) {
-            rc = decide(j, &p->ev, a, e);
+        memset(&ev, 0, sizeof ev);
+        ev.kind = (enum join_kind)p->ev.kind;
+        ev.has_time = p->ev.has_time;
+        ev.t = p->ev.t;
+        ev.ip = p->ev.ip;
+        ev.client = p->ev.client;
+        ev.client_is_ip = p->ev.client_is_ip;
+        ev.client_ip = p->ev.client_ip;
+        if (ev.kind == JOIN_NET) {
+            rc = decide(j, &ev, a, e);
             if (rc)
                 return rc;
-            if (p->ev.has_time) {
-                int64_t lo = p->ev.t - j->o.window_us, hi = p->ev.t + j->o.skew_us;
+            if (ev.has_time) {
+                int64_t lo = ev.t - j->o.window_us, hi = ev.t + j->o.skew_us;
                 if (!j->released_any || lo < j->rel_lo)
                     j->rel_lo = lo;
                 if (!j->released_any || hi > j->rel_hi)
@@ -505,23 +589,23 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
                 j->released_any = 1;
             }
         }
-        rc = sink(ctx, &p->row, &p->ev, e);
+        rc = sink(ctx, &p->row, &ev, e);
         if (rc)
             return rc;
-        if (p->own) {
+        if (p->blk) {
             /* The reply being built still points at it: free after it. */
             if (j->nlater == j->later_cap) {
                 size_t nc = j->later_cap ? j->later_cap * 2 : 1024;
-                char **nl = xreallocarray(j->later, nc, sizeof *nl);
+                struct tblock **nl = xreallocarray(j->later, nc, sizeof *nl);
                 if (nl == NULL)
                     return err_set(e, ERR_NOMEM, "out of memory releasing events");
                 j->later = nl;
                 j->later_cap = nc;
             }
-            j->later[j->nlater++] = p->own;
+            j->later[j->nlater++] = p->blk;
             j->held_bytes -= p->own_bytes;
             p->js->refs--;
-            p->own = NULL;
+            p->blk = NULL;
         }
         j->qhead = (j->qhead + 1) % j->qcap;
         j->qlen--;
@@ -639,7 +723,10 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
     if ((cl.p == NULL || cl.n == 0) && j->fid[JF_CLIENT2] != COL_NONE)
         cl = join_field(&p->row, JF_CLIENT2, a);
     p->ev.client = cl.p ? cl : SLICE_LIT("");
-    p->ev.client_is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;
+    {
+        int is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;
+        p->ev.client_is_ip = (uint8_t)is_ip;
+    }
     if (j->o.history != NULL && p->ev.has_time &&
         (rc = j->o.history->want(j->o.history->ctx, &p->ev.ip, e)) != 0)
         return rc;
@@ -687,7 +774,7 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
      * earlier chunks already have their copy). */
     for (size_t i = 0; i < j->qlen; i++) {
         struct pend *p = &j->q[(j->qhead + i) % j->qcap];
-        if (p->own == NULL) {
+        if (p->blk == NULL) {
             rc = spill(j, p, e);
             if (rc)
                 return rc;
