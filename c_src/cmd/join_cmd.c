@@ -52,6 +52,8 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->j = join_new(&st->o, s->cols);
     if (st->j == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
+    s->want = join_want(st->j, &s->nwant);
+    s->want_set = 1;
     /* events: search head only, all fields, rows may be held back. */
     gi->type = SCP_EVENTS;
     return 0;
@@ -135,7 +137,8 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
         tunnel_fields(row, ev, x, &s->arena);
     }
-    if (scp_emit_full(s, row->raw, row->s, row->base, row->cells, x ? &st->xs : NULL, x))
+    /* The row's text stands for all its input fields. */
+    if (scp_emit_full(s, row->raw, row->s, NULL, NULL, x ? &st->xs : NULL, x))
         return err_set(e, ERR_NOMEM, "out of memory queueing an event");
     return 0;
 }

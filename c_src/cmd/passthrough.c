@@ -3,7 +3,6 @@
 static int pt_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
                       struct err *e)
 {
-    (void)s;
     (void)state;
     (void)e;
     /* Arguments are accepted and ignored. */
@@ -11,6 +10,9 @@ static int pt_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         a->items[i].used = 1;
     /* stateful: one process on the search head, all fields. */
     gi->type = SCP_STATEFUL;
+    /* it reads no field: rows go back as their text */
+    s->want_set = 1;
+    s->nwant = 0;
     return 0;
 }
 

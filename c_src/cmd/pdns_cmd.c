@@ -100,7 +100,6 @@ static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_ta
         struct slice src, v;
         struct mv_iter it;
         int64_t tus;
-        int rc;
 
         if (q.p == NULL || q.n == 0)
             continue;  /* not a DNS event */
@@ -111,8 +110,9 @@ static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_ta
         }
         src = first_value(t, r, idx, PF_SRC, &s->arena);
         mv_iter_init(&it, cell_of(t, r, idx, PF_ANSWER), cell_of(t, r, idx, PF_ANSWER_MV));
-        while ((rc = mv_next(&it, &s->arena, &v)) == 1) {
+        while (mv_next(&it, &s->arena, &v) == 1) {
             struct ipaddr ip;
+            int rc;
             if (ipaddr_parse(v, &ip) != 0)
                 continue;  /* CNAME targets, NXDOMAIN */
             rc = pdns_add(st->p, q, &ip, tus, src.p ? src : SLICE_LIT(""));

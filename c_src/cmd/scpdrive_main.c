@@ -541,7 +541,7 @@ static void replace_json_string(struct buf *m, const char *from, const char *to,
         }
     if (at == NULL)
         die(EXIT_USAGE, "internal: %s not found in the getinfo request", what);
-    buf_init(&nb, SCP_META_MAX);
+    buf_init(&nb, (size_t)SCP_META_MAX);
     if (buf_append(&nb, m->p, (size_t)(at - m->p)) || buf_appendc(&nb, '"'))
         die(EXIT_USAGE, "out of memory");
     for (size_t i = 0; i < to_n; i++) {

@@ -13,7 +13,8 @@
 struct jschema {
     struct schema s;
     uint32_t *ids;            /* OWNED copy of the chunk's ids */
-    int32_t idx[JF_N], mvidx[JF_N];
+    int32_t idx[JF_N], mvidx[JF_N];     /* column indices */
+    int32_t widx[JF_N], mvwidx[JF_N];   /* indices among stored cells */
     size_t refs;              /* held (copied) rows using it */
     struct jschema *next;     /* all shapes, for freeing */
 };
@@ -54,6 +55,8 @@ struct join {
     struct iptab *tab;        /* OWNED */
     uint32_t fid[JF_N];       /* column id per field, COL_NONE if not used */
     uint32_t fmv[JF_N];
+    uint32_t want[2 * JF_N];  /* the ids above that are used */
+    size_t nwant;
 
     struct pend *q;           /* OWNED ring of pending rows, input order */
     size_t qcap, qhead, qlen;
@@ -131,6 +134,10 @@ struct join *join_new(const struct join_opts *o, struct cols *c)
         }
         if (intern_field(j, (enum jf)f, name))
             goto fail;
+        if (j->fid[f] != COL_NONE)
+            j->want[j->nwant++] = j->fid[f];
+        if (j->fmv[f] != COL_NONE)
+            j->want[j->nwant++] = j->fmv[f];
     }
     return j;
 fail:
@@ -215,6 +222,12 @@ void join_free(struct join *j)
     xfree(j);
 }
 
+const uint32_t *join_want(const struct join *j, size_t *n)
+{
+    *n = j->nwant;
+    return j->want;
+}
+
 void join_stats(const struct join *j, struct join_stats *st)
 {
     *st = j->st;
@@ -249,6 +262,10 @@ static struct jschema *shape_for(struct join *j, const struct csv_table *t)
             if (j->fmv[f] != COL_NONE && t->ids[k] == j->fmv[f])
                 js->mvidx[f] = (int32_t)k;
         }
+        js->widx[f] = js->idx[f] >= 0 && t->wmap[js->idx[f]] != UINT32_MAX
+                          ? (int32_t)t->wmap[js->idx[f]] : -1;
+        js->mvwidx[f] = js->mvidx[f] >= 0 && t->wmap[js->mvidx[f]] != UINT32_MAX
+                            ? (int32_t)t->wmap[js->mvidx[f]] : -1;
     }
     js->next = j->shapes;
     j->shapes = js;
@@ -276,20 +293,21 @@ static void gc_shapes(struct join *j)
 struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
 {
     int32_t i = row->idx[f], m = row->mvidx[f];
+    int32_t wi = row->widx[f], wm = row->mvwidx[f];
     struct slice plain, mvc = SLICE_NULL, v;
     struct mv_iter it;
 
     if (i < 0 && m < 0)
         return SLICE_NULL;
-    if (row->cells == NULL) {
-        /* a held row keeps only its text */
-        plain = i >= 0 ? csv_raw_field(row->raw, (size_t)i) : SLICE_NULL;
+    if (row->cells == NULL || (i >= 0 && wi < 0) || (m >= 0 && wm < 0)) {
+        /* a held row keeps only its text; read the field from it */
+        plain = i >= 0 ? csv_raw_field(row->raw, (size_t)i, a) : SLICE_NULL;
         if (m >= 0)
-            mvc = csv_raw_field(row->raw, (size_t)m);
+            mvc = csv_raw_field(row->raw, (size_t)m, a);
     } else {
-        plain = i >= 0 ? cell_slice(row->base, row->cells[i]) : SLICE_NULL;
+        plain = i >= 0 ? cell_slice(row->base, row->cells[wi]) : SLICE_NULL;
         if (m >= 0)
-            mvc = cell_slice(row->base, row->cells[m]);
+            mvc = cell_slice(row->base, row->cells[wm]);
     }
     if (mvc.p == NULL || mvc.n == 0)
         return plain;
@@ -376,9 +394,8 @@ static struct pend *push(struct join *j)
 /* Copy a row that must outlive its chunk. */
 static int spill(struct join *j, struct pend *p, struct err *e)
 {
-    size_t n = p->js->s.n, bytes = p->ev.client.n;
-    char *own, *d, *base;
-    struct cell *cells;
+    size_t bytes = p->ev.client.n;
+    char *own;
 
     if (p->row.raw.p) {
         /* Text only: a window of held rows costs what it weighs on the wire;
@@ -397,31 +414,8 @@ static int spill(struct join *j, struct pend *p, struct err *e)
         p->row.cells = NULL;
         goto held;
     }
-    bytes += n * sizeof(struct cell) + sizeof(struct cell);
-    for (size_t k = 0; k < n; k++)
-        bytes += p->row.cells[k].off == CELL_ABSENT ? 0 : p->row.cells[k].len;
-    own = tb_alloc(j, bytes, &p->blk);
-    if (own == NULL)
-        return err_set(e, ERR_NOMEM, "out of memory holding an event");
-    /* cells are 4-byte aligned; FIFO blocks hand out unaligned space */
-    own = (char *)(((uintptr_t)own + (sizeof(struct cell) - 1)) & ~(uintptr_t)(sizeof(struct cell) - 1));
-    cells = (struct cell *)(void *)own;
-    base = d = own + n * sizeof(struct cell);
-    for (size_t k = 0; k < n; k++) {
-        struct cell c = p->row.cells[k];
-        if (c.off != CELL_ABSENT) {
-            memcpy(d, p->row.base + c.off, c.len);
-            c.off = (uint32_t)(d - base);
-            d += c.len;
-        }
-        cells[k] = c;
-    }
-    if (p->ev.client.p) {
-        memcpy(d, p->ev.client.p, p->ev.client.n);
-        p->ev.client.p = d;
-    }
-    p->row.base = base;
-    p->row.cells = cells;
+    /* every row has its text (csv.h), so this is not reached */
+    return err_set(e, ERR_STATE, "a row without text cannot be held");
 held:
     p->own_bytes = (uint32_t)bytes;
     p->js->refs++;
@@ -665,13 +659,14 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
     p->row.raw = t->raw[r];
     p->row.s = &j->cur->s;
     p->row.base = t->base;
-    p->row.cells = &t->cells[r * t->ncols];
+    p->row.cells = &t->cells[r * t->nw];
     p->row.idx = j->cur->idx;
     p->row.mvidx = j->cur->mvidx;
+    p->row.widx = j->cur->widx;
+    p->row.mvwidx = j->cur->mvwidx;
     j->st.rows++;
 
-    ts = j->cur->idx[JF_TIME] >= 0 ? cell_slice(p->row.base, p->row.cells[j->cur->idx[JF_TIME]])
-                                   : SLICE_NULL;
+    ts = join_field(&p->row, JF_TIME, a);
     p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0;
     /* A break in the order makes the engine hold everything from here on;
      * whether that can still be exact is checked against what has left. */
@@ -685,7 +680,7 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
         if (!p->ev.has_time)
             return 0;
         struct slice client = join_field(&p->row, JF_SRC, a);
-        int32_t ai = j->cur->idx[JF_ANSWER], am = j->cur->mvidx[JF_ANSWER];
+        int32_t ai = j->cur->widx[JF_ANSWER], am = j->cur->mvwidx[JF_ANSWER];
         struct mv_iter it;
         struct slice v;
         mv_iter_init(&it, ai >= 0 ? cell_slice(p->row.base, p->row.cells[ai]) : SLICE_NULL,

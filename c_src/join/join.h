@@ -91,8 +91,10 @@ struct join_row {
     const struct schema *s;
     const char *base;              /* the cells' values are offsets into base */
     const struct cell *cells;      /* s->n cells */
-    const int32_t *idx;            /* JF_N indices into cells (-1 = absent) */
-    const int32_t *mvidx;          /* JF_N indices of the __mv_ companions */
+    const int32_t *idx;            /* JF_N column indices (-1 = absent) */
+    const int32_t *mvidx;          /* JF_N column indices of the __mv_ companions */
+    const int32_t *widx;           /* JF_N indices into cells (-1 = not stored) */
+    const int32_t *mvwidx;
 };
 
 /* The decision for one row. */
@@ -137,6 +139,9 @@ int join_finish(struct join *j, struct arena *scratch, join_sink sink, void *ctx
  * non-empty __mv_ cell), or SLICE_NULL when absent.  Values with "$$" are
  * unescaped into `a`. */
 struct slice join_field(const struct join_row *row, enum jf f, struct arena *a);
+
+/* The column ids the engine reads, for csv_parse_want (VIEW into j). */
+const uint32_t *join_want(const struct join *j, size_t *n);
 
 /* Statistics for messages and tests. */
 struct join_stats {

@@ -265,7 +265,7 @@ struct history *history_new(const struct history_opts *o, struct err *e)
     h->max_records = o->max_records;
     h->nslots = 1024;
     h->tab = xcalloc(h->nslots, sizeof *h->tab);
-    arena_init(&h->strings, 64 * 1024, (size_t)1 << 34);
+    arena_init(&h->strings, (size_t)64 * 1024, (size_t)1 << 34);
     h->hook.ctx = h;
     h->hook.want = h_want;
     h->hook.fetch = h_fetch;

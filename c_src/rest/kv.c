@@ -169,8 +169,9 @@ int kv_conf_load(struct kv_conf *c, const char *app_dir, struct err *e)
     {
         const char *base = strrchr(dir, '/');
         base = base ? base + 1 : dir;
-        if (*base != '\0' && strlen(base) < sizeof c->app)
-            snprintf(c->app, sizeof c->app, "%s", base);
+        size_t bl = strlen(base);
+        if (bl > 0 && bl < sizeof c->app)
+            memcpy(c->app, base, bl + 1);
     }
     snprintf(path, sizeof path, "%s/default/dnsjoin.conf", dir);
     rc = conf_file(c, path, e);

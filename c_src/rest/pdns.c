@@ -94,18 +94,19 @@ static int64_t seconds_of(int64_t us)
     return (us % US_PER_SEC < 0) ? s - 1 : s;
 }
 
-/* Build "<name>|<type>|<rdata>" into out (cap bytes); returns its length. */
+/* Build "<name>|<type>|<rdata>" into out, which holds PDNS_NAME_MAX + 8 +
+ * IPADDR_STRMAX bytes; returns its length (a slice: no NUL is needed). */
 static size_t make_key(char *out, struct slice name, const char *type, const char *rdata)
 {
-    size_t k = 0, tl = strlen(type), rl = strlen(rdata);
-    memcpy(out, name.p, name.n);
-    k = name.n;
+    size_t k = 0;
+    for (size_t i = 0; i < name.n; i++)
+        out[k++] = name.p[i];
     out[k++] = '|';
-    memcpy(out + k, type, tl);
-    k += tl;
+    for (const char *c = type; *c; c++)
+        out[k++] = *c;
     out[k++] = '|';
-    memcpy(out + k, rdata, rl);
-    k += rl;
+    for (const char *c = rdata; *c; c++)
+        out[k++] = *c;
     return k;
 }
 

@@ -8,6 +8,7 @@
 void csv_table_init(struct csv_table *t)
 {
     memset(t, 0, sizeof *t);
+    arena_init(&t->side, 64u * 1024, CSV_FIELD_MAX * 4ull);
 }
 
 void csv_table_free(struct csv_table *t)
@@ -16,7 +17,11 @@ void csv_table_free(struct csv_table *t)
     xfree(t->mv);
     xfree(t->cells);
     xfree(t->raw);
-    csv_table_init(t);
+    xfree(t->wmap);
+    xfree(t->escw);
+    arena_free(&t->side);
+    memset(t, 0, sizeof *t);
+    arena_init(&t->side, 64u * 1024, CSV_FIELD_MAX * 4ull);
 }
 
 long csv_col_index(const struct csv_table *t, uint32_t id)
@@ -37,38 +42,47 @@ enum field_end {
     END_BODY    /* no more bytes */
 };
 
+/* "" -> " within a value, in place; returns the new length. */
+static size_t unescape_in_place(char *p, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        p[w++] = p[i];
+        if (p[i] == '"' && i + 1 < n && p[i + 1] == '"')
+            i++;
+    }
+    return w;
+}
+
 /*
  * Read one field starting at *pos.  On return *pos is past the separator.
- * Quoted fields are unescaped in place.
+ * The body is not changed: a quoted value with "" escapes is returned as it
+ * stands (*esc set) and unescaped later only if the caller keeps it.
  */
 static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
-                             enum field_end *end, size_t row, int *mod, struct err *e)
+                             enum field_end *end, size_t row, int *esc, struct err *e)
 {
     size_t i = *pos;
 
+    *esc = 0;
     if (i < n && b[i] == '"') {
-        size_t start = ++i, w = i;
+        size_t start = ++i;
         for (;;) {
             char *q = memchr(b + i, '"', n - i);
             if (q == NULL)
                 return err_set(e, ERR_CSV, "row %zu: unterminated quoted value", row);
-            size_t qi = (size_t)(q - b);
-            if (w != i)
-                memmove(b + w, b + i, qi - i);
-            w += qi - i;
-            i = qi + 1;
+            i = (size_t)(q - b) + 1;
             if (i < n && b[i] == '"') {  /* "" is one quote */
-                *mod = 1;
-                b[w++] = '"';
+                *esc = 1;
                 i++;
                 continue;
             }
             break;
         }
-        if (w - start > CSV_FIELD_MAX)
+        if (i - 1 - start > CSV_FIELD_MAX)
             return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%u bytes)",
                            row, (unsigned)CSV_FIELD_MAX);
-        *out = slice_of(b + start, w - start);
+        *out = slice_of(b + start, i - 1 - start);
         if (i >= n) {
             *end = END_BODY;
         } else if (b[i] == ',') {
@@ -143,8 +157,10 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
     while (end == END_FIELD) {
         struct slice name;
         uint32_t id;
-        int mod = 0;
-        rc = read_field(b, n, pos, &name, &end, 0, &mod, e);
+        int esc = 0;
+        rc = read_field(b, n, pos, &name, &end, 0, &esc, e);
+        if (esc)
+            name.n = unescape_in_place((char *)(uintptr_t)name.p, name.n);
         if (rc)
             return rc;
         if (t->ncols >= CSV_COLS_MAX)
@@ -194,12 +210,20 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
 
 int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err *e)
 {
+    return csv_parse_want(b, n, c, NULL, 0, t, e);
+}
+
+int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                   struct csv_table *t, struct err *e)
+{
     size_t pos = 0;
     int rc;
 
     t->base = b;
     t->ncols = 0;
     t->nrows = 0;
+    t->nw = 0;
+    arena_reset(&t->side);
     if (n == 0)
         return 0;
     if (n >= CELL_ABSENT)
@@ -207,6 +231,22 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
     rc = parse_header(b, n, &pos, c, t, e);
     if (rc)
         return rc;
+    if (t->ncols > t->wmap_cap) {
+        uint32_t *nm = xreallocarray(t->wmap, t->ncols, sizeof *nm);
+        uint32_t *nr = nm ? xreallocarray(t->escw, t->ncols, sizeof *nr) : NULL;
+        if (nm)
+            t->wmap = nm;
+        if (nr == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory reading the header");
+        t->escw = nr;
+        t->wmap_cap = t->ncols;
+    }
+    for (size_t k = 0; k < t->ncols; k++) {
+        int w = want == NULL;
+        for (size_t i = 0; !w && i < nwant; i++)
+            w = want[i] == t->ids[k];
+        t->wmap[k] = w ? (uint32_t)t->nw++ : UINT32_MAX;
+    }
 
     while (pos < n) {
         size_t row = t->nrows + 1, base, k = 0;
@@ -215,8 +255,8 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
         if (t->nrows >= CSV_ROWS_MAX)
             return err_set(e, ERR_LIMIT, "more than CSV_ROWS_MAX (%d) rows in one chunk",
                            CSV_ROWS_MAX);
-        base = t->nrows * t->ncols;
-        rc = grow_cells(t, base + t->ncols);
+        base = t->nrows * t->nw;
+        rc = grow_cells(t, base + t->nw);
         if (rc)
             return err_set(e, rc, "out of memory reading row %zu", row);
         if (t->nrows == t->raw_cap) {
@@ -227,18 +267,23 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
             t->raw = nr;
             t->raw_cap = ncap;
         }
-        size_t start = pos;
-        int mod = 0;
+        size_t start = pos, nesc = 0;
         while (end == END_FIELD) {
             struct slice v;
-            rc = read_field(b, n, &pos, &v, &end, row, &mod, e);
+            int esc;
+            rc = read_field(b, n, &pos, &v, &end, row, &esc, e);
             if (rc)
                 return rc;
             if (k >= t->ncols)
                 return err_set(e, ERR_CSV, "row %zu has more fields than the header (%zu)",
                                row, t->ncols);
-            t->cells[base + k].off = (uint32_t)(v.p - b);
-            t->cells[base + k++].len = (uint32_t)v.n;
+            uint32_t w = t->wmap[k++];
+            if (w != UINT32_MAX) {
+                t->cells[base + w].off = (uint32_t)(v.p - b);
+                t->cells[base + w].len = (uint32_t)v.n;
+                if (esc)
+                    t->escw[nesc++] = w;
+            }
         }
         if (k != t->ncols)
             return err_set(e, ERR_CSV, "row %zu has %zu fields, the header has %zu",
@@ -246,21 +291,43 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
         size_t line_end = pos;
         if (end == END_LINE)
             line_end -= (line_end >= start + 2 && b[line_end - 2] == '\r') ? 2 : 1;
-        t->raw[t->nrows] = mod ? SLICE_NULL : slice_of(b + start, line_end - start);
+        t->raw[t->nrows] = slice_of(b + start, line_end - start);
+        if (nesc > 0) {
+            /* A kept value has "" escapes: keep the row's text as received
+             * in `side`, then unescape the kept values in the body. */
+            char *copy = arena_dup(&t->side, b + start, line_end - start);
+            if (copy == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory reading row %zu", row);
+            t->raw[t->nrows].p = copy;
+            for (size_t i = 0; i < nesc; i++) {
+                struct cell *cl = &t->cells[base + t->escw[i]];
+                cl->len = (uint32_t)unescape_in_place(b + cl->off, cl->len);
+            }
+        }
         t->nrows++;
     }
     return 0;
 }
 
-/* A raw row has no "" escapes, so a quoted value ends at the next quote. */
-static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t *len)
+/* One field of a row's text: its content and whether it holds "" escapes.
+ * Returns the offset past the field's comma (n + 1 after the last field). */
+static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t *len, int *esc)
 {
+    *esc = 0;
     if (i < n && p[i] == '"') {
-        const char *q = memchr(p + i + 1, '"', n - i - 1);
-        size_t end = q ? (size_t)(q - p) : n;
-        *start = i + 1;
-        *len = end - i - 1;
-        return end + 1 < n ? end + 2 : n + 1;  /* past the comma */
+        size_t j = i + 1;
+        for (;;) {
+            const char *q = memchr(p + j, '"', n - j);
+            size_t end = q ? (size_t)(q - p) : n;
+            if (end + 1 < n && p[end + 1] == '"') {
+                *esc = 1;
+                j = end + 2;
+                continue;
+            }
+            *start = i + 1;
+            *len = end - i - 1;
+            return end + 1 < n ? end + 2 : n + 1;
+        }
     }
     const char *c = memchr(p + i, ',', n - i);
     size_t end = c ? (size_t)(c - p) : n;
@@ -269,25 +336,42 @@ static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t 
     return c ? end + 1 : n + 1;
 }
 
-int csv_split_raw(struct slice raw, size_t ncols, const char *base, struct cell *out)
+static struct slice unescape(const char *p, size_t n, struct arena *a)
+{
+    char *d = a ? arena_alloc(a, n ? n : 1) : NULL;
+    size_t w = 0;
+    if (d == NULL)
+        return SLICE_NULL;
+    for (size_t i = 0; i < n; i++) {
+        d[w++] = p[i];
+        if (p[i] == '"' && i + 1 < n && p[i + 1] == '"')
+            i++;
+    }
+    return slice_of(d, w);
+}
+
+int csv_split_raw(struct slice raw, size_t ncols, struct slice *out, struct arena *a)
 {
     size_t i = 0, k = 0, st, len;
+    int esc;
     while (i <= raw.n && k < ncols) {
-        i = raw_next(raw.p, raw.n, i, &st, &len);
-        out[k].off = (uint32_t)(raw.p + st - base);
-        out[k].len = (uint32_t)len;
+        i = raw_next(raw.p, raw.n, i, &st, &len, &esc);
+        out[k] = esc ? unescape(raw.p + st, len, a) : slice_of(raw.p + st, len);
+        if (out[k].p == NULL)
+            return ERR_NOMEM;
         k++;
     }
     return k == ncols && i == raw.n + 1 ? 0 : ERR_CSV;
 }
 
-struct slice csv_raw_field(struct slice raw, size_t k)
+struct slice csv_raw_field(struct slice raw, size_t k, struct arena *a)
 {
     size_t i = 0, st, len;
+    int esc;
     for (size_t f = 0; i <= raw.n; f++) {
-        i = raw_next(raw.p, raw.n, i, &st, &len);
+        i = raw_next(raw.p, raw.n, i, &st, &len, &esc);
         if (f == k)
-            return slice_of(raw.p + st, len);
+            return esc ? unescape(raw.p + st, len, a) : slice_of(raw.p + st, len);
     }
     return SLICE_NULL;
 }

@@ -3,10 +3,15 @@
  * writes it: LF or CRLF line ends, quoted values with "" escapes, embedded
  * newlines, arbitrary bytes).
  *
- * Zero-copy: a parsed table is an array of slices into the body.  A quoted
- * value containing "" is unescaped in place (it only gets shorter), which is
- * why the body is writable.  Bytes are never validated or decoded, so
- * invalid UTF-8 passes through untouched.  Each byte is looked at once.
+ * Zero-copy: a parsed table is an array of (offset, length) cells into the
+ * body.  A quoted value containing "" is unescaped in place (it only gets
+ * shorter), which is why the body is writable.  Bytes are never validated or
+ * decoded, so invalid UTF-8 passes through untouched.
+ *
+ * Every row also keeps its text (`raw`), so writers can copy it verbatim;
+ * a row whose text was changed by unescaping gets a re-quoted copy.  Cells
+ * are stored only for the columns the caller asks for: a command that reads
+ * five fields of sixty does not pay for the other fifty-five.
  *
  * Shape rules: the first line is the header; every row must have exactly as
  * many fields as the header (splunkd always writes rectangular tables), and a
@@ -20,6 +25,7 @@
 #include <stdint.h>
 
 #include "scp/cols.h"
+#include "util/arena.h"
 #include "util/err.h"
 #include "util/slice.h"
 
@@ -42,11 +48,17 @@ struct csv_table {
     size_t nrows;
     uint32_t *ids;        /* OWNED by the table: column ids (cols registry) */
     uint32_t *mv;         /* OWNED: per column, index of its __mv_ column or UINT32_MAX */
-    struct cell *cells;   /* OWNED array, row-major; values are in `base` */
-    struct slice *raw;    /* OWNED array: per row, its bytes as received (without
-                           * the line end), or SLICE_NULL when unquoting changed
-                           * them; writers copy such rows verbatim */
+    struct cell *cells;   /* OWNED array, nw per row; values are in `base` */
+    size_t nw;            /* cells stored per row */
+    uint32_t *wmap;       /* OWNED: per column, its index among a row's cells,
+                           * or UINT32_MAX when not stored */
+    size_t wmap_cap;
+    struct slice *raw;    /* OWNED array: per row, its CSV text without the
+                           * line end (VIEW into the body, or into `side`) */
+    struct arena side;    /* re-quoted text of rows changed by unescaping */
     size_t raw_cap;
+    uint32_t *escw;       /* OWNED scratch: stored cells of the current row
+                           * that hold "" escapes */
     size_t cells_cap;
     size_t ids_cap;
 };
@@ -63,20 +75,29 @@ void csv_table_free(struct csv_table *t);
 int csv_parse(char *body, size_t n, struct cols *c, struct csv_table *t,
               struct err *e) WARN_UNUSED;
 
+/* The same, storing cells only for the columns whose ids are in want[0..nwant)
+ * (want == NULL: all columns). */
+int csv_parse_want(char *body, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                   struct csv_table *t, struct err *e) WARN_UNUSED;
+
+/* Value of column col in a row; SLICE_NULL for a column whose cells were
+ * not stored (read it from the row text with csv_raw_field). */
 static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_t col)
 {
-    return cell_slice(t->base, t->cells[row * t->ncols + col]);
+    uint32_t w = t->wmap[col];
+    return w == UINT32_MAX ? SLICE_NULL : cell_slice(t->base, t->cells[row * t->nw + w]);
 }
 
 /*
- * Split a row's raw text (a `raw` slice from csv_parse, which is only kept
- * for rows without "" escapes) into ncols cells with offsets from `base`.
- * Lets a held row keep just its text.  0 or ERR_CSV (field count differs).
+ * Split a row's text (a `raw` slice) into ncols values.  Values with ""
+ * escapes are unescaped into `a`; the others are VIEWs into the text.
+ * 0, ERR_CSV (field count differs) or ERR_NOMEM.
  */
-int csv_split_raw(struct slice raw, size_t ncols, const char *base, struct cell *out) WARN_UNUSED;
+int csv_split_raw(struct slice raw, size_t ncols, struct slice *out, struct arena *a) WARN_UNUSED;
 
-/* Field k of such a raw row, or SLICE_NULL when the row has fewer fields. */
-struct slice csv_raw_field(struct slice raw, size_t k);
+/* Field k of a row's text (unescaped into `a` when needed), or SLICE_NULL
+ * when the row has fewer fields or memory ran out. */
+struct slice csv_raw_field(struct slice raw, size_t k, struct arena *a);
 
 /* Index of the column with id `id`, or -1. */
 long csv_col_index(const struct csv_table *t, uint32_t id);

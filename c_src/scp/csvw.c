@@ -16,6 +16,7 @@
 void csvw_init(struct csvw *w)
 {
     memset(w, 0, sizeof *w);
+    arena_init(&w->scratch, 64u * 1024, (size_t)-1);
 }
 
 void csvw_free(struct csvw *w)
@@ -28,6 +29,7 @@ void csvw_free(struct csvw *w)
     xfree(w->block);
     xfree(w->split);
     xfree(w->quote);
+    arena_free(&w->scratch);
     csvw_init(w);
 }
 
@@ -196,13 +198,13 @@ static int split_row(struct csvw *w, const struct csvw_row *row)
     if (row->cells || row->ccells || w->split_row == row)
         return 0;
     if (row->s->n > w->split_cap) {
-        struct cell *ns = xreallocarray(w->split, row->s->n, sizeof *ns);
+        struct slice *ns = xreallocarray(w->split, row->s->n, sizeof *ns);
         if (ns == NULL)
             return ERR_NOMEM;
         w->split = ns;
         w->split_cap = row->s->n;
     }
-    if (csv_split_raw(row->raw, row->s->n, row->raw.p, w->split))
+    if (csv_split_raw(row->raw, row->s->n, w->split, &w->scratch))
         return ERR_CSV;
     w->split_row = row;
     return 0;
@@ -289,7 +291,7 @@ static inline struct slice cell_at(const struct csvw *w, const struct csvw_row *
         return SLICE_NULL;
     if ((size_t)k < row->s->n) {
         if (row->cells == NULL && row->ccells == NULL)
-            return cell_slice(row->raw.p, w->split[k]);
+            return w->split[k];
         return base_cell(row, (size_t)k);
     }
     return row->xcells[(size_t)k - row->s->n];
@@ -308,6 +310,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
 
     *body_len = 0;
     w->split_row = NULL;
+    arena_reset(&w->scratch);
     for (size_t h = 0; h < w->nh; h++)
         w->mark[w->header[h]] = 0;
     w->nh = 0;
@@ -461,6 +464,7 @@ static int wvalue(struct wout *o, struct slice v, char sep)
 static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
 {
     w->split_row = NULL;
+    arena_reset(&w->scratch);
     const struct csvw_row *last = NULL;
     int rc = 0;
 

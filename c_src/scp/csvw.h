@@ -69,8 +69,9 @@ struct csvw {
     uint64_t *quote;        /* OWNED: per written cell, 1 bit "needs quoting",
                              * found by prepare so write does not scan again */
     size_t quote_cap;       /* in 64-bit words */
-    struct cell *split;     /* OWNED: a text-only row split into cells */
+    struct slice *split;    /* OWNED: a text-only row split into values */
     size_t split_cap;
+    struct arena scratch;   /* unescaped values of split rows */
     const struct csvw_row *split_row;
     char *block;            /* OWNED: output block, allocated by prepare so that
                              * writing the body after the frame header cannot

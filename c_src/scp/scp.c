@@ -52,8 +52,8 @@ int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const stru
                  const struct slice *xcells)
 {
     s->rows_out++;
-    return csvw_add2(&s->out, in->raw[r], &s->in_schema, in->base, &in->cells[r * in->ncols], xs,
-                     xcells);
+    /* the row's text stands for all its fields */
+    return csvw_add2(&s->out, in->raw[r], &s->in_schema, NULL, NULL, xs, xcells);
 }
 
 /* Collect messages in the form meta wants. */
@@ -149,7 +149,8 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
         return err_set(e, ERR_PROTO, "a second getinfo request arrived");
     if (req.action != META_EXECUTE)
         return err_set(e, ERR_PROTO, "unknown request action");
-    rc = csv_parse(f->body, f->body_len, s->cols, t, e);
+    rc = csv_parse_want(f->body, f->body_len, s->cols, s->want_set ? s->want : NULL,
+                        s->nwant, t, e);
     if (rc)
         return rc;
     s->in_schema.n = t->ncols;

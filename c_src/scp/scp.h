@@ -64,6 +64,11 @@ struct scp {
     struct csvw out;              /* rows of the reply being built */
     struct schema in_schema;      /* the current request's columns (VIEW of the table) */
     struct meta_info info;        /* getinfo's searchinfo (session key inside) */
+    /* Columns the command reads: set at getinfo to store only their cells
+     * (want_set 0: all columns). */
+    const uint32_t *want;         /* BORROWED from the command's state */
+    size_t nwant;
+    int want_set;
     struct scp_message msgs[SCP_MESSAGES_MAX];
     size_t nmsgs;
     uint64_t requests, rows_in, rows_out;

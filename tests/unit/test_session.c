@@ -60,12 +60,11 @@ static void test_io_modes_identical(void **st)
     assert_int_equal(f[2].body_len, 0); /* header-only request: no rows */
     assert_int_equal(f[3].body_len, 0); /* zero-length request */
     assert_memory_equal(f[4].meta, "{\"finished\":true}", f[4].meta_len);
-    /* first body: every byte of every value back.  Rows whose text was not
-     * changed by unquoting are copied as received (splunkd's quoting); the
-     * row with "" escapes is re-written with minimal quoting. */
+    /* first body: every row comes back exactly as received (splunkd's
+     * quoting, "" escapes and all); only the header is re-written. */
     const char want1[] =
         "_time,src_ip,dest_ip,_raw,__mv__time,__mv_src_ip,__mv_dest_ip,__mv__raw\n"
-        "1700000000.000,10.0.0.57,65.55.158.118,\"a \"\"quoted\"\" raw, with comma\",,,,\n"
+        "\"1700000000.000\",\"10.0.0.57\",\"65.55.158.118\",\"a \"\"quoted\"\" raw, with comma\",,,,\n"
         "\"1700000001.5\",\"10.0.0.57\",\"65.55.158.119\",\"multi\nline\r\nraw\",,,,\n"
         "\"1700000002\",\"10.0.0.9\",\"1.2.3.4\",\"\xd4\x8e\xff invalid utf8\",,,,\n";
     assert_int_equal(f[1].body_len, sizeof want1 - 1);
