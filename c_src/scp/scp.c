@@ -149,8 +149,11 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
         return err_set(e, ERR_PROTO, "a second getinfo request arrived");
     if (req.action != META_EXECUTE)
         return err_set(e, ERR_PROTO, "unknown request action");
-    rc = csv_parse_want(f->body, f->body_len, s->cols, s->want_set ? s->want : NULL,
-                        s->nwant, t, e);
+    static const uint32_t none[1] = {COL_NONE};
+    const uint32_t *want = NULL;
+    if (s->want_set)
+        want = s->nwant ? s->want : none;  /* an empty list, not "all" */
+    rc = csv_parse_want(f->body, f->body_len, s->cols, want, s->nwant, t, e);
     if (rc)
         return rc;
     s->in_schema.n = t->ncols;
