@@ -22,7 +22,7 @@ JANSSON  = -l:libjansson.a
 CURL     = -lcurl
 CMOCKA   = -lcmocka
 
-DEB_PKGS = build-essential libjansson-dev libcurl4-openssl-dev libcmocka-dev
+DEB_PKGS = build-essential libjansson-dev libcurl4-openssl-dev libcmocka-dev python3 gzip openssl
 
 # c_src/cmd holds the command front-ends (library) and the three mains.
 LIB_SRC  = $(wildcard c_src/util/*.c c_src/scp/*.c c_src/net/*.c \

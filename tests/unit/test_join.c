@@ -401,12 +401,58 @@ static void test_random_streaming(void **st)
                  3 * US_PER_SEC, chunks, 2, 42);
 }
 
+/* Unordered input beyond maxbuffer, and a late answer that could change
+ * results already sent: both stop with an ERROR that says how to sort. */
+static void test_limits_and_order_errors(void **st)
+{
+    char path[64];
+    struct tu_result r;
+    (void)st;
+    snprintf(path, sizeof path, "/tmp/dnsjoin-order-%d.csv", (int)getpid());
+
+    /* 20,000 events newest first, then an answer from their middle. */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "_time,src,query,answer,src_ip,dest_ip\n");
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "%d,,,,10.0.0.1,192.0.2.%d\n", 100000 - i * 4, i % 200);
+    fprintf(f, "90000,10.0.0.1,late.example,192.0.2.7,,\n");
+    fclose(f);
+    const char *late[] = {tu_bin("scpdrive"), "--quiet", "--args", "window=60s", path, "--",
+                          tu_bin("dnsjoin"), "join", NULL};
+    assert_int_equal(tu_run(late, NULL, 0, 60000, &r), 0);
+    assert_int_equal(r.status, 1);
+    if (strstr(r.err, "not in time order") == NULL || strstr(r.err, "sort 0 -_time") == NULL)
+        fail_msg("late answer: %s", r.err);
+    tu_result_free(&r);
+
+    /* The same rows shuffled with a tiny maxbuffer. */
+    const char *buf[] = {tu_bin("scpdrive"), "--quiet", "--chunk-rows", "1000", "--args",
+                         "window=60s maxbuffer=64K", "--order", "asis", path, "--",
+                         tu_bin("dnsjoin"), "join", NULL};
+    /* make the file unordered: swap two rows near the start */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "_time,src,query,answer,src_ip,dest_ip\n");
+    fprintf(f, "5,,,,10.0.0.1,192.0.2.1\n");
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "%d,,,,10.0.0.1,192.0.2.%d\n", 100000 - i * 4, i % 200);
+    fclose(f);
+    assert_int_equal(tu_run(buf, NULL, 0, 60000, &r), 0);
+    assert_int_equal(r.status, 1);
+    if (strstr(r.err, "maxbuffer=65536") == NULL || strstr(r.err, "sort 0 -_time") == NULL)
+        fail_msg("maxbuffer: %s", r.err);
+    tu_result_free(&r);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_random_small),
         cmocka_unit_test(test_random_streaming),
+        cmocka_unit_test(test_limits_and_order_errors),
     };
     return cmocka_run_group_tests_name("join", tests, NULL, NULL);
 }
