@@ -18,8 +18,9 @@
 # A crash, leak, timeout or failed property is copied to
 # tests/fuzz/regressions/<target>/<target>-<hash>, which the replay driver
 # runs from then on (rename it to say what it is); the script then exits 1.
-# Every run is appended to tests/fuzz/runs.tsv (date, target, seconds,
-# executions, result), the record of how long each target has been fuzzed.
+# Every run is appended to tests/fuzz/runs.tsv (date, target, seconds it
+# really ran, executions, result), the record of how long each target has
+# been fuzzed; `sh tests/fuzz/totals.sh` sums it per target.
 set -u
 secs=${1:-10}
 clang=${CLANG:-clang}
@@ -42,11 +43,13 @@ for t in $targets; do
     rm -rf "$work/$t"
     mkdir -p "$work/$t/new" "$work/$t/artifacts"
     log=$work/$t/log
+    t0=$(date +%s)
     # -timeout: one input running longer is a hang; -rss_limit_mb: a blow-up
     "$fb/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
         "$work/$t/new" "$here/corpus/$t" >"$log" 2>&1
     rc=$?
+    took=$(( $(date +%s) - t0 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     found=$(ls "$work/$t/artifacts" 2>/dev/null)
     if [ $rc -eq 0 ] && [ -z "$found" ]; then
@@ -68,9 +71,9 @@ for t in $targets; do
         echo "fuzz: $t: full log in $log"
     fi
     [ "$record" = 1 ] &&
-        printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$secs" \
+        printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$took" \
             "${execs:-0}" "$result" >>"$here/runs.tsv"
-    echo "fuzz: $t: ${secs}s, ${execs:-0} executions: $result"
+    echo "fuzz: $t: ${took}s, ${execs:-0} executions: $result"
     if [ "$merge" = 1 ] && [ "$result" = ok ]; then
         # keep only inputs that add coverage; never lose a seed's coverage
         rm -rf "$work/$t/merged"
