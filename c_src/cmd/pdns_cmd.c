@@ -66,6 +66,10 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
             return err_set(e, ERR_NOMEM, "out of memory");
     st->out.n = OF_N;
     st->out.ids = st->out_ids;
+    /* Only these columns' cells are kept by the CSV reader. */
+    s->want = st->in_ids;
+    s->nwant = PF_N;
+    s->want_set = 1;
     st->p = pdns_new(PDNS_RECORDS_MAX);
     if (st->p == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
