@@ -43,6 +43,12 @@ struct pf_state {
     struct schema sc;
     struct scp *s;
     uint64_t skipped_no_time;
+    /* the final reply, kept until it has been written (row_cells) */
+    struct profile_row *rows;   /* OWNED */
+    size_t nrows, nhours, npoints;
+    int64_t h0;
+    uint64_t *counts;           /* OWNED: npoints */
+    struct slice *vals;         /* OWNED: PROFILE_VALUES_MAX * 2 + 1 */
 };
 
 static int add_required(struct pf_state *st, struct slice name)
@@ -260,9 +266,10 @@ static struct slice fmt_ratio(struct arena *a, uint64_t c, uint64_t l)
 
 /* A multivalue cell pair; "..." marks a list cut at PROFILE_VALUES_MAX. */
 static int values_cells(struct pf_state *st, const struct profile_row *r, int which,
-                        struct slice *vals, struct slice *plain, struct slice *mv)
+                        struct arena *a, struct slice *plain, struct slice *mv)
 {
     int trunc;
+    struct slice *vals = st->vals;
     size_t n = profile_values(st->p, r, which, vals, PROFILE_VALUES_MAX * 2, &trunc);
     if (trunc)
         vals[n++] = SLICE_LIT("...");
@@ -270,98 +277,112 @@ static int values_cells(struct pf_state *st, const struct profile_row *r, int wh
         *plain = *mv = SLICE_LIT("");
         return 0;
     }
-    return mv_encode(&st->s->arena, vals, n, plain, mv);
+    return mv_encode(a, vals, n, plain, mv);
+}
+
+/* Splunk Web draws a multivalue whose first value is this marker as a
+ * sparkline.  Both forms are written directly (what mv_encode makes of the
+ * marker and the counts: digits need no escaping), since this cell is most
+ * of the reply. */
+#define SPARK_MARK "##__SPARKLINE__##"
+
+static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct arena *a,
+                        struct slice *plain, struct slice *mv)
+{
+    size_t np = profile_hourly(st->p, r, st->h0, st->nhours, st->counts);
+    size_t ml = sizeof SPARK_MARK - 1;
+    char *pp = arena_alloc(a, ml + np * 21), *mp = arena_alloc(a, ml + 2 + np * 23);
+    if (pp == NULL || mp == NULL)
+        return ERR_NOMEM;
+    size_t pw = ml, mw = ml + 2;
+    memcpy(pp, SPARK_MARK, ml);
+    mp[0] = '$';
+    memcpy(mp + 1, SPARK_MARK, ml);
+    mp[ml + 1] = '$';
+    for (size_t k = 0; k < np; k++) {
+        char d[24];
+        size_t w = num_format_u64(st->counts[k], d);
+        pp[pw++] = '\n';
+        memcpy(pp + pw, d, w);
+        pw += w;
+        mp[mw++] = ';';
+        mp[mw++] = '$';
+        memcpy(mp + mw, d, w);
+        mw += w;
+        mp[mw++] = '$';
+    }
+    *plain = slice_of(pp, pw);
+    *mv = slice_of(mp, mw);
+    return 0;
+}
+
+/* The cells of output row i, made while the reply is written so that the
+ * rows never exist all at once (csvw_gen_fn). */
+static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
+{
+    struct pf_state *st = ctx;
+    const struct profile_row *r = &st->rows[i];
+    char finding[1024];
+
+    c[PC_SRC] = r->src;
+    c[PC_QUERY] = r->dns_query;
+    c[PC_DEST_IP] = r->has_ip ? fmt_ip_text(a, r->ip_text) : SLICE_LIT("");
+    c[PC_LOOKUPS] = fmt_u64(a, r->lookups);
+    c[PC_CONNECTIONS] = fmt_u64(a, r->connections);
+    c[PC_BLOCKED] = fmt_u64(a, r->blocked);
+    c[PC_ALLOWED] = fmt_u64(a, r->allowed);
+    c[PC_PROXIED] = fmt_u64(a, r->proxied);
+    c[PC_CPL] = fmt_ratio(a, r->connections, r->lookups);
+    c[PC_FIRST] = fmt_us(a, r->first);
+    c[PC_LAST] = fmt_us(a, r->last);
+    c[PC_HOURS] = fmt_u64(a, r->active_hours);
+    if (values_cells(st, r, 0, a, &c[PC_PORT], &c[PC_PORT_MV]) ||
+        values_cells(st, r, 1, a, &c[PC_TRANSPORT], &c[PC_TRANSPORT_MV]) ||
+        values_cells(st, r, 2, a, &c[PC_SOURCETYPE], &c[PC_SOURCETYPE_MV]))
+        return ERR_NOMEM;
+    if (st->npoints > 0) {
+        if (hourly_cells(st, r, a, &c[PC_HOURLY], &c[PC_HOURLY_MV]))
+            return ERR_NOMEM;
+    } else {
+        c[PC_HOURLY] = c[PC_HOURLY_MV] = SLICE_LIT("");
+    }
+    c[PC_PATH] = slice_cstr(profile_path_name(r->path));
+    c[PC_TUNNEL] = slice_cstr(endpoints_kind_name(r->tunnel));
+    size_t fl = profile_finding(st->p, r, finding, sizeof finding);
+    char *fp = arena_dup(a, finding, fl);
+    if (fp == NULL)
+        return ERR_NOMEM;
+    c[PC_FINDING] = slice_of(fp, fl);
+    for (int k = 0; k < PC_N; k++)
+        if (c[k].p == NULL)
+            return ERR_NOMEM;
+    return 0;
 }
 
 static int emit_rows(struct pf_state *st, struct err *e)
 {
     struct scp *s = st->s;
-    struct profile_row *rows = NULL;
-    size_t nrows = 0, nhours = 0, npoints = 0;
-    int64_t h0 = 0;
-    uint64_t *counts = NULL;
-    struct slice *vals = NULL;
-    char *numbuf = NULL;
-    char finding[1024];
-    int rc = profile_rows(st->p, st->nodns, &rows, &nrows, e);
+    int rc = profile_rows(st->p, st->nodns, &st->rows, &st->nrows, e);
     if (rc)
         return rc;
-    int have_hours = profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &h0, &nhours);
+    int have_hours = profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &st->h0,
+                                   &st->nhours);
+    st->npoints = 0;
     if (have_hours) {
-        size_t step = (nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
-        npoints = (nhours + step - 1) / step;
+        size_t step = (st->nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
+        st->npoints = (st->nhours + step - 1) / step;
         if (step > 1)
             scp_msg(s, LOG_INFO, "dnsprofile: the search covers %zu hours; each point of the "
-                    "hourly sparkline sums %zu hours", nhours, step);
+                    "hourly sparkline sums %zu hours", st->nhours, step);
     }
-    size_t nvals = npoints + 1 > PROFILE_VALUES_MAX * 2 + 1 ? npoints + 1
-                                                            : PROFILE_VALUES_MAX * 2 + 1;
-    counts = xcalloc(npoints ? npoints : 1, sizeof *counts);
-    vals = xcalloc(nvals, sizeof *vals);
-    numbuf = xmalloc((npoints ? npoints : 1) * 21);
-    if (counts == NULL || vals == NULL || numbuf == NULL) {
-        rc = err_set(e, ERR_NOMEM, "out of memory writing the rows");
-        goto done;
-    }
-    for (size_t i = 0; i < nrows; i++) {
-        const struct profile_row *r = &rows[i];
-        struct slice *c = arena_alloc(&s->arena, PC_N * sizeof *c);
-        if (c == NULL)
-            goto nomem;
-        c[PC_SRC] = r->src;
-        c[PC_QUERY] = r->dns_query;
-        c[PC_DEST_IP] = r->has_ip ? fmt_ip_text(&s->arena, r->ip_text) : SLICE_LIT("");
-        c[PC_LOOKUPS] = fmt_u64(&s->arena, r->lookups);
-        c[PC_CONNECTIONS] = fmt_u64(&s->arena, r->connections);
-        c[PC_BLOCKED] = fmt_u64(&s->arena, r->blocked);
-        c[PC_ALLOWED] = fmt_u64(&s->arena, r->allowed);
-        c[PC_PROXIED] = fmt_u64(&s->arena, r->proxied);
-        c[PC_CPL] = fmt_ratio(&s->arena, r->connections, r->lookups);
-        c[PC_FIRST] = fmt_us(&s->arena, r->first);
-        c[PC_LAST] = fmt_us(&s->arena, r->last);
-        c[PC_HOURS] = fmt_u64(&s->arena, r->active_hours);
-        if (values_cells(st, r, 0, vals, &c[PC_PORT], &c[PC_PORT_MV]) ||
-            values_cells(st, r, 1, vals, &c[PC_TRANSPORT], &c[PC_TRANSPORT_MV]) ||
-            values_cells(st, r, 2, vals, &c[PC_SOURCETYPE], &c[PC_SOURCETYPE_MV]))
-            goto nomem;
-        if (npoints > 0) {
-            /* Splunk Web draws a multivalue whose first value is this
-             * marker as a sparkline. */
-            size_t np = profile_hourly(st->p, r, h0, nhours, counts), off = 0;
-            vals[0] = SLICE_LIT("##__SPARKLINE__##");
-            for (size_t k = 0; k < np; k++) {
-                size_t w = num_format_u64(counts[k], numbuf + off);
-                vals[k + 1] = slice_of(numbuf + off, w);
-                off += w;
-            }
-            if (mv_encode(&s->arena, vals, np + 1, &c[PC_HOURLY], &c[PC_HOURLY_MV]))
-                goto nomem;
-        } else {
-            c[PC_HOURLY] = c[PC_HOURLY_MV] = SLICE_LIT("");
-        }
-        c[PC_PATH] = slice_cstr(profile_path_name(r->path));
-        c[PC_TUNNEL] = slice_cstr(endpoints_kind_name(r->tunnel));
-        size_t fl = profile_finding(st->p, r, finding, sizeof finding);
-        char *fp = arena_dup(&s->arena, finding, fl);
-        if (fp == NULL)
-            goto nomem;
-        c[PC_FINDING] = slice_of(fp, fl);
-        for (int k = 0; k < PC_N; k++)
-            if (c[k].p == NULL)
-                goto nomem;
-        if (scp_emit(s, &st->sc, c))
-            goto nomem;
-    }
-    rc = 0;
-    goto done;
-nomem:
-    rc = err_set(e, ERR_NOMEM, "out of memory writing the rows");
-done:
-    xfree(rows);
-    xfree(counts);
-    xfree(vals);
-    xfree(numbuf);
-    return rc;
+    st->counts = xcalloc(st->npoints ? st->npoints : 1, sizeof *st->counts);
+    st->vals = xcalloc(PROFILE_VALUES_MAX * 2 + 1, sizeof *st->vals);
+    if (st->counts == NULL || st->vals == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory writing the rows");
+    for (size_t i = 0; i < st->nrows; i++)
+        if (scp_emit_gen(s, &st->sc, row_cells, st, i))
+            return err_set(e, ERR_NOMEM, "out of memory writing the rows");
+    return 0;
 }
 
 static int pf_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
@@ -395,6 +416,9 @@ static void pf_free(void *state)
     history_free(st->hist);
     profile_free(st->p);
     endpoints_free(st->ep);
+    xfree(st->rows);
+    xfree(st->counts);
+    xfree(st->vals);
     for (int k = 0; k < PX_N; k++)
         xfree(st->names[k]);
     for (size_t i = 0; i < st->nrequired; i++)

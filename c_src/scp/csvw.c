@@ -17,6 +17,7 @@ void csvw_init(struct csvw *w)
 {
     memset(w, 0, sizeof *w);
     arena_init(&w->scratch, 64u * 1024, (size_t)-1);
+    arena_init(&w->gscratch, 16u * 1024, (size_t)-1);
 }
 
 void csvw_free(struct csvw *w)
@@ -29,7 +30,9 @@ void csvw_free(struct csvw *w)
     xfree(w->block);
     xfree(w->split);
     xfree(w->quote);
+    xfree(w->gcells);
     arena_free(&w->scratch);
+    arena_free(&w->gscratch);
     csvw_init(w);
 }
 
@@ -58,6 +61,9 @@ static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
     w->rows[w->nrows].ccells = ccells;
     w->rows[w->nrows].xs = xs;
     w->rows[w->nrows].xcells = xcells;
+    w->rows[w->nrows].gen = NULL;
+    w->rows[w->nrows].gen_ctx = NULL;
+    w->rows[w->nrows].gen_i = 0;
     w->nrows++;
     return 0;
 }
@@ -71,6 +77,38 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const ch
               const struct cell *cells, const struct schema *xs, const struct slice *xcells)
 {
     return add_row(w, raw, s, NULL, base, cells, xs, xcells);
+}
+
+int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i)
+{
+    int rc = add_row(w, SLICE_NULL, s, NULL, NULL, NULL, NULL, NULL);
+    if (rc)
+        return rc;
+    w->rows[w->nrows - 1].gen = gen;
+    w->rows[w->nrows - 1].gen_ctx = ctx;
+    w->rows[w->nrows - 1].gen_i = i;
+    return 0;
+}
+
+/* Run a generated row's producer; *tmp becomes the row with plain cells,
+ * valid until the next generated row. */
+static int gen_row(struct csvw *w, const struct csvw_row *row, struct csvw_row *tmp)
+{
+    if (row->s->n > w->gcells_cap) {
+        struct slice *nc = xreallocarray(w->gcells, row->s->n, sizeof *nc);
+        if (nc == NULL)
+            return ERR_NOMEM;
+        w->gcells = nc;
+        w->gcells_cap = row->s->n;
+    }
+    for (size_t k = 0; k < row->s->n; k++)
+        w->gcells[k] = SLICE_NULL;
+    arena_reset(&w->gscratch);
+    if (row->gen(row->gen_ctx, row->gen_i, w->gcells, &w->gscratch))
+        return ERR_NOMEM;
+    *tmp = *row;
+    tmp->cells = w->gcells;
+    return 0;
 }
 
 static const unsigned char needs_quote[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
@@ -326,6 +364,12 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
      * of a schema's columns are in the header, its later rows are skipped. */
     for (size_t r = 0; r < w->nrows; r++) {
         const struct csvw_row *row = &w->rows[r];
+        struct csvw_row tmp;
+        if (row->gen != NULL && row->s != complete) {
+            if (gen_row(w, row, &tmp))
+                return err_set(e, ERR_NOMEM, "out of memory writing a reply");
+            row = &tmp;
+        }
         if (row->s != complete && mark_part(w, row->s, row, NULL))
             complete = row->s;
         if (row->xs)
@@ -350,10 +394,16 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
     for (size_t r = 0; r < w->nrows; r++) {
         const struct csvw_row *row = &w->rows[r];
         size_t rowlen = w->nh, nonempty = 0;
+        struct csvw_row tmp;
+        if (row->gen != NULL) {
+            if (gen_row(w, row, &tmp))
+                return err_set(e, ERR_NOMEM, "out of memory writing a reply");
+            row = &tmp;
+        }
         if (last == NULL || !same_shape(row, last)) {
             if (build_map(w, row))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
-            last = row;
+            last = &w->rows[r];  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
@@ -478,10 +528,16 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
     for (size_t r = 0; r < w->nrows && rc == 0; r++) {
         const struct csvw_row *row = &w->rows[r];
         size_t nonempty = 0;
+        struct csvw_row tmp;
+        if (row->gen != NULL) {
+            if (gen_row(w, row, &tmp))
+                return ERR_NOMEM;
+            row = &tmp;
+        }
         if (last == NULL || !same_shape(row, last)) {
             if (build_map(w, row))
                 return ERR_NOMEM;
-            last = row;
+            last = &w->rows[r];  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))

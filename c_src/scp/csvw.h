@@ -36,6 +36,13 @@ struct schema {
     const uint32_t *ids;  /* BORROWED */
 };
 
+/* Produces the cells of generated row i into cells (s->n slices, preset to
+ * SLICE_NULL = not set), allocating from scratch, which is reset before each
+ * call.  Called more than once per row (while the header is built, for the
+ * length, and for the bytes): every call for one i must give the same cells.
+ * 0 or ERR_NOMEM. */
+typedef int (*csvw_gen_fn)(void *ctx, size_t i, struct slice *cells, struct arena *scratch);
+
 struct csvw_row {
     struct slice raw;            /* the row's input bytes, or SLICE_NULL */
     const struct schema *s;
@@ -45,6 +52,9 @@ struct csvw_row {
                                   * the row is its raw text, every field set */
     const struct schema *xs;     /* extra fields, or NULL */
     const struct slice *xcells;
+    csvw_gen_fn gen;             /* non-NULL: cells are produced on demand */
+    void *gen_ctx;               /* BORROWED */
+    size_t gen_i;
 };
 
 struct csvw {
@@ -76,6 +86,9 @@ struct csvw {
     char *block;            /* OWNED: output block, allocated by prepare so that
                              * writing the body after the frame header cannot
                              * fail for lack of memory */
+    struct slice *gcells;   /* OWNED: the current generated row's cells */
+    size_t gcells_cap;
+    struct arena gscratch;  /* their values; reset per generated row */
 };
 
 void csvw_init(struct csvw *w);
@@ -93,6 +106,12 @@ int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells) 
 int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const char *base,
               const struct cell *cells, const struct schema *xs,
               const struct slice *xcells) WARN_UNUSED;
+
+/* Queue one generated row: its cells exist only while it is measured or
+ * written, so a large reply need not be held in memory (s and ctx are
+ * BORROWED until the body has been written).  0 or ERR_NOMEM. */
+int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx,
+                 size_t i) WARN_UNUSED;
 
 /* Compute the header and the exact body length (0 with no rows: an empty
  * body).  0, ERR_NOMEM, or ERR_LIMIT past SCP_REPLY_MAX. */

@@ -48,6 +48,12 @@ int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, cons
     return csvw_add2(&s->out, raw, sc, base, cells, xs, xcells);
 }
 
+int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx, size_t i)
+{
+    s->rows_out++;
+    return csvw_add_gen(&s->out, sc, gen, ctx, i);
+}
+
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,
                  const struct slice *xcells)
 {
