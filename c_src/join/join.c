@@ -659,7 +659,8 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
     p->row.raw = t->raw[r];
     p->row.s = &j->cur->s;
     p->row.base = t->base;
-    p->row.cells = &t->cells[r * t->nw];
+    /* no stored cells at all (nothing wanted): the row is read from its text */
+    p->row.cells = t->nw ? &t->cells[r * t->nw] : NULL;
     p->row.idx = j->cur->idx;
     p->row.mvidx = j->cur->mvidx;
     p->row.widx = j->cur->widx;

@@ -129,9 +129,11 @@ int meta_parse(const char *p, size_t n, struct meta_request *req, struct meta_in
     if (n == 0)
         return err_set(e, ERR_JSON, "request has no metadata");
     root = json_loadb(p, n, 0, &jerr);
+    /* jansson's text quotes the input near the error, and getinfo's input
+     * holds the session key: report the position only. */
     if (root == NULL)
-        return err_set(e, ERR_JSON, "metadata is not valid JSON (line %d, column %d: %s)",
-                       jerr.line, jerr.column, jerr.text);
+        return err_set(e, ERR_JSON, "metadata is not valid JSON (line %d, column %d)",
+                       jerr.line, jerr.column);
     if (!json_is_object(root)) {
         rc = err_set(e, ERR_JSON, "metadata is not a JSON object");
         goto done;
@@ -214,7 +216,12 @@ static int add_messages(json_t *root, const struct meta_msg *msgs, size_t nmsgs)
         return 0;
     arr = json_array();
     insp = json_object();
-    if (arr == NULL || insp == NULL || json_object_set_new(insp, "messages", arr)) {
+    if (arr == NULL || insp == NULL) {
+        json_decref(arr);
+        json_decref(insp);
+        return ERR_NOMEM;
+    }
+    if (json_object_set_new(insp, "messages", arr)) {
         json_decref(insp);
         return ERR_NOMEM;
     }
