@@ -44,7 +44,7 @@ struct pf_state {
     struct scp *s;
     uint64_t skipped_no_time;
     /* the final reply, kept until it has been written (row_cells) */
-    struct profile_row *rows;   /* OWNED */
+    uint32_t *order;            /* OWNED: the rows as conversation numbers */
     size_t nrows, nhours, npoints;
     int64_t h0;
     uint64_t *counts;           /* OWNED: npoints */
@@ -321,8 +321,11 @@ static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct
 static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
 {
     struct pf_state *st = ctx;
-    const struct profile_row *r = &st->rows[i];
+    struct profile_row row;
+    const struct profile_row *r = &row;
     char finding[1024];
+
+    profile_row_of(st->p, st->order[i], &row);
 
     c[PC_SRC] = r->src;
     c[PC_QUERY] = r->dns_query;
@@ -362,7 +365,7 @@ static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
 static int emit_rows(struct pf_state *st, struct err *e)
 {
     struct scp *s = st->s;
-    int rc = profile_rows(st->p, st->nodns, &st->rows, &st->nrows, e);
+    int rc = profile_order(st->p, st->nodns, &st->order, &st->nrows, e);
     if (rc)
         return rc;
     int have_hours = profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &st->h0,
@@ -416,7 +419,7 @@ static void pf_free(void *state)
     history_free(st->hist);
     profile_free(st->p);
     endpoints_free(st->ep);
-    xfree(st->rows);
+    xfree(st->order);
     xfree(st->counts);
     xfree(st->vals);
     for (int k = 0; k < PX_N; k++)

@@ -603,73 +603,136 @@ static enum tunnel_kind tunnel_of(const struct profile *p, const struct conv *c,
     return TUNNEL_NONE;
 }
 
-static int row_cmp(const void *a, const void *b)
+/* Fill a row from conversation i (see profile_row_of). */
+static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
 {
-    const struct profile_row *x = a, *y = b;
-    int c;
-    if (x->connections != y->connections)
-        return x->connections > y->connections ? -1 : 1;
-    if ((c = slice_cmp(x->src, y->src)) != 0)
-        return c;
-    if ((c = slice_cmp(x->dns_query, y->dns_query)) != 0)
-        return c;
-    return strcmp(x->ip_text, y->ip_text);
+    const struct conv *c = &p->c[i];
+    memset(r, 0, sizeof *r);
+    r->conv = i;
+    r->pconv = SIZE_MAX;
+    r->src = strtab_get(p->str, c->client);
+    r->dns_query = strtab_get(p->str, c->name);
+    r->has_ip = c->has_ip;
+    r->ip = c->ip;
+    if (c->has_ip)
+        ipaddr_format(&c->ip, r->ip_text);
+    r->lookups = c->lookups;
+    r->connections = c->conns;
+    r->blocked = c->blocked;
+    r->allowed = c->allowed;
+    r->proxied = c->proxied;
+    r->first = c->first;
+    r->last = c->last;
+    r->active_hours = c->nh;
+    if (c->kind == KIND_CONV && c->name != 0) {
+        long k = find(p, KIND_PROXY, c->client, c->name, NULL);
+        if (k >= 0) {
+            const struct conv *pc = &p->c[k];
+            r->pconv = (size_t)k;
+            r->proxied = pc->proxied;
+            r->first = pc->first < r->first ? pc->first : r->first;
+            r->last = pc->last > r->last ? pc->last : r->last;
+            r->active_hours = union_hours(c, pc);
+        }
+    }
+    r->path = path_of(r);
+    r->tunnel = tunnel_of(p, c, r);
 }
 
-int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
-                 struct err *e)
+void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r)
+{
+    fill_row(p, conv, r);
+}
+
+/* What the row order needs, without the rest of a row. */
+struct sortkey {
+    uint64_t conns;
+    struct slice src, q;
+    struct ipaddr ip;
+    uint32_t conv;
+    uint8_t has_ip;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+    const struct sortkey *x = a, *y = b;
+    char xt[IPADDR_STRMAX] = "", yt[IPADDR_STRMAX] = "";
+    int c;
+    if (x->conns != y->conns)
+        return x->conns > y->conns ? -1 : 1;
+    if ((c = slice_cmp(x->src, y->src)) != 0)
+        return c;
+    if ((c = slice_cmp(x->q, y->q)) != 0)
+        return c;
+    if (x->has_ip)
+        ipaddr_format(&x->ip, xt);
+    if (y->has_ip)
+        ipaddr_format(&y->ip, yt);
+    return strcmp(xt, yt);
+}
+
+int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, struct err *e)
 {
     unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
-    struct profile_row *v = xcalloc(p->n ? p->n : 1, sizeof *v);
+    struct sortkey *v = xcalloc(p->n ? p->n : 1, sizeof *v);
     size_t m = 0;
     if (used == NULL || v == NULL) {
         xfree(used);
         xfree(v);
         return err_set(e, ERR_NOMEM, "out of memory building the rows");
     }
-    for (size_t pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < p->n; i++) {
-            const struct conv *c = &p->c[i];
-            struct profile_row *r = &v[m];
-            if (pass == 0 && (c->kind != KIND_CONV || (c->name == 0 && !nodns)))
-                continue;
-            if (pass == 1 && (c->kind != KIND_PROXY || used[i]))
-                continue;
-            memset(r, 0, sizeof *r);
-            r->conv = i;
-            r->pconv = SIZE_MAX;
-            r->src = strtab_get(p->str, c->client);
-            r->dns_query = strtab_get(p->str, c->name);
-            r->has_ip = c->has_ip;
-            r->ip = c->ip;
-            if (c->has_ip)
-                ipaddr_format(&c->ip, r->ip_text);
-            r->lookups = c->lookups;
-            r->connections = c->conns;
-            r->blocked = c->blocked;
-            r->allowed = c->allowed;
-            r->proxied = c->proxied;
-            r->first = c->first;
-            r->last = c->last;
-            r->active_hours = c->nh;
-            if (pass == 0 && c->name != 0) {
-                long k = find(p, KIND_PROXY, c->client, c->name, NULL);
-                if (k >= 0) {
-                    const struct conv *pc = &p->c[k];
-                    used[k] = 1;
-                    r->pconv = (size_t)k;
-                    r->proxied = pc->proxied;
-                    r->first = pc->first < r->first ? pc->first : r->first;
-                    r->last = pc->last > r->last ? pc->last : r->last;
-                    r->active_hours = union_hours(c, pc);
-                }
-            }
-            r->path = path_of(r);
-            r->tunnel = tunnel_of(p, c, r);
-            m++;
+    /* proxy aggregates that a conversation takes in are not rows */
+    for (size_t i = 0; i < p->n; i++) {
+        const struct conv *c = &p->c[i];
+        if (c->kind == KIND_CONV && c->name != 0) {
+            long k = find(p, KIND_PROXY, c->client, c->name, NULL);
+            if (k >= 0)
+                used[k] = 1;
         }
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        const struct conv *c = &p->c[i];
+        if (c->kind == KIND_CONV ? c->name == 0 && !nodns : used[i])
+            continue;
+        struct sortkey *k = &v[m++];
+        k->conns = c->conns;
+        k->src = strtab_get(p->str, c->client);
+        k->q = strtab_get(p->str, c->name);
+        k->ip = c->ip;
+        k->has_ip = c->has_ip;
+        k->conv = (uint32_t)i;
+    }
     xfree(used);
-    qsort(v, m, sizeof *v, row_cmp);
+    qsort(v, m, sizeof *v, key_cmp);
+    uint32_t *o = xcalloc(m ? m : 1, sizeof *o);
+    if (o == NULL) {
+        xfree(v);
+        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    }
+    for (size_t i = 0; i < m; i++)
+        o[i] = v[i].conv;
+    xfree(v);
+    *order = o;
+    *n = m;
+    return 0;
+}
+
+int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
+                 struct err *e)
+{
+    uint32_t *o;
+    size_t m;
+    int rc = profile_order(p, nodns, &o, &m, e);
+    if (rc)
+        return rc;
+    struct profile_row *v = xcalloc(m ? m : 1, sizeof *v);
+    if (v == NULL) {
+        xfree(o);
+        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    }
+    for (size_t i = 0; i < m; i++)
+        fill_row(p, o[i], &v[i]);
+    xfree(o);
     *rows = v;
     *n = m;
     return 0;

@@ -86,6 +86,13 @@ struct profile_row {
 int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
                  struct err *e) WARN_UNUSED;
 
+/* The same rows in the same order as conversation numbers only (*order
+ * OWNED, xfree), for a result too large to hold as full rows; each row is
+ * made with profile_row_of when it is needed.  0 or ERR_NOMEM. */
+int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n,
+                  struct err *e) WARN_UNUSED;
+void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);
+
 /* Distinct values of a row, sorted bytewise: which = 0 dest_port,
  * 1 transport, 2 sourcetype.  Fills up to max views; returns the count and
  * sets *truncated when PROFILE_VALUES_MAX cut the list. */
