@@ -301,7 +301,14 @@ static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct
     mp[ml + 1] = '$';
     for (size_t k = 0; k < np; k++) {
         char d[24];
-        size_t w = num_format_u64(st->counts[k], d);
+        size_t w;
+        /* most hours of most rows hold a single digit */
+        if (st->counts[k] < 10) {
+            d[0] = (char)('0' + st->counts[k]);
+            w = 1;
+        } else {
+            w = num_format_u64(st->counts[k], d);
+        }
         pp[pw++] = '\n';
         memcpy(pp + pw, d, w);
         pw += w;

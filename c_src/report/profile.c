@@ -46,6 +46,15 @@ struct profile {
     size_t nslots;
     int have_time;
     int64_t tmin, tmax;
+    /* Recently interned values, so that most events hash no string: client
+     * addresses by address (direct-mapped), and per V_* tag the last few
+     * values (ids into str). */
+    struct ccache {
+        struct ipaddr a;
+        uint32_t id;    /* 0: empty (id 0 is the empty string, never an address) */
+    } cc[1024];
+    uint32_t vc[3][4];
+    unsigned vcnext[3];
 };
 
 struct profile *profile_new(const struct endpoints *ep)
@@ -175,13 +184,24 @@ static int intern_client(struct profile *p, struct slice client, uint32_t *id, s
 {
     char buf[IPADDR_STRMAX];
     struct ipaddr a;
-    if (client.n > 0 && ipaddr_parse(client, &a) == 0)
+    struct ccache *cc = NULL;
+    if (client.n > 0 && ipaddr_parse(client, &a) == 0) {
+        cc = &p->cc[ipaddr_hash(&a) & (sizeof p->cc / sizeof p->cc[0] - 1)];
+        if (cc->id != 0 && ipaddr_eq(&cc->a, &a)) {
+            *id = cc->id;
+            return 0;
+        }
         client = slice_of(buf, ipaddr_format(&a, buf));
+    }
     if (client.p == NULL)
         client = SLICE_LIT("");
     int rc = strtab_intern(p->str, client, id);
     if (rc)
         return err_set(e, rc, rc == ERR_LIMIT ? "too many distinct values" : "out of memory");
+    if (cc != NULL && *id != 0) {
+        cc->a = a;
+        cc->id = *id;
+    }
     return 0;
 }
 
@@ -418,11 +438,19 @@ static int add_hour(struct conv *c, int64_t t, uint32_t conns)
 
 static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
 {
-    uint32_t id, n = 0;
+    uint32_t id = UINT32_MAX, n = 0;
     if (slice_is_blank(v))
         return 0;
-    if (strtab_intern(p->str, v, &id))
-        return ERR_NOMEM;
+    for (int k = 0; k < 4; k++)
+        if (p->vc[tag][k] != 0 && slice_eq(strtab_get(p->str, p->vc[tag][k]), v)) {
+            id = p->vc[tag][k];
+            break;
+        }
+    if (id == UINT32_MAX) {
+        if (strtab_intern(p->str, v, &id))
+            return ERR_NOMEM;
+        p->vc[tag][p->vcnext[tag]++ % 4] = id;
+    }
     uint32_t x = id << 2 | (uint32_t)tag;
     for (uint32_t i = 0; i < c->nv; i++) {
         if (c->vals[i] == x)
