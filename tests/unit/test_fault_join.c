@@ -15,14 +15,8 @@
  *   under `make valgrind`).
  * The session file is made by tests/fuzz/make_join_session.sh.
  *
- * KNOWN-BUG (reported, not fixed here): c_src/scp/meta.c add_messages
- * leaks the "messages" array when json_array() succeeds and the following
- * json_object() fails (json_decref(insp) on NULL frees nothing, arr is never
- * released).  The join's replies carry an INFO message, so the allocation
- * loop reaches that path.  Until it is fixed, LeakSanitizer is told to
- * ignore exactly that function (__lsan_default_suppressions below) and the
- * loop is skipped under valgrind (VALGRIND_RUN set by tests/run_unit.sh),
- * which has no in-process suppressions; remove both when meta.c is fixed. */
+ * This loop found a leak in c_src/scp/meta.c add_messages (the "messages"
+ * array when the following json_object() failed), fixed in 59d3a9b. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,20 +35,6 @@
 
 #define SESSION "tests/data/scp/join_session.in"
 #define FRAMES_MAX 64
-
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:add_messages\n"; /* KNOWN-BUG, see the top of this file */
-}
-
-/* The static jansson has no frame pointers; unwind slowly so the suppression
- * above sees add_messages in the allocation's stack. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "fast_unwind_on_malloc=0";
-}
 
 static int rfd, wfd;
 static FILE *errf; /* stderr of the session under test */
@@ -228,11 +208,6 @@ static void test_join_allocation_failures(void **st)
     int status;
     unsigned long fails = 0, N;
     (void)st;
-    if (getenv("VALGRIND_RUN") != NULL) {
-        print_message("KNOWN-BUG: meta.c add_messages leaks on one allocation failure; "
-                      "join allocation loop skipped under valgrind\n");
-        skip();
-    }
     ready_fds();
     char *in = tu_read_file(SESSION, &n);
     assert_non_null(in);
