@@ -137,7 +137,8 @@ static void run_known(const char *path, const char *p, size_t n)
         ;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         known_passing++;
-        printf("KNOWN-BUG %s: passes now; rename it without \"%s\"\n", path, KNOWN_PREFIX);
+        printf("KNOWN-BUG %s: passes in this build; if the libFuzzer build agrees, rename it "
+               "without \"%s\"\n", path, KNOWN_PREFIX);
     } else {
         known_failing++;
         printf("KNOWN-BUG %s: still fails (%s %d)\n", path,

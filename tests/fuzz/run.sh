@@ -9,6 +9,11 @@
 #                                      (default 1: merge what the run found
 #                                      into the committed corpus, minimised)
 #   CLANG=clang-17                     the compiler (default clang)
+#   FUZZ_KEEP_GOING=1                  go on after a crash (libFuzzer -fork=1
+#                                      -ignore_crashes=1), for a target whose
+#                                      known bug would stop it at once; the
+#                                      crashes stay in build/fuzz/work/<t>/
+#                                      artifacts for triage (not copied)
 #   FUZZ_RECORD=0                      a smoke run (check.sh): write nothing
 #                                      under tests/ (no corpus merge, no
 #                                      regression copy, no runs.tsv line);
@@ -26,6 +31,9 @@ secs=${1:-10}
 clang=${CLANG:-clang}
 merge=${FUZZ_MERGE:-1}
 record=${FUZZ_RECORD:-1}
+keep=${FUZZ_KEEP_GOING:-0}
+extra=
+[ "$keep" = 1 ] && extra="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
 [ "$record" = 1 ] || merge=0
 here=tests/fuzz
 fb=build/fuzz/libfuzzer
@@ -45,15 +53,22 @@ for t in $targets; do
     log=$work/$t/log
     t0=$(date +%s)
     # -timeout: one input running longer is a hang; -rss_limit_mb: a blow-up
-    "$fb/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    # shellcheck disable=SC2086
+    "$fb/$t" $extra -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
         "$work/$t/new" "$here/corpus/$t" >"$log" 2>&1
     rc=$?
     took=$(( $(date +%s) - t0 ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    # fork mode prints no final stats; take the last status line's count
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
     found=$(ls "$work/$t/artifacts" 2>/dev/null)
     if [ $rc -eq 0 ] && [ -z "$found" ]; then
         result=ok
+    elif [ "$keep" = 1 ]; then
+        result="crashes:$(echo "$found" | wc -w)"
+        status=1
+        echo "fuzz: $t: crash inputs kept in $work/$t/artifacts/ for triage"
     else
         result=FAILED
         status=1
@@ -74,7 +89,7 @@ for t in $targets; do
         printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$t" "$took" \
             "${execs:-0}" "$result" >>"$here/runs.tsv"
     echo "fuzz: $t: ${took}s, ${execs:-0} executions: $result"
-    if [ "$merge" = 1 ] && [ "$result" = ok ]; then
+    if [ "$merge" = 1 ] && { [ "$result" = ok ] || [ "$keep" = 1 ]; }; then
         # keep only inputs that add coverage; never lose a seed's coverage
         rm -rf "$work/$t/merged"
         mkdir -p "$work/$t/merged"
