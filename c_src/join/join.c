@@ -15,6 +15,8 @@ struct jschema {
     uint32_t *ids;            /* OWNED copy of the chunk's ids */
     int32_t idx[JF_N], mvidx[JF_N];     /* column indices */
     int32_t widx[JF_N], mvwidx[JF_N];   /* indices among stored cells */
+    uint32_t *wmap;           /* OWNED copy of the chunk's column -> cell map */
+    size_t nw;
     size_t refs;              /* held (copied) rows using it */
     struct jschema *next;     /* all shapes, for freeing */
 };
@@ -215,6 +217,7 @@ void join_free(struct join *j)
     while (j->shapes) {
         struct jschema *n = j->shapes->next;
         xfree(j->shapes->ids);
+        xfree(j->shapes->wmap);
         xfree(j->shapes);
         j->shapes = n;
     }
@@ -252,6 +255,14 @@ static struct jschema *shape_for(struct join *j, const struct csv_table *t)
         return NULL;
     }
     memcpy(js->ids, t->ids, t->ncols * sizeof *t->ids);
+    js->wmap = xmalloc((t->ncols ? t->ncols : 1) * sizeof *js->wmap);
+    if (js->wmap == NULL) {
+        xfree(js->ids);
+        xfree(js);
+        return NULL;
+    }
+    memcpy(js->wmap, t->wmap, t->ncols * sizeof *t->wmap);
+    js->nw = t->nw;
     js->s.n = t->ncols;
     js->s.ids = js->ids;
     for (int f = 0; f < JF_N; f++) {
@@ -281,6 +292,7 @@ static void gc_shapes(struct join *j)
         if (js != j->cur && js->refs == 0) {
             *pp = js->next;
             xfree(js->ids);
+            xfree(js->wmap);
             xfree(js);
         } else {
             pp = &js->next;
@@ -583,7 +595,19 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
                 j->released_any = 1;
             }
         }
-        rc = sink(ctx, &p->row, &ev, e);
+        /* A held row is text only: split it once for the sink instead of
+         * once per field it reads. */
+        struct join_row row = p->row;
+        if (row.cells == NULL && p->js->nw > 0) {
+            struct cell *cells = arena_alloc(a, p->js->nw * sizeof *cells);
+            if (cells == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory releasing an event");
+            if (csv_cells_from_raw(row.raw, p->js->wmap, p->js->s.n, cells) == 0) {
+                row.base = row.raw.p;
+                row.cells = cells;
+            }
+        }
+        rc = sink(ctx, &row, &ev, e);
         if (rc)
             return rc;
         if (p->blk) {

@@ -364,6 +364,23 @@ int csv_split_raw(struct slice raw, size_t ncols, struct slice *out, struct aren
     return k == ncols && i == raw.n + 1 ? 0 : ERR_CSV;
 }
 
+int csv_cells_from_raw(struct slice raw, const uint32_t *wmap, size_t ncols, struct cell *out)
+{
+    size_t i = 0, k = 0, st, len;
+    int esc;
+    while (i <= raw.n && k < ncols) {
+        i = raw_next(raw.p, raw.n, i, &st, &len, &esc);
+        uint32_t w = wmap[k++];
+        if (w == UINT32_MAX)
+            continue;
+        if (esc)
+            return ERR_CSV;
+        out[w].off = (uint32_t)st;
+        out[w].len = (uint32_t)len;
+    }
+    return k == ncols && i == raw.n + 1 ? 0 : ERR_CSV;
+}
+
 struct slice csv_raw_field(struct slice raw, size_t k, struct arena *a)
 {
     size_t i = 0, st, len;

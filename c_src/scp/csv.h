@@ -95,6 +95,13 @@ static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_
  */
 int csv_split_raw(struct slice raw, size_t ncols, struct slice *out, struct arena *a) WARN_UNUSED;
 
+/* The stored cells of a row, from its text: out[wmap[k]] for every column k
+ * with wmap[k] != UINT32_MAX, offsets from raw.p.  0, or ERR_CSV when the
+ * field count differs or a stored value has "" escapes (read those with
+ * csv_raw_field). */
+int csv_cells_from_raw(struct slice raw, const uint32_t *wmap, size_t ncols,
+                       struct cell *out) WARN_UNUSED;
+
 /* Field k of a row's text (unescaped into `a` when needed), or SLICE_NULL
  * when the row has fewer fields or memory ran out. */
 struct slice csv_raw_field(struct slice raw, size_t k, struct arena *a);
