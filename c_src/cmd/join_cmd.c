@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "join/join.h"
 #include "net/tunnel.h"
@@ -59,22 +60,6 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     return 0;
 }
 
-static struct slice fmt_ip(struct arena *a, const struct ipaddr *ip)
-{
-    char buf[IPADDR_STRMAX];
-    size_t n = ipaddr_format(ip, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
-}
-
-static struct slice fmt_u64(struct arena *a, uint64_t v)
-{
-    char buf[24];
-    size_t n = num_format_u64(v, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
-}
-
 static int is_udp(struct slice s)
 {
     return s.n == 3 && (s.p[0] | 0x20) == 'u' && (s.p[1] | 0x20) == 'd' && (s.p[2] | 0x20) == 'p';
@@ -90,9 +75,9 @@ static void tunnel_fields(const struct join_row *row, const struct join_event *e
 
     if (tunnel_teredo(&ev->ip, &ti) || (src && tunnel_teredo(src, &ti))) {
         x[XF_TUNNEL] = SLICE_LIT("teredo");
-        x[XF_TEREDO_SERVER] = fmt_ip(a, &ti.server);
-        x[XF_TEREDO_CLIENT_IP] = fmt_ip(a, &ti.client);
-        x[XF_TEREDO_CLIENT_PORT] = fmt_u64(a, ti.client_port);
+        x[XF_TEREDO_SERVER] = cmd_ip(a, &ti.server);
+        x[XF_TEREDO_CLIENT_IP] = cmd_ip(a, &ti.client);
+        x[XF_TEREDO_CLIENT_PORT] = cmd_u64(a, ti.client_port);
         return;
     }
     struct slice port = join_field(row, JF_DEST_PORT, a);
@@ -103,7 +88,7 @@ static void tunnel_fields(const struct join_row *row, const struct join_event *e
     }
     if (tunnel_6to4(&ev->ip, &v4) || (src && tunnel_6to4(src, &v4))) {
         x[XF_TUNNEL] = SLICE_LIT("6to4");
-        x[XF_SIXTOFOUR] = fmt_ip(a, &v4);
+        x[XF_SIXTOFOUR] = cmd_ip(a, &v4);
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "join/join.h"
 #include "report/dname.h"
@@ -37,8 +38,7 @@ struct pf_state {
     int nodns;
     char *names[PX_N];          /* OWNED field names */
     const char *extra[PX_N + 1];
-    char *required[24];         /* OWNED copies */
-    size_t nrequired;
+    struct reqfields req;     /* getinfo's required_fields */
     uint32_t ids[PC_N];
     struct schema sc;
     struct scp *s;
@@ -50,33 +50,6 @@ struct pf_state {
     uint64_t *counts;           /* OWNED: npoints */
     struct slice *vals;         /* OWNED: PROFILE_VALUES_MAX * 2 + 1 */
 };
-
-static int add_required(struct pf_state *st, struct slice name)
-{
-    if (name.p == NULL)
-        return 0;
-    for (size_t i = 0; i < st->nrequired; i++)
-        if (slice_eq_cstr(name, st->required[i]))
-            return 0;
-    if (st->nrequired >= sizeof st->required / sizeof st->required[0])
-        return ERR_LIMIT;
-    st->required[st->nrequired] = xstrndup(name.p, name.n);
-    if (st->required[st->nrequired] == NULL)
-        return ERR_NOMEM;
-    st->nrequired++;
-    return 0;
-}
-
-static char *mv_name(struct slice f)
-{
-    char *p = xmalloc(f.n + 6);
-    if (p != NULL) {
-        memcpy(p, "__mv_", 5);
-        memcpy(p + 5, f.p, f.n);
-        p[f.n + 5] = 0;
-    }
-    return p;
-}
 
 /* The tunnel list: the app's lookup file, else the built-in names. */
 static int load_endpoints(struct scp *s, struct pf_state *st, struct err *e)
@@ -123,7 +96,7 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->names[PX_SOURCETYPE] = xstrndup("sourcetype", 10);
     st->names[PX_ACTION] = xstrndup("action", 6);
     st->names[PX_URL] = xstrndup("url", 3);
-    st->names[PX_ANSWER_MV] = mv_name(st->o.answer_field);
+    st->names[PX_ANSWER_MV] = cmd_mv_name(st->o.answer_field);
     for (int k = 0; k < PX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -153,12 +126,12 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         st->o.client_field,
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
-        if (add_required(st, req[i]))
+        if (reqfields_add(&st->req, req[i]))
             return err_set(e, ERR_NOMEM, "out of memory");
     gi->type = SCP_REPORTING;
-    for (size_t i = 0; i < st->nrequired; i++)
-        gi->required[i] = st->required[i];
-    gi->nrequired = st->nrequired;
+    for (size_t i = 0; i < st->req.n; i++)
+        gi->required[i] = st->req.names[i];
+    gi->nrequired = st->req.n;
     return 0;
 }
 
@@ -224,22 +197,6 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
                             stype, e);
     }
     return 0;
-}
-
-static struct slice fmt_u64(struct arena *a, uint64_t v)
-{
-    char buf[24];
-    size_t n = num_format_u64(v, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
-}
-
-static struct slice fmt_us(struct arena *a, int64_t us)
-{
-    char buf[NUM_US_STRMAX];
-    size_t n = num_format_us(us, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
 }
 
 static struct slice fmt_ip_text(struct arena *a, const char *text)
@@ -337,15 +294,15 @@ static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
     c[PC_SRC] = r->src;
     c[PC_QUERY] = r->dns_query;
     c[PC_DEST_IP] = r->has_ip ? fmt_ip_text(a, r->ip_text) : SLICE_LIT("");
-    c[PC_LOOKUPS] = fmt_u64(a, r->lookups);
-    c[PC_CONNECTIONS] = fmt_u64(a, r->connections);
-    c[PC_BLOCKED] = fmt_u64(a, r->blocked);
-    c[PC_ALLOWED] = fmt_u64(a, r->allowed);
-    c[PC_PROXIED] = fmt_u64(a, r->proxied);
+    c[PC_LOOKUPS] = cmd_u64(a, r->lookups);
+    c[PC_CONNECTIONS] = cmd_u64(a, r->connections);
+    c[PC_BLOCKED] = cmd_u64(a, r->blocked);
+    c[PC_ALLOWED] = cmd_u64(a, r->allowed);
+    c[PC_PROXIED] = cmd_u64(a, r->proxied);
     c[PC_CPL] = fmt_ratio(a, r->connections, r->lookups);
-    c[PC_FIRST] = fmt_us(a, r->first);
-    c[PC_LAST] = fmt_us(a, r->last);
-    c[PC_HOURS] = fmt_u64(a, r->active_hours);
+    c[PC_FIRST] = cmd_us(a, r->first);
+    c[PC_LAST] = cmd_us(a, r->last);
+    c[PC_HOURS] = cmd_u64(a, r->active_hours);
     if (values_cells(st, r, 0, a, &c[PC_PORT], &c[PC_PORT_MV]) ||
         values_cells(st, r, 1, a, &c[PC_TRANSPORT], &c[PC_TRANSPORT_MV]) ||
         values_cells(st, r, 2, a, &c[PC_SOURCETYPE], &c[PC_SOURCETYPE_MV]))
@@ -431,8 +388,7 @@ static void pf_free(void *state)
     xfree(st->vals);
     for (int k = 0; k < PX_N; k++)
         xfree(st->names[k]);
-    for (size_t i = 0; i < st->nrequired; i++)
-        xfree(st->required[i]);
+    reqfields_free(&st->req);
     xfree(st);
 }
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "join/join.h"
 #include "net/ipaddr.h"
@@ -28,41 +29,12 @@ struct tc_state {
     struct ipcidr ip, src;
     char *names[TX_N];        /* OWNED field names */
     const char *extra[TX_N + 1];
-    char *required[24];       /* OWNED copies */
-    size_t nrequired;
+    struct reqfields req;     /* getinfo's required_fields */
     struct scp *s;
     uint64_t skipped_no_time;
 };
 
-/* Remember a field for getinfo's required_fields (copied, once). */
-static int add_required(struct tc_state *st, struct slice name)
-{
-    if (name.p == NULL)
-        return 0;
-    for (size_t i = 0; i < st->nrequired; i++)
-        if (slice_eq_cstr(name, st->required[i]))
-            return 0;
-    if (st->nrequired >= sizeof st->required / sizeof st->required[0])
-        return ERR_LIMIT;
-    st->required[st->nrequired] = xstrndup(name.p, name.n);
-    if (st->required[st->nrequired] == NULL)
-        return ERR_NOMEM;
-    st->nrequired++;
-    return 0;
-}
-
 static char *dup_slice(struct slice s) { return xstrndup(s.p, s.n); }
-
-static char *mv_name(struct slice f)
-{
-    char *p = xmalloc(f.n + 6);
-    if (p != NULL) {
-        memcpy(p, "__mv_", 5);
-        memcpy(p + 5, f.p, f.n);
-        p[f.n + 5] = 0;
-    }
-    return p;
-}
 
 /* Bare words: an optional `count`, then an optional `by <field>`. */
 static int parse_words(struct args *a, struct slice *by, struct err *e)
@@ -140,9 +112,9 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     }
 
     st->names[TX_BY] = dup_slice(by);
-    st->names[TX_BY_MV] = mv_name(by);
+    st->names[TX_BY_MV] = cmd_mv_name(by);
     st->names[TX_URL] = dup_slice(SLICE_LIT("url"));
-    st->names[TX_ANSWER_MV] = mv_name(st->o.answer_field);
+    st->names[TX_ANSWER_MV] = cmd_mv_name(st->o.answer_field);
     for (int k = 0; k < TX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -164,12 +136,12 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         st->o.client_field,
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
-        if (add_required(st, req[i]))
+        if (reqfields_add(&st->req, req[i]))
             return err_set(e, ERR_NOMEM, "out of memory");
     gi->type = SCP_REPORTING;
-    for (size_t i = 0; i < st->nrequired; i++)
-        gi->required[i] = st->required[i];
-    gi->nrequired = st->nrequired;
+    for (size_t i = 0; i < st->req.n; i++)
+        gi->required[i] = st->req.names[i];
+    gi->nrequired = st->req.n;
     return 0;
 }
 
@@ -268,24 +240,6 @@ static int tc_sink(void *ctx, const struct join_row *row, const struct join_even
     return 0;
 }
 
-static struct slice fmt_u64(struct arena *a, uint64_t v)
-{
-    char buf[24];
-    if (v == 0)
-        return SLICE_LIT("0");
-    size_t n = num_format_u64(v, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
-}
-
-static struct slice fmt_us(struct arena *a, int64_t us)
-{
-    char buf[NUM_US_STRMAX];
-    size_t n = num_format_us(us, buf);
-    char *p = arena_dup(a, buf, n);
-    return p ? slice_of(p, n) : SLICE_NULL;
-}
-
 static int emit_table(struct tc_state *st, struct err *e)
 {
     struct scp *s = st->s;
@@ -338,10 +292,10 @@ static int emit_table(struct tc_state *st, struct err *e)
             rc = err_set(e, ERR_NOMEM, "out of memory writing the chart");
             goto done;
         }
-        cells[0] = fmt_us(&s->arena, t.time_us[r]);
-        cells[1] = fmt_us(&s->arena, t.span_us[r]);
+        cells[0] = cmd_us(&s->arena, t.time_us[r]);
+        cells[1] = cmd_us(&s->arena, t.span_us[r]);
         for (size_t k = 2; k < n; k++)
-            cells[k] = fmt_u64(&s->arena, t.counts[r * t.ncols + src[k]]);
+            cells[k] = cmd_u64(&s->arena, t.counts[r * t.ncols + src[k]]);
         for (size_t k = 0; k < n; k++)
             if (cells[k].p == NULL) {
                 rc = err_set(e, ERR_NOMEM, "out of memory writing the chart");
@@ -389,8 +343,7 @@ static void tc_free(void *state)
     tchart_free(st->tc);
     for (int k = 0; k < TX_N; k++)
         xfree(st->names[k]);
-    for (size_t i = 0; i < st->nrequired; i++)
-        xfree(st->required[i]);
+    reqfields_free(&st->req);
     xfree(st);
 }
 
