@@ -27,40 +27,6 @@
 
 #define CASES "tests/data/join"
 
-struct table {
-    char *data;
-    struct cols *c;
-    struct csv_table t;
-};
-
-static int load_table(struct table *tb, char *data, size_t n)
-{
-    struct err e;
-    tb->data = data;
-    tb->c = cols_new();
-    csv_table_init(&tb->t);
-    return csv_parse(data, n, tb->c, &tb->t, &e);
-}
-
-static void free_table(struct table *tb)
-{
-    csv_table_free(&tb->t);
-    cols_free(tb->c);
-    free(tb->data);
-}
-
-static long col(const struct table *tb, const char *name)
-{
-    uint32_t id = cols_find(tb->c, slice_cstr(name));
-    return id == COL_NONE ? -1 : csv_col_index(&tb->t, id);
-}
-
-static struct slice cell(const struct table *tb, size_t r, const char *name)
-{
-    long k = col(tb, name);
-    return k < 0 ? SLICE_LIT("") : csv_cell(&tb->t, r, (size_t)k);
-}
-
 /* Run scpdrive over a file; OWNED output. */
 static char *run_join(const char *file, const char *args, const char *order, const char *chunk,
                       size_t *n, int *status, char **err)
@@ -76,10 +42,10 @@ static char *run_join(const char *file, const char *args, const char *order, con
 }
 
 /* Input rows come back once each, in the order sent, fields unchanged. */
-static void check_conservation(const struct table *in, const struct table *out, const char *order)
+static void check_conservation(const struct tu_table *in, const struct tu_table *out, const char *order)
 {
     assert_int_equal(out->t.nrows, in->t.nrows);
-    long id_in = col(in, "id");
+    long id_in = tu_table_col(in, "id");
     assert_true(id_in >= 0);
     /* the order sent: as given, or sorted by _time (stable) as scpdrive does */
     size_t *perm = malloc(in->t.nrows * sizeof *perm);
@@ -87,7 +53,7 @@ static void check_conservation(const struct table *in, const struct table *out, 
     int *has = malloc(in->t.nrows * sizeof *has);
     for (size_t r = 0; r < in->t.nrows; r++) {
         perm[r] = r;
-        has[r] = num_parse_time_us(cell(in, r, "_time"), &tm[r]) == 0;
+        has[r] = num_parse_time_us(tu_table_cell(in, r, "_time"), &tm[r]) == 0;
     }
     int dir = strcmp(order, "desc") == 0 ? -1 : strcmp(order, "asc") == 0 ? 1 : 0;
     if (dir)
@@ -134,13 +100,13 @@ static void check_case(const char *dir)
     args[strcspn(args, "\n")] = 0;
     snprintf(input, sizeof input, "%s/%s/input.csv", CASES, dir);
     snprintf(path, sizeof path, "%s/%s/expected.csv", CASES, dir);
-    struct table exp, in;
+    struct tu_table exp, in;
     char *ed = tu_read_file(path, &n);
     assert_non_null(ed);
-    assert_int_equal(load_table(&exp, ed, n), 0);
+    assert_int_equal(tu_table_load(&exp, ed, n), 0);
     char *id_ = tu_read_file(input, &n);
     assert_non_null(id_);
-    assert_int_equal(load_table(&in, id_, n), 0);
+    assert_int_equal(tu_table_load(&in, id_, n), 0);
 
     for (size_t o = 0; o < 3; o++)
         for (size_t c = 0; c < 3; c++) {
@@ -149,32 +115,32 @@ static void check_case(const char *dir)
             char *out = run_join(input, args, orders[o], chunks[c], &n, &status, &err);
             if (status != 0)
                 fail_msg("%s (%s, %s): status %d: %s", dir, orders[o], chunks[c], status, err);
-            struct table got;
-            assert_int_equal(load_table(&got, out, n), 0);
+            struct tu_table got;
+            assert_int_equal(tu_table_load(&got, out, n), 0);
             check_conservation(&in, &got, orders[o]);
             for (size_t er = 0; er < exp.t.nrows; er++) {
-                struct slice id = cell(&exp, er, "id");
+                struct slice id = tu_table_cell(&exp, er, "id");
                 size_t gr;
                 for (gr = 0; gr < got.t.nrows; gr++)
-                    if (slice_eq(cell(&got, gr, "id"), id))
+                    if (slice_eq(tu_table_cell(&got, gr, "id"), id))
                         break;
                 assert_true(gr < got.t.nrows);
                 for (size_t k = 0; k < exp.t.ncols; k++) {
                     struct slice name = cols_name(exp.c, exp.t.ids[k]);
                     char nm[64];
                     snprintf(nm, sizeof nm, "%.*s", (int)name.n, name.p);
-                    struct slice want = csv_cell(&exp.t, er, k), have = cell(&got, gr, nm);
+                    struct slice want = csv_cell(&exp.t, er, k), have = tu_table_cell(&got, gr, nm);
                     if (!slice_eq(want, have))
                         fail_msg("%s (%s, chunk %s): row %.*s %s = '%.*s', want '%.*s'", dir,
                                  orders[o], chunks[c], (int)id.n, id.p, nm, (int)have.n, have.p,
                                  (int)want.n, want.p);
                 }
             }
-            free_table(&got);
+            tu_table_free(&got);
             free(err);
         }
-    free_table(&exp);
-    free_table(&in);
+    tu_table_free(&exp);
+    tu_table_free(&in);
     free(args);
 }
 
@@ -342,8 +308,8 @@ static void check_random(size_t n, int64_t span_s, const char *args, int64_t win
             if (status != 0)
                 fail_msg("random n=%zu (%s, %s): status %d: %s", n, orders[o], chunks[ch], status,
                          err);
-            struct table got;
-            assert_int_equal(load_table(&got, out, len), 0);
+            struct tu_table got;
+            assert_int_equal(tu_table_load(&got, out, len), 0);
             assert_int_equal(got.t.nrows, n);
             /* the large set must take the streaming path when ordered */
             if (n >= 20000 && strcmp(orders[o], "asis") != 0 &&
@@ -351,25 +317,25 @@ static void check_random(size_t n, int64_t span_s, const char *args, int64_t win
                                                              : "input oldest first") == NULL)
                 fail_msg("order not learnt (%s): %s", orders[o], err);
             for (size_t r = 0; r < got.t.nrows; r++) {
-                struct slice id = cell(&got, r, "id");
+                struct slice id = tu_table_cell(&got, r, "id");
                 uint64_t i;
                 assert_int_equal(num_parse_u64(slice_of(id.p + 1, id.n - 1), 0, n - 1, &i), 0);
                 if (v[i].dns) {
-                    assert_int_equal(cell(&got, r, "dns_match").n, 0);
+                    assert_int_equal(tu_table_cell(&got, r, "dns_match").n, 0);
                     continue;
                 }
                 const char *names[] = {"dns_match", "dns_query", "dns_client", "dns_age",
                                        "dns_queries"};
                 const char *want[] = {m[i], q[i], c[i], a[i], qs[i]};
                 for (int k = 0; k < 5; k++)
-                    if (!slice_eq_cstr(cell(&got, r, names[k]), want[k])) {
-                        struct slice h = cell(&got, r, names[k]);
+                    if (!slice_eq_cstr(tu_table_cell(&got, r, names[k]), want[k])) {
+                        struct slice h = tu_table_cell(&got, r, names[k]);
                         fail_msg("random n=%zu seed %llu (%s, chunk %s) row r%llu: %s='%.*s' "
                                  "want '%s'", n, (unsigned long long)seed, orders[o], chunks[ch],
                                  (unsigned long long)i, names[k], (int)h.n, h.p, want[k]);
                     }
             }
-            free_table(&got);
+            tu_table_free(&got);
             free(err);
         }
     unlink(path);

@@ -27,35 +27,6 @@
 #include "support/testutil.h"
 #include "util/num.h"
 
-struct table {
-    char *data;
-    struct cols *c;
-    struct csv_table t;
-};
-
-static int load_table(struct table *tb, char *data, size_t n)
-{
-    struct err e;
-    tb->data = data;
-    tb->c = cols_new();
-    csv_table_init(&tb->t);
-    return csv_parse(data, n, tb->c, &tb->t, &e);
-}
-
-static void free_table(struct table *tb)
-{
-    csv_table_free(&tb->t);
-    cols_free(tb->c);
-    free(tb->data);
-}
-
-static struct slice cell(const struct table *tb, size_t r, const char *name)
-{
-    uint32_t id = cols_find(tb->c, slice_cstr(name));
-    long k = id == COL_NONE ? -1 : csv_col_index(&tb->t, id);
-    return k < 0 ? SLICE_NULL : csv_cell(&tb->t, r, (size_t)k);
-}
-
 static char *run_pf(const char *bin, const char *file, const char *args, const char *order,
                     const char *chunk, const char *earliest, const char *latest, size_t *n,
                     char **err)
@@ -90,10 +61,10 @@ static void check_case(const char *dir)
     args[strcspn(args, "\n")] = 0;
     snprintf(input, sizeof input, "%s/%s/input.csv", CASES, dir);
     snprintf(path, sizeof path, "%s/%s/expected.csv", CASES, dir);
-    struct table exp;
+    struct tu_table exp;
     char *ed = tu_read_file(path, &n);
     assert_non_null(ed);
-    assert_int_equal(load_table(&exp, ed, n), 0);
+    assert_int_equal(tu_table_load(&exp, ed, n), 0);
     static const char *orders[] = {"asis", "desc", "asc"};
     static const char *chunks[] = {"1", "7", "50000"};
     for (int o = 0; o < 3; o++)
@@ -101,8 +72,8 @@ static void check_case(const char *dir)
             size_t len;
             char *out = run_pf(tu_bin("dnsjoin"), input, args, orders[o], chunks[c], "0", "0",
                                &len, NULL);
-            struct table got;
-            assert_int_equal(load_table(&got, out, len), 0);
+            struct tu_table got;
+            assert_int_equal(tu_table_load(&got, out, len), 0);
             if (got.t.nrows != exp.t.nrows)
                 fail_msg("%s (%s, chunk %s): %zu rows, want %zu", dir, orders[o], chunks[c],
                          got.t.nrows, exp.t.nrows);
@@ -111,7 +82,7 @@ static void check_case(const char *dir)
                     struct slice name = cols_name(exp.c, exp.t.ids[k]);
                     char nm[64];
                     snprintf(nm, sizeof nm, "%.*s", (int)name.n, name.p);
-                    struct slice want = csv_cell(&exp.t, r, k), have = cell(&got, r, nm);
+                    struct slice want = csv_cell(&exp.t, r, k), have = tu_table_cell(&got, r, nm);
                     if (have.p == NULL || !slice_eq(want, have))
                         fail_msg("%s (%s, chunk %s): row %zu %s = '%.*s', want '%.*s'", dir,
                                  orders[o], chunks[c], r + 1, nm, (int)have.n,
@@ -119,12 +90,12 @@ static void check_case(const char *dir)
                 }
             /* every row has a finding and a sparkline */
             for (size_t r = 0; r < got.t.nrows; r++) {
-                assert_true(cell(&got, r, "finding").n > 20);
-                assert_true(slice_starts_with(cell(&got, r, "hourly"), "##__SPARKLINE__##\n"));
+                assert_true(tu_table_cell(&got, r, "finding").n > 20);
+                assert_true(slice_starts_with(tu_table_cell(&got, r, "hourly"), "##__SPARKLINE__##\n"));
             }
-            free_table(&got);
+            tu_table_free(&got);
         }
-    free_table(&exp);
+    tu_table_free(&exp);
     free(args);
 }
 
@@ -201,36 +172,36 @@ static long num(struct slice s)
     return (long)v;
 }
 
-static long find_row(const struct table *tb, const char *src, const char *q, const char *ip)
+static long find_row(const struct tu_table *tb, const char *src, const char *q, const char *ip)
 {
     for (size_t r = 0; r < tb->t.nrows; r++)
-        if (slice_eq_cstr(cell(tb, r, "src"), src) && slice_eq_cstr(cell(tb, r, "dns_query"), q) &&
-            slice_eq_cstr(cell(tb, r, "dest_ip"), ip))
+        if (slice_eq_cstr(tu_table_cell(tb, r, "src"), src) && slice_eq_cstr(tu_table_cell(tb, r, "dns_query"), q) &&
+            slice_eq_cstr(tu_table_cell(tb, r, "dest_ip"), ip))
             return (long)r;
     return -1;
 }
 
-static void check_story_table(const struct table *tb, const struct truth *t)
+static void check_story_table(const struct tu_table *tb, const struct truth *t)
 {
     long r = find_row(tb, "10.0.0.57", "teredo.ipv6.microsoft.com", "65.55.158.118");
     assert_true(r >= 0);
     size_t R = (size_t)r;
-    assert_true(slice_eq_cstr(cell(tb, R, "path"), "direct_blocked"));
-    assert_true(slice_eq_cstr(cell(tb, R, "tunnel"), "teredo"));
-    assert_int_equal(num(cell(tb, R, "lookups")), t->lookups);
-    assert_int_equal(num(cell(tb, R, "connections")), t->p1total);
-    assert_int_equal(num(cell(tb, R, "blocked")), t->p1total);
-    assert_int_equal(num(cell(tb, R, "allowed")), 0);
-    assert_int_equal(num(cell(tb, R, "proxied")), 0);
-    assert_true(slice_eq_cstr(cell(tb, R, "dest_port"), "3544"));
-    assert_true(slice_eq_cstr(cell(tb, R, "transport"), "udp"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, R, "path"), "direct_blocked"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, R, "tunnel"), "teredo"));
+    assert_int_equal(num(tu_table_cell(tb, R, "lookups")), t->lookups);
+    assert_int_equal(num(tu_table_cell(tb, R, "connections")), t->p1total);
+    assert_int_equal(num(tu_table_cell(tb, R, "blocked")), t->p1total);
+    assert_int_equal(num(tu_table_cell(tb, R, "allowed")), 0);
+    assert_int_equal(num(tu_table_cell(tb, R, "proxied")), 0);
+    assert_true(slice_eq_cstr(tu_table_cell(tb, R, "dest_port"), "3544"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, R, "transport"), "udp"));
     char cpl[32];
-    struct slice c = cell(tb, R, "conn_per_lookup");
+    struct slice c = tu_table_cell(tb, R, "conn_per_lookup");
     snprintf(cpl, sizeof cpl, "%.*s", (int)c.n, c.p);
     double v = strtod(cpl, NULL);
     if (v < 8.5 || v > 9.5)
         fail_msg("conn_per_lookup %s is not close to 9", cpl);
-    struct slice f = cell(tb, R, "finding");
+    struct slice f = tu_table_cell(tb, R, "finding");
     char fs[1024];
     snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
     assert_non_null(strstr(fs, "10.0.0.57 resolved teredo.ipv6.microsoft.com"));
@@ -238,7 +209,7 @@ static void check_story_table(const struct table *tb, const struct truth *t)
     assert_non_null(strstr(fs, "not proxy-aware"));
     assert_non_null(strstr(fs, "(Teredo)"));
     /* the sparkline: one point per hour of the search, the truth's packets */
-    struct slice h = cell(tb, R, "hourly");
+    struct slice h = tu_table_cell(tb, R, "hourly");
     const char *p = h.p, *end = h.p + h.n;
     assert_true(slice_starts_with(h, "##__SPARKLINE__##\n"));
     p += strlen("##__SPARKLINE__##\n");
@@ -255,19 +226,19 @@ static void check_story_table(const struct table *tb, const struct truth *t)
     /* the server's +1 address: in no DNS answer */
     r = find_row(tb, "10.0.0.57", "", "65.55.158.119");
     assert_true(r >= 0);
-    assert_int_equal(num(cell(tb, (size_t)r, "connections")), t->p2total);
-    assert_int_equal(num(cell(tb, (size_t)r, "lookups")), 0);
-    assert_true(slice_eq_cstr(cell(tb, (size_t)r, "tunnel"), "teredo"));
-    assert_true(slice_eq_cstr(cell(tb, (size_t)r, "path"), "direct_blocked"));
-    assert_int_equal(cell(tb, (size_t)r, "conn_per_lookup").n, 0);
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "connections")), t->p2total);
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "lookups")), 0);
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "tunnel"), "teredo"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "path"), "direct_blocked"));
+    assert_int_equal(tu_table_cell(tb, (size_t)r, "conn_per_lookup").n, 0);
     /* sorted by connections, largest first: the teredo row leads */
     assert_int_equal(R, 0);
     for (size_t k = 1; k < tb->t.nrows; k++)
-        assert_true(num(cell(tb, k - 1, "connections")) >= num(cell(tb, k, "connections")));
+        assert_true(num(tu_table_cell(tb, k - 1, "connections")) >= num(tu_table_cell(tb, k, "connections")));
     /* the other hosts reach the sites only through the proxy */
     r = find_row(tb, "10.0.0.20", "www.news-daily.example", "");
     if (r >= 0)
-        assert_true(slice_eq_cstr(cell(tb, (size_t)r, "path"), "proxied"));
+        assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "path"), "proxied"));
 }
 
 static void test_story(void **st)
@@ -298,12 +269,12 @@ static void test_story(void **st)
             char *out = run_pf(tu_bin("dnsjoin"), csv[o], "", "asis", chunks[c], es, ls, &len,
                                NULL);
             if (first == NULL) {
-                struct table tb;
+                struct tu_table tb;
                 char *copy = malloc(len + 1);
                 memcpy(copy, out, len);
-                assert_int_equal(load_table(&tb, copy, len), 0);
+                assert_int_equal(tu_table_load(&tb, copy, len), 0);
                 check_story_table(&tb, &t);
-                free_table(&tb);
+                tu_table_free(&tb);
                 first = out;
                 first_len = len;
                 continue;
@@ -345,16 +316,16 @@ static void test_endpoints_file(void **st)
     size_t len;
     char *err;
     char *out = run_pf(bin, in, "", "asis", "50000", "0", "0", &len, &err);
-    struct table tb;
+    struct tu_table tb;
     assert_non_null(strstr(err, "WARN"));
     assert_non_null(strstr(err, "built-in"));
-    assert_int_equal(load_table(&tb, out, len), 0);
+    assert_int_equal(tu_table_load(&tb, out, len), 0);
     long r = find_row(&tb, "10.0.0.9", "teredo.ipv6.microsoft.com", "65.55.158.118");
     assert_true(r >= 0);
-    assert_true(slice_eq_cstr(cell(&tb, (size_t)r, "tunnel"), "teredo"));
+    assert_true(slice_eq_cstr(tu_table_cell(&tb, (size_t)r, "tunnel"), "teredo"));
     r = find_row(&tb, "10.0.0.9", "tunnel.corp.example", "198.51.100.7");
-    assert_true(r >= 0 && cell(&tb, (size_t)r, "tunnel").n == 0);
-    free_table(&tb);
+    assert_true(r >= 0 && tu_table_cell(&tb, (size_t)r, "tunnel").n == 0);
+    tu_table_free(&tb);
     free(err);
 
     /* the app's file, with a site's own entry */
@@ -364,11 +335,11 @@ static void test_endpoints_file(void **st)
     assert_int_equal(system(cmd), 0);
     out = run_pf(bin, in, "", "asis", "50000", "0", "0", &len, &err);
     assert_null(strstr(err, "WARN"));
-    assert_int_equal(load_table(&tb, out, len), 0);
+    assert_int_equal(tu_table_load(&tb, out, len), 0);
     r = find_row(&tb, "10.0.0.9", "tunnel.corp.example", "198.51.100.7");
     assert_true(r >= 0);
-    assert_true(slice_eq_cstr(cell(&tb, (size_t)r, "tunnel"), "teredo"));
-    free_table(&tb);
+    assert_true(slice_eq_cstr(tu_table_cell(&tb, (size_t)r, "tunnel"), "teredo"));
+    tu_table_free(&tb);
     free(err);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

@@ -28,40 +28,6 @@
 #include "support/testutil.h"
 #include "util/num.h"
 
-struct table {
-    char *data;
-    struct cols *c;
-    struct csv_table t;
-};
-
-static int load_table(struct table *tb, char *data, size_t n)
-{
-    struct err e;
-    tb->data = data;
-    tb->c = cols_new();
-    csv_table_init(&tb->t);
-    return csv_parse(data, n, tb->c, &tb->t, &e);
-}
-
-static void free_table(struct table *tb)
-{
-    csv_table_free(&tb->t);
-    cols_free(tb->c);
-    free(tb->data);
-}
-
-static long col(const struct table *tb, const char *name)
-{
-    uint32_t id = cols_find(tb->c, slice_cstr(name));
-    return id == COL_NONE ? -1 : csv_col_index(&tb->t, id);
-}
-
-static struct slice cell(const struct table *tb, size_t r, const char *name)
-{
-    long k = col(tb, name);
-    return k < 0 ? SLICE_NULL : csv_cell(&tb->t, r, (size_t)k);
-}
-
 /* Run dnstimechart over a file; OWNED output (CSV), status checked. */
 static char *run_tc(const char *file, const char *args, const char *order, const char *chunk,
                     const char *earliest, const char *latest, size_t *n)
@@ -495,18 +461,18 @@ static void check_story(const char *order, const char *chunk)
     for (int a = 0; a < 2; a++) {
         size_t len;
         char *out = run_tc(csv, args[a], scp_order, chunk, es, ls, &len);
-        struct table tb;
-        assert_int_equal(load_table(&tb, out, len), 0);
+        struct tu_table tb;
+        assert_int_equal(tu_table_load(&tb, out, len), 0);
         assert_int_equal(tb.t.nrows, 168);
         assert_int_equal(tb.t.ncols, 4);
         for (size_t r = 0; r < tb.t.nrows; r++) {
             uint64_t tm, dns, fw;
-            assert_int_equal(num_parse_u64(cell(&tb, r, "_time"), 0, UINT64_MAX, &tm), 0);
+            assert_int_equal(num_parse_u64(tu_table_cell(&tb, r, "_time"), 0, UINT64_MAX, &tm), 0);
             assert_int_equal((long)tm, t.start + (long)r * 3600);
-            assert_true(slice_eq_cstr(cell(&tb, r, "_span"), "3600"));
-            assert_int_equal(num_parse_u64(cell(&tb, r, "dnsmasq:transaction"), 0, UINT64_MAX,
+            assert_true(slice_eq_cstr(tu_table_cell(&tb, r, "_span"), "3600"));
+            assert_int_equal(num_parse_u64(tu_table_cell(&tb, r, "dnsmasq:transaction"), 0, UINT64_MAX,
                                            &dns), 0);
-            assert_int_equal(num_parse_u64(cell(&tb, r, "linux:netfilter"), 0, UINT64_MAX, &fw),
+            assert_int_equal(num_parse_u64(tu_table_cell(&tb, r, "linux:netfilter"), 0, UINT64_MAX, &fw),
                              0);
             long want_fw = a == 0 ? t.p1[r] : t.p1[r] + t.p2[r];
             if ((long)dns != t.lookups[r] || (long)fw != want_fw)
@@ -514,7 +480,7 @@ static void check_story(const char *order, const char *chunk)
                          order, args[a], r, (unsigned long long)dns, t.lookups[r],
                          (unsigned long long)fw, want_fw);
         }
-        free_table(&tb);
+        tu_table_free(&tb);
     }
     unlink(csv);
     unlink(tr);

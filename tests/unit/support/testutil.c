@@ -319,3 +319,31 @@ void tu_memio_stop(void)
     mem_out = NULL;
     mem_outlen = mem_outcap = 0;
 }
+
+int tu_table_load(struct tu_table *tb, char *data, size_t n)
+{
+    struct err e;
+    tb->data = data;
+    tb->c = cols_new();
+    csv_table_init(&tb->t);
+    return csv_parse(data, n, tb->c, &tb->t, &e);
+}
+
+void tu_table_free(struct tu_table *tb)
+{
+    csv_table_free(&tb->t);
+    cols_free(tb->c);
+    free(tb->data);
+}
+
+long tu_table_col(const struct tu_table *tb, const char *name)
+{
+    uint32_t id = cols_find(tb->c, slice_cstr(name));
+    return id == COL_NONE ? -1 : csv_col_index(&tb->t, id);
+}
+
+struct slice tu_table_cell(const struct tu_table *tb, size_t r, const char *name)
+{
+    long k = tu_table_col(tb, name);
+    return k < 0 ? SLICE_NULL : csv_cell(&tb->t, r, (size_t)k);
+}

@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scp/cols.h"
+#include "scp/csv.h"
+
 /* OWNED (free); NULL if missing.  *len set. */
 char *tu_read_file(const char *path, size_t *len);
 /* Like tu_read_file but gunzips through zlib-free means: runs `gzip -dc`. */
@@ -58,6 +61,22 @@ void tu_memio_start(const char *in, size_t inlen, int mode, unsigned seed);
 /* OWNED output collected since tu_memio_start. */
 char *tu_memio_output(size_t *len);
 void tu_memio_stop(void);
+
+/* A CSV result read back for assertions: the text (OWNED), its column
+ * names and the parsed table. */
+struct tu_table {
+    char *data;
+    struct cols *c;
+    struct csv_table t;
+};
+
+/* Parse data[0..n) (taking ownership of data); 0 or the csv_parse error. */
+int tu_table_load(struct tu_table *tb, char *data, size_t n);
+void tu_table_free(struct tu_table *tb);
+/* Index of a column by name, or -1. */
+long tu_table_col(const struct tu_table *tb, const char *name);
+/* Value of a named column in row r (SLICE_NULL when there is no such column). */
+struct slice tu_table_cell(const struct tu_table *tb, size_t r, const char *name);
 
 /* Tiny deterministic PRNG for reproducible random tests. */
 uint64_t tu_rand(uint64_t *state);
