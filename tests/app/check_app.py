@@ -1010,6 +1010,11 @@ def cron_values(field, lo, hi):
     return out
 
 
+# The passive DNS collector is specified to run every 15 minutes (4 runs an
+# hour, inside AppInspect's 12); every other search runs at most hourly.
+FREQUENT_OK = {"DNS Join - Passive DNS collection"}
+
+
 def r_cron(pkg, r):
     for name, kv in scheduled(pkg).items():
         cron = kv.get("cron_schedule")
@@ -1026,7 +1031,7 @@ def r_cron(pkg, r):
         per_hour = len(vals[0])
         if per_hour > 12:
             r.fail("[%s] cron_schedule %r runs %d times an hour (more than 12)" % (name, cron, per_hour))
-        elif per_hour > 1:
+        elif per_hour > 1 and name not in FREQUENT_OK:
             r.fail("[%s] cron_schedule %r runs %d times an hour; at most hourly" % (name, cron, per_hour))
 
 
