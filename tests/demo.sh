@@ -102,7 +102,7 @@ if "$bin/scpdrive" --getinfo-only --quiet -- "$bin/dnsjoin" profile >/dev/null 2
         --fields src,dns_query,dest_ip,lookups,connections,conn_per_lookup,path,tunnel \
         "$out/story.csv" -- "$bin/dnsjoin" profile 2>/dev/null | head -n 6 | sed 's/^/  /'
     "$bin/scpdrive" --order desc --no-mv --fields finding \
-        "$out/story.csv" -- "$bin/dnsjoin" profile 2>/dev/null | sed -n 2p | sed 's/^/  finding: /'
+        "$out/story.csv" -- "$bin/dnsjoin" profile 2>/dev/null | sed -n 2p | sed 's/^"//; s/"$//; s/""/"/g; s/^/  finding: /'
     echo
 fi
 echo "Files: $out/story.csv (input), $out/joined.csv (dnsjoin output)."
