@@ -28,6 +28,8 @@ struct tx {
     struct tx *dups, *dnext;   /* duplicates waiting for this one */
     uint32_t khash, nhash;
     int extra, has_port, dup, terminal, cname_pending, answered, in_k;
+    int linked;                /* on the open list (counted in t->open) */
+    int freed;                 /* on the free list */
     unsigned port;
     uint64_t epoch, serial, off;
     int64_t t_us;
@@ -218,6 +220,12 @@ static void unlink_chain(struct tx **head, struct tx *x, int name)
 /* Take x off every index (it is no longer open). */
 static void tx_unlink(struct txn_tab *t, struct tx *x)
 {
+    /* A duplicate can be finished through its original after it was
+     * already taken off the list: unlinking twice must be harmless, or
+     * the open count underflows. */
+    if (!x->linked)
+        return;
+    x->linked = 0;
     if (x->prev)
         x->prev->next = x->next;
     else
@@ -244,6 +252,9 @@ static void tx_unlink(struct txn_tab *t, struct tx *x)
 
 static void tx_release(struct txn_tab *t, struct tx *x)
 {
+    if (x->freed)
+        return;
+    x->freed = 1;
     tx_unlink(t, x);
     x->next = t->free;
     t->free = x;
@@ -257,7 +268,8 @@ static void keep_recent(struct txn_tab *t, struct tx *x)
     tx_unlink(t, x);
     x->fin_us = t->now_us;
     old = t->recent[t->recent_pos];
-    if (old) {
+    if (old && !old->freed) {
+        old->freed = 1;
         old->next = t->free;
         t->free = old;
     }
@@ -352,7 +364,7 @@ static struct tx *new_tx(struct txn_tab *t, const struct dmline *d, int64_t time
 {
     struct tx *x;
 
-    if (t->open >= DNSMASQ_INFLIGHT_MAX) {
+    if (t->open >= DNSMASQ_INFLIGHT_MAX && t->head != NULL) {
         /* a flood of unanswered queries: finish the oldest rather than grow */
         t->st.forced++;
         *rc = finish(t, t->head);
@@ -389,6 +401,7 @@ static struct tx *new_tx(struct txn_tab *t, const struct dmline *d, int64_t time
         t->head = x;
     t->tail = x;
     t->open++;
+    x->linked = 1;
     x->nhash = fnv_lower(d->name);
     x->nnext = t->nb[x->nhash & (NBUCKETS - 1)];
     t->nb[x->nhash & (NBUCKETS - 1)] = x;

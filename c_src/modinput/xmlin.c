@@ -269,7 +269,10 @@ int xmlin_parse(const char *in, size_t in_n, struct xmlin *x, struct err *e)
                     xfree(pname);
                     pname = NULL;
                 } else if (in_cp && name_is(t + 1, tn - 1, "checkpoint_dir")) {
+                    /* decode leaves its output unset on failure: clear the
+                     * old value first so it is not freed twice */
                     xfree(x->checkpoint_dir);
+                    x->checkpoint_dir = NULL;
                     rc = decode(text.p ? text.p : "", text.len, &x->checkpoint_dir);
                     in_cp = 0;
                 }

@@ -159,10 +159,10 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
         uint32_t id;
         int esc = 0;
         rc = read_field(b, n, pos, &name, &end, 0, &esc, e);
-        if (esc)
-            name.n = unescape_in_place((char *)(uintptr_t)name.p, name.n);
         if (rc)
             return rc;
+        if (esc)
+            name.n = unescape_in_place((char *)(uintptr_t)name.p, name.n);
         if (t->ncols >= CSV_COLS_MAX)
             return err_set(e, ERR_LIMIT, "the header has more than CSV_COLS_MAX (%d) columns",
                            CSV_COLS_MAX);
