@@ -532,7 +532,7 @@ static int run_mode(void)
         for (const char *c = st; *c && rc == 0 && c - st < 100; c++)
             rc = buf_appendc(&name, (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
                                             (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'
-                                        ? *c
+                                        ? (char)*c
                                         : '_');
         if (rc == 0)
             rc = buf_printf(&name, "_%016llx.ckpt%c",

@@ -170,7 +170,7 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
         struct mv_iter it;
         int rc;
         mv_iter_init(&it, join_field(row, JF_ANSWER, a), join_field(row, JF_X0 + PX_ANSWER_MV, a));
-        while ((rc = mv_next(&it, a, &v)) == 1) {
+        while (mv_next(&it, a, &v) == 1) {
             struct ipaddr ip;
             size_t k;
             if (ipaddr_parse(v, &ip) != 0)

@@ -85,7 +85,7 @@ struct reply {
 static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL, NULL, NULL};
 static pid_t child = -1;
 
-static void die(int status, const char *fmt, ...) ATTR_FMT(2, 3);
+static void die(int status, const char *fmt, ...) ATTR_FMT(2, 3) __attribute__((noreturn));
 static void die(int status, const char *fmt, ...)
 {
     va_list ap;

@@ -228,7 +228,7 @@ static int tc_sink(void *ctx, const struct join_row *row, const struct join_even
     /* A multivalued by-field counts the event once per value, as
      * `timechart count by` does after its implicit expansion. */
     mv_iter_init(&it, join_field(row, JF_X0 + TX_BY, a), join_field(row, JF_X0 + TX_BY_MV, a));
-    while ((rc = mv_next(&it, a, &v)) == 1) {
+    while (mv_next(&it, a, &v) == 1) {
         if (slice_is_blank(v))
             continue;
         if ((rc = tchart_add(st->tc, bin, v, e)) != 0)

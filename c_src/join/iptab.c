@@ -42,7 +42,7 @@ void iptab_free(struct iptab *t)
 {
     if (t == NULL)
         return;
-    for (uint64_t s = t->first; s < t->next; s++)
+    for (uint64_t s = t->first; t->ring != NULL && s < t->next; s++)
         xfree(t->ring[s & (t->cap - 1)].buf);
     for (size_t i = 0; i < t->nents; i++)
         xfree(t->ents[i].seq);

@@ -122,12 +122,10 @@ struct join *join_new(const struct join_opts *o, struct cols *c)
             name = o->answer_field;
         else if (f == JF_IP1 && o->ip_field.p)
             name = o->ip_field;
-        else if (f == JF_IP2 && o->ip_field.p)
-            name = SLICE_NULL;
         else if (f == JF_CLIENT1 && o->client_field.p)
             name = o->client_field;
-        else if (f == JF_CLIENT2 && o->client_field.p)
-            name = SLICE_NULL;
+        else if ((f == JF_IP2 && o->ip_field.p) || (f == JF_CLIENT2 && o->client_field.p))
+            name = SLICE_NULL;  /* a named field has no fallback */
         else if (f >= JF_X0) {
             size_t k = (size_t)(f - JF_X0), n = 0;
             while (o->extra && o->extra[n])
@@ -614,7 +612,7 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
             /* The reply being built still points at it: free after it. */
             if (j->nlater == j->later_cap) {
                 size_t nc = j->later_cap ? j->later_cap * 2 : 1024;
-                struct tblock **nl = xreallocarray(j->later, nc, sizeof *nl);
+                struct tblock **nl = xreallocarray(j->later, nc, sizeof(struct tblock *));
                 if (nl == NULL)
                     return err_set(e, ERR_NOMEM, "out of memory releasing events");
                 j->later = nl;
@@ -710,7 +708,7 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
         struct slice v;
         mv_iter_init(&it, ai >= 0 ? cell_slice(p->row.base, p->row.cells[ai]) : SLICE_NULL,
                      am >= 0 ? cell_slice(p->row.base, p->row.cells[am]) : SLICE_NULL);
-        while ((rc = mv_next(&it, a, &v)) == 1) {
+        while (mv_next(&it, a, &v) == 1) {
             struct ipaddr ip;
             if (ipaddr_parse(v, &ip) != 0)
                 continue;  /* CNAME targets, NXDOMAIN: no record */

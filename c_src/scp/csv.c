@@ -155,7 +155,7 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
 
     t->ncols = 0;
     while (end == END_FIELD) {
-        struct slice name;
+        struct slice name = SLICE_NULL;
         uint32_t id;
         int esc = 0;
         rc = read_field(b, n, pos, &name, &end, 0, &esc, e);
@@ -269,8 +269,8 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         }
         size_t start = pos, nesc = 0;
         while (end == END_FIELD) {
-            struct slice v;
-            int esc;
+            struct slice v = SLICE_NULL;
+            int esc = 0;
             rc = read_field(b, n, &pos, &v, &end, row, &esc, e);
             if (rc)
                 return rc;
