@@ -80,9 +80,9 @@ static void tunnel_fields(const struct join_row *row, const struct join_event *e
         x[XF_TEREDO_CLIENT_PORT] = cmd_u64(a, ti.client_port);
         return;
     }
-    struct slice port = join_field(row, JF_DEST_PORT, a);
-    struct slice proto = join_field(row, JF_TRANSPORT, a);
-    if (slice_eq_cstr(port, "3544") && is_udp(proto)) {
+    /* the transport is read only for port 3544: most rows stop at the port */
+    if (slice_eq_cstr(join_field(row, JF_DEST_PORT, a), "3544") &&
+        is_udp(join_field(row, JF_TRANSPORT, a))) {
         x[XF_TUNNEL] = SLICE_LIT("teredo");
         return;
     }

@@ -104,6 +104,7 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         st->extra[k] = st->names[k];
     st->extra[PX_N] = NULL;
     st->o.extra = st->extra;
+    st->o.sink_reads_fields = 1;
     for (int k = 0; k < PC_N; k++)
         if (cols_intern(s->cols, slice_cstr(pc_names[k]), &st->ids[k]))
             return err_set(e, ERR_NOMEM, "out of memory");

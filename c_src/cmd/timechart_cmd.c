@@ -122,6 +122,7 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         st->extra[k] = st->names[k];
     st->extra[TX_N] = NULL;
     st->o.extra = st->extra;
+    st->o.sink_reads_fields = 1;
 
     st->j = join_new(&st->o, s->cols);
     st->tc = tchart_new();

@@ -596,7 +596,7 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
         /* A held row is text only: split it once for the sink instead of
          * once per field it reads. */
         struct join_row row = p->row;
-        if (row.cells == NULL && p->js->nw > 0) {
+        if (row.cells == NULL && p->js->nw > 0 && j->o.sink_reads_fields) {
             struct cell *cells = arena_alloc(a, p->js->nw * sizeof *cells);
             if (cells == NULL)
                 return err_set(e, ERR_NOMEM, "out of memory releasing an event");

@@ -74,6 +74,8 @@ struct join_opts {
     uint64_t maxbuffer;      /* bytes of held rows */
     const char *const *extra; /* more fields the caller reads (NULL-terminated) */
     const struct join_history *history; /* NULL: none */
+    int sink_reads_fields;    /* the sink reads many fields of every row: split
+                               * held rows once before calling it */
 };
 
 /* Fields the engine locates in every row (for itself and its callers). */
