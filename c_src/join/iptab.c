@@ -185,13 +185,20 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     return 0;
 }
 
-const struct rec *iptab_next(const struct iptab *t, const struct ipaddr *ip, size_t *cursor)
+const struct rec *iptab_it_next(const struct iptab *t, struct iptab_it *it)
 {
-    const struct ipent *e = find(t, ip);
-    if (e == NULL || e->head + *cursor >= e->n)
+    const struct ipent *e = it->ent;
+    if (e == NULL || e->head + it->i >= e->n)
         return NULL;
-    uint64_t s = e->seq[e->head + (*cursor)++];
+    uint64_t s = e->seq[e->head + it->i++];
     return &t->ring[s & (t->cap - 1)];
+}
+
+const struct rec *iptab_first(const struct iptab *t, const struct ipaddr *ip, struct iptab_it *it)
+{
+    it->ent = find(t, ip);
+    it->i = 0;
+    return iptab_it_next(t, it);
 }
 
 const struct rec *iptab_oldest(const struct iptab *t)

@@ -47,9 +47,15 @@ void iptab_free(struct iptab *t);
 int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct slice name,
               struct slice client, struct slice ttext) WARN_UNUSED;
 
-/* Iterate the records of one address: start with *cursor = 0; returns the
- * next record (BORROWED until the next add or evict) or NULL. */
-const struct rec *iptab_next(const struct iptab *t, const struct ipaddr *ip, size_t *cursor);
+/* Iterating the records of one address: the address is looked up once by
+ * iptab_first; records are BORROWED until the next add or evict. */
+struct iptab_it {
+    const void *ent;  /* the address's entry, or NULL */
+    size_t i;
+};
+const struct rec *iptab_first(const struct iptab *t, const struct ipaddr *ip,
+                              struct iptab_it *it);
+const struct rec *iptab_it_next(const struct iptab *t, struct iptab_it *it);
 
 /* The oldest record still held (first in arrival order), or NULL. */
 const struct rec *iptab_oldest(const struct iptab *t);

@@ -478,14 +478,15 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
 {
     int64_t lo = ev->t - j->o.window_us, hi = ev->t + j->o.skew_us;
     const struct rec *r, *best_client = NULL, *best_any = NULL;
-    size_t cur = 0, n = 0;
+    size_t n = 0;
 
     ev->match = JOIN_NONE;
     ev->names = NULL;
     ev->nnames = ev->ncandidates = 0;
     if (!ev->has_time)
         return 0;
-    while ((r = iptab_next(j->tab, &ev->ip, &cur)) != NULL) {
+    struct iptab_it it;
+    for (r = iptab_first(j->tab, &ev->ip, &it); r != NULL; r = iptab_it_next(j->tab, &it)) {
         if (r->t < lo || r->t > hi)
             continue;
         n++;
@@ -515,8 +516,7 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
     if (names == NULL)
         return err_set(e, ERR_NOMEM, "out of memory deciding an event");
     size_t k = 0;
-    cur = 0;
-    while ((r = iptab_next(j->tab, &ev->ip, &cur)) != NULL)
+    for (r = iptab_first(j->tab, &ev->ip, &it); r != NULL; r = iptab_it_next(j->tab, &it))
         if (r->t >= lo && r->t <= hi)
             names[k++] = rec_name(r);
     qsort(names, k, sizeof *names, cmp_slices);
