@@ -529,11 +529,11 @@ static int run_mode(void)
     {
         const char *st = x.stanza ? x.stanza : "default";
         rc = buf_printf(&name, "%s/", x.checkpoint_dir);
-        for (const char *c = st; *c && rc == 0 && c - st < 100; c++)
-            rc = buf_appendc(&name, (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                                            (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'
-                                        ? (char)*c
-                                        : '_');
+        for (const char *c = st; *c && rc == 0 && c - st < 100; c++) {
+            int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                       (*c >= '0' && *c <= '9') || *c == '-' || *c == '.';
+            rc = buf_appendc(&name, keep ? *c : '_');
+        }
         if (rc == 0)
             rc = buf_printf(&name, "_%016llx.ckpt%c",
                             (unsigned long long)ckpt_hash(st, strlen(st)), '\0');
