@@ -134,12 +134,11 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
     struct join_state *st = state;
     int rc;
     st->s = s;
-    rc = join_chunk(st->j, in, &s->arena, jc_sink, st, e);
+    rc = join_feed(st->j, in, finished, &s->arena, jc_sink, st, e);
     if (rc == 0 && finished) {
         struct join_stats js;
         static const char *const order[] = {"unknown", "newest first", "oldest first",
                                             "not in time order"};
-        rc = join_finish(st->j, &s->arena, jc_sink, st, e);
         join_stats(st->j, &js);
         scp_msg(s, LOG_INFO,
                 "dnsjoin: %llu events (%llu DNS, %llu network), %llu DNS answers; input %s; "

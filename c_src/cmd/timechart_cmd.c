@@ -318,9 +318,7 @@ static int tc_execute(struct scp *s, void *state, const struct csv_table *in, in
     struct tc_state *st = state;
     int rc;
     st->s = s;
-    rc = join_chunk(st->j, in, &s->arena, tc_sink, st, e);
-    if (rc == 0 && finished)
-        rc = join_finish(st->j, &s->arena, tc_sink, st, e);
+    rc = join_feed(st->j, in, finished, &s->arena, tc_sink, st, e);
     if (rc == 0 && finished) {
         struct join_stats js;
         join_stats(st->j, &js);

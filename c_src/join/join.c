@@ -811,3 +811,12 @@ int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, stru
         return rc;
     return release(j, a, sink, ctx, 1, e);
 }
+
+int join_feed(struct join *j, const struct csv_table *t, int finished, struct arena *a,
+              join_sink sink, void *ctx, struct err *e)
+{
+    int rc = join_chunk(j, t, a, sink, ctx, e);
+    if (rc == 0 && finished)
+        rc = join_finish(j, a, sink, ctx, e);
+    return rc;
+}

@@ -133,6 +133,10 @@ void join_free(struct join *j);
 int join_chunk(struct join *j, const struct csv_table *t, struct arena *scratch,
                join_sink sink, void *ctx, struct err *e) WARN_UNUSED;
 
+/* One request: join_chunk, then join_finish when it is the last. */
+int join_feed(struct join *j, const struct csv_table *t, int finished, struct arena *scratch,
+              join_sink sink, void *ctx, struct err *e) WARN_UNUSED;
+
 /* End of input: decide and hand over everything still held. */
 int join_finish(struct join *j, struct arena *scratch, join_sink sink, void *ctx,
                 struct err *e) WARN_UNUSED;
