@@ -532,7 +532,10 @@ static int run_mode(void)
         for (const char *c = st; *c && rc == 0 && c - st < 100; c++) {
             int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
                        (*c >= '0' && *c <= '9') || *c == '-' || *c == '.';
-            rc = buf_appendc(&name, keep ? *c : '_');
+            char ch = *c;
+            if (!keep)
+                ch = '_';
+            rc = buf_appendc(&name, ch);
         }
         if (rc == 0)
             rc = buf_printf(&name, "_%016llx.ckpt%c",

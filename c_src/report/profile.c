@@ -748,8 +748,8 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
 int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
                  struct err *e)
 {
-    uint32_t *o;
-    size_t m;
+    uint32_t *o = NULL;
+    size_t m = 0;
     int rc = profile_order(p, nodns, &o, &m, e);
     if (rc)
         return rc;

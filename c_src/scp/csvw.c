@@ -46,6 +46,8 @@ static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
                    const struct slice *cells, const char *base, const struct cell *ccells,
                    const struct schema *xs, const struct slice *xcells)
 {
+    if (s == NULL)
+        return ERR_STATE;  /* every row has a schema; the loops below rely on it */
     if (w->nrows == w->cap) {
         size_t ncap = w->cap ? w->cap * 2 : 1024;
         struct csvw_row *nr = xreallocarray(w->rows, ncap, sizeof *nr);
@@ -233,6 +235,8 @@ static inline struct slice base_cell(const struct csvw_row *row, size_t k)
  * start with the row's own columns. */
 static int split_row(struct csvw *w, const struct csvw_row *row)
 {
+    if (row->s == NULL)
+        return ERR_STATE;
     if (row->cells || row->ccells || w->split_row == row)
         return 0;
     if (row->s->n > w->split_cap) {
@@ -325,7 +329,7 @@ static void drop_maps(struct csvw *w)
 
 static inline struct slice cell_at(const struct csvw *w, const struct csvw_row *row, int k)
 {
-    if (k < 0)
+    if (k < 0 || row->s == NULL)
         return SLICE_NULL;
     if ((size_t)k < row->s->n) {
         if (row->cells == NULL && row->ccells == NULL)
@@ -408,7 +412,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
             return err_set(e, ERR_CSV, "a held row could not be split again");
-        if (row->raw.p != NULL && w->map_identity) {
+        if (row->raw.p != NULL && w->map_identity && row->s != NULL) {
             /* verbatim: the input text stands for the first s->n cells */
             h0 = row->s->n;
             bit += h0;
@@ -542,7 +546,7 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
             return ERR_CSV;
-        if (row->raw.p != NULL && w->map_identity) {
+        if (row->raw.p != NULL && w->map_identity && row->s != NULL) {
             h0 = row->s->n;
             bit += h0;
             nonempty += row->raw.n;
