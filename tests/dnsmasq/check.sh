@@ -98,7 +98,11 @@ sleep 0.6
 mv "$tmp/rot.log" "$tmp/rot.log.1"                          # rename rotation...
 cat "$tmp/part2" >> "$tmp/rot.log.1"                          # ...late lines to the old file
 cp "$data/extra-late-dup.log" "$tmp/rot.log"                  # the new file
-sleep 4
+# Lines not read before a copytruncate are gone (as with any tailer): wait
+# until the input has gone quiet on the new file, not a fixed time, so a
+# slow (sanitizer, loaded) build is not mistaken for a loss.
+sleep 1
+settle "$tmp/rot.out" 5
 truncate -s 0 "$tmp/rot.log"                                  # copytruncate
 sleep 0.5
 cat "$data/extra.log" >> "$tmp/rot.log"
