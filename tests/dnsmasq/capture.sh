@@ -41,7 +41,7 @@ dnsmasq --conf-file=/dev/null --keep-in-foreground --user="$me" --port=$up \
     --cname=lh6.googleusercontent.com,googlehosted.l.googleusercontent.com \
     --cname=www.example.net,edge.example.net \
     --cname=edge.example.net,cdn.example.net \
-    --address=/nx.googleusercontent.com/ --address=/example.net/ &
+    --address=/nx.googleusercontent.com/ --address=/example.net/ 2> "$out/up.err" &
 python3 "$here/slowrelay.py" $relay $up "$out/relay.pid" &
 sleep 0.5
 dnsmasq --conf-file=/dev/null --keep-in-foreground --user="$me" --port=$front \
@@ -51,9 +51,17 @@ dnsmasq --conf-file=/dev/null --keep-in-foreground --user="$me" --port=$front \
     --address=/teredo.ipv6.microsoft.com/65.55.158.118 \
     --host-record=win7.lan,192.168.7.7 \
     --host-record=dns.msftncsi.com,131.107.255.255 \
-    --cname=alias.lan,win7.lan &
-sleep 0.7
-[ -s "$out/front.pid" ] || { echo "front dnsmasq did not start" >&2; exit 1; }
+    --cname=alias.lan,win7.lan 2> "$out/front.err" &
+# A loaded machine may take a while to start three daemons: poll (up to 10 s)
+# rather than trust a fixed sleep.
+n=0
+while { [ ! -s "$out/front.pid" ] || [ ! -s "$out/up.pid" ] || [ ! -s "$out/relay.pid" ]; } && [ $n -lt 100 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+for d in up relay front; do
+    [ -s "$out/$d.pid" ] || { echo "$d daemon did not start: $(cat "$out/$d.err" 2>/dev/null | head -2)" >&2; exit 1; }
+done
+sleep 0.2
 
 names="teredo.ipv6.microsoft.com lh1.googleusercontent.com lh2.googleusercontent.com
 lh3.googleusercontent.com lh4.googleusercontent.com lh5.googleusercontent.com
