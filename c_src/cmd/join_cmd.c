@@ -157,6 +157,13 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
     return rc;
 }
 
+static int jc_written(struct scp *s, void *state, struct err *e)
+{
+    struct join_state *st = state;
+    (void)s;
+    return st->j != NULL ? join_written(st->j, e) : 0;
+}
+
 static void *jc_new(void) { return xcalloc(1, sizeof(struct join_state)); }
 
 static void jc_free(void *state)
@@ -169,4 +176,6 @@ static void jc_free(void *state)
     xfree(st);
 }
 
-const struct scp_command join_command = {"dnsjoin", jc_getinfo, jc_execute, jc_new, jc_free};
+const struct scp_command join_command = {
+    .name = "dnsjoin", .getinfo = jc_getinfo, .execute = jc_execute, .written = jc_written,
+    .create = jc_new, .destroy = jc_free};

@@ -27,4 +27,5 @@ static int pt_execute(struct scp *s, void *state, const struct csv_table *in, in
     return 0;
 }
 
-const struct scp_command passthrough_command = {"passthrough", pt_getinfo, pt_execute, NULL, NULL};
+const struct scp_command passthrough_command = {
+    .name = "passthrough", .getinfo = pt_getinfo, .execute = pt_execute};

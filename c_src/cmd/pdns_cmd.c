@@ -310,4 +310,6 @@ static void ps_free(void *state)
     xfree(st);
 }
 
-const struct scp_command pdns_command = {"dnspdns", ps_getinfo, ps_execute, ps_new, ps_free};
+const struct scp_command pdns_command = {
+    .name = "dnspdns", .getinfo = ps_getinfo, .execute = ps_execute, .create = ps_new,
+    .destroy = ps_free};

@@ -105,6 +105,10 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->extra[PX_N] = NULL;
     st->o.extra = st->extra;
     st->o.sink_reads_fields = 1;
+    /* a reporting command: counts do not depend on the order rows reach
+     * it, and it never writes a row back */
+    st->o.unordered_sink = 1;
+    st->o.compact_held = 1;
     for (int k = 0; k < PC_N; k++)
         if (cols_intern(s->cols, slice_cstr(pc_names[k]), &st->ids[k]))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -117,6 +121,9 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->p = profile_new(st->ep);
     if (st->j == NULL || st->p == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
+    /* store cells only for the fields the engine reads */
+    s->want = join_want(st->j, &s->nwant);
+    s->want_set = 1;
 
     const struct slice req[] = {
         SLICE_LIT("_time"), SLICE_LIT("src"), SLICE_LIT("src_ip"), SLICE_LIT("dest_port"),
@@ -371,6 +378,13 @@ static int pf_execute(struct scp *s, void *state, const struct csv_table *in, in
     return rc;
 }
 
+static int pf_written(struct scp *s, void *state, struct err *e)
+{
+    struct pf_state *st = state;
+    (void)s;
+    return st->j != NULL ? join_written(st->j, e) : 0;
+}
+
 static void *pf_new(void) { return xcalloc(1, sizeof(struct pf_state)); }
 
 static void pf_free(void *state)
@@ -391,4 +405,6 @@ static void pf_free(void *state)
     xfree(st);
 }
 
-const struct scp_command profile_command = {"dnsprofile", pf_getinfo, pf_execute, pf_new, pf_free};
+const struct scp_command profile_command = {
+    .name = "dnsprofile", .getinfo = pf_getinfo, .execute = pf_execute, .written = pf_written,
+    .create = pf_new, .destroy = pf_free};

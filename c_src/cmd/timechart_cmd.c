@@ -123,11 +123,18 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->extra[TX_N] = NULL;
     st->o.extra = st->extra;
     st->o.sink_reads_fields = 1;
+    /* a reporting command: counts do not depend on the order rows reach
+     * it, and it never writes a row back */
+    st->o.unordered_sink = 1;
+    st->o.compact_held = 1;
 
     st->j = join_new(&st->o, s->cols);
     st->tc = tchart_new();
     if (st->j == NULL || st->tc == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
+    /* store cells only for the fields the engine reads */
+    s->want = join_want(st->j, &s->nwant);
+    s->want_set = 1;
 
     /* reporting: the search head hands over only the fields named here
      * (and their __mv_ companions), which cuts what splunkd serialises. */
@@ -330,6 +337,13 @@ static int tc_execute(struct scp *s, void *state, const struct csv_table *in, in
     return rc;
 }
 
+static int tc_written(struct scp *s, void *state, struct err *e)
+{
+    struct tc_state *st = state;
+    (void)s;
+    return st->j != NULL ? join_written(st->j, e) : 0;
+}
+
 static void *tc_new(void) { return xcalloc(1, sizeof(struct tc_state)); }
 
 static void tc_free(void *state)
@@ -346,5 +360,6 @@ static void tc_free(void *state)
     xfree(st);
 }
 
-const struct scp_command timechart_command = {"dnstimechart", tc_getinfo, tc_execute, tc_new,
-                                              tc_free};
+const struct scp_command timechart_command = {
+    .name = "dnstimechart", .getinfo = tc_getinfo, .execute = tc_execute, .written = tc_written,
+    .create = tc_new, .destroy = tc_free};

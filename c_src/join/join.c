@@ -46,7 +46,9 @@ struct pend {
     struct pev ev;
     struct jschema *js;
     struct tblock *blk;       /* the block holding the row's copy, or NULL */
-    uint32_t own_bytes;
+    uint32_t own_bytes;       /* counted in held_bytes (reserved) */
+    uint8_t reserved;         /* counted; copied by join_written unless blk */
+    uint8_t compact;          /* the copy is compact_held's encoding */
 };
 
 enum order { ORDER_UNKNOWN, ORDER_DESC, ORDER_ASC, ORDER_UNORDERED };
@@ -71,6 +73,8 @@ struct join {
     size_t nlater, later_cap;
     struct tblock *tb_head, *tb_tail; /* OWNED FIFO of blocks in use */
     struct tblock *tb_spare;  /* OWNED: one empty block kept for reuse */
+    struct cell *ccells;      /* OWNED scratch: a compact row's cells */
+    size_t ccap;
 
     /* order learning */
     enum order order;
@@ -206,6 +210,7 @@ void join_free(struct join *j)
         return;
     xfree(j->q);
     xfree(j->later);
+    xfree(j->ccells);
     while (j->tb_head) {
         struct tblock *n = j->tb_head->next;
         xfree(j->tb_head);
@@ -396,38 +401,43 @@ static struct pend *push(struct join *j)
         j->qcap = nc;
         j->qhead = 0;
     }
-    struct pend *p = &j->q[(j->qhead + j->qlen++) % j->qcap];
-    memset(p, 0, sizeof *p);
-    return p;
+    return &j->q[(j->qhead + j->qlen++) % j->qcap];
 }
 
-/* Copy a row that must outlive its chunk. */
-static int spill(struct join *j, struct pend *p, struct err *e)
+/* Bytes a held copy of the row takes (see hold_copy). */
+static size_t held_size(const struct join *j, const struct pend *p)
 {
     size_t bytes = p->ev.client.n;
-    char *own;
-
-    if (p->row.raw.p) {
-        /* Text only: a window of held rows costs what it weighs on the wire;
-         * fields are split again from the text if anyone asks. */
-        bytes += p->row.raw.n;
-        own = tb_alloc(j, bytes ? bytes : 1, &p->blk);
-        if (own == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory holding an event");
-        memcpy(own, p->row.raw.p, p->row.raw.n);
-        if (p->ev.client.p) {
-            memcpy(own + p->row.raw.n, p->ev.client.p, p->ev.client.n);
-            p->ev.client.p = own + p->row.raw.n;
-        }
-        p->row.raw.p = own;
-        p->row.base = own;
-        p->row.cells = NULL;
-        goto held;
+    if (!j->o.compact_held)
+        return bytes + p->row.raw.n;
+    /* one varint per stored cell, then the values */
+    for (size_t k = 0; p->row.cells != NULL && k < p->js->nw; k++) {
+        struct cell c = p->row.cells[k];
+        uint64_t v = c.off == CELL_ABSENT ? 0 : (uint64_t)c.len + 1;
+        do {
+            bytes++;
+            v >>= 7;
+        } while (v);
+        if (c.off != CELL_ABSENT)
+            bytes += c.len;
     }
-    /* every row has its text (csv.h), so this is not reached */
-    return err_set(e, ERR_STATE, "a row without text cannot be held");
-held:
+    return bytes;
+}
+
+/*
+ * A row that must outlive its chunk is held in two steps: it is counted
+ * (and maxbuffer checked) before the reply, so an error still reaches the
+ * user in that reply; it is copied after the reply has been written
+ * (join_written), so the rows that reply released are freed first and a
+ * window of rows is never in memory twice.
+ */
+static int hold_reserve(struct join *j, struct pend *p, struct err *e)
+{
+    size_t bytes = held_size(j, p);
+    if (bytes > UINT32_MAX)
+        return err_set(e, ERR_LIMIT, "an event of more than 4 GB cannot be held");
     p->own_bytes = (uint32_t)bytes;
+    p->reserved = 1;
     p->js->refs++;
     j->held_bytes += bytes;
     if (j->held_bytes > j->st.held_max_bytes)
@@ -439,6 +449,90 @@ held:
                        "before the command, use a smaller window, or raise maxbuffer",
                        (unsigned long long)j->o.maxbuffer);
     return 0;
+}
+
+static void put_varint(char **w, uint64_t v)
+{
+    do {
+        unsigned char b = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        *(*w)++ = (char)(b | (v ? 0x80 : 0));
+    } while (v);
+}
+
+static int hold_copy(struct join *j, struct pend *p, struct err *e)
+{
+    size_t bytes = p->own_bytes;
+    char *own = tb_alloc(j, bytes ? bytes : 1, &p->blk);
+    char *w = own;
+
+    if (own == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory holding an event");
+    if (j->o.compact_held) {
+        /* Only the stored cells: a reporting command never writes the row
+         * back, and reads nothing else of it. */
+        const struct cell *cells = p->row.cells;
+        size_t nw = cells != NULL ? p->js->nw : 0;
+        for (size_t k = 0; k < nw; k++)
+            put_varint(&w, cells[k].off == CELL_ABSENT ? 0 : (uint64_t)cells[k].len + 1);
+        for (size_t k = 0; k < nw; k++)
+            if (cells[k].off != CELL_ABSENT) {
+                memcpy(w, p->row.base + cells[k].off, cells[k].len);
+                w += cells[k].len;
+            }
+        p->row.raw = SLICE_NULL;
+        p->row.base = own;
+        p->row.cells = NULL;
+        p->compact = 1;
+    } else {
+        /* Text only: a window of held rows costs what it weighs on the wire;
+         * fields are split again from the text if anyone asks. */
+        memcpy(w, p->row.raw.p, p->row.raw.n);
+        p->row.raw.p = w;
+        p->row.base = w;
+        p->row.cells = NULL;
+        w += p->row.raw.n;
+    }
+    if (p->ev.client.p) {
+        memcpy(w, p->ev.client.p, p->ev.client.n);
+        p->ev.client.p = w;
+    }
+    return 0;
+}
+
+/* A compact held row's cells, decoded into the engine's scratch (the sink
+ * of a compact_held engine reads a row only while it is called). */
+static struct cell *compact_cells(struct join *j, const struct pend *p)
+{
+    size_t nw = p->js->nw;
+    const unsigned char *r = (const unsigned char *)p->row.base;
+    if (nw > j->ccap) {
+        struct cell *nc = xreallocarray(j->ccells, nw, sizeof *nc);
+        if (nc == NULL)
+            return NULL;
+        j->ccells = nc;
+        j->ccap = nw;
+    }
+    struct cell *cells = j->ccells;
+    for (size_t k = 0; k < nw; k++) {
+        uint64_t v = 0;
+        unsigned sh = 0;
+        unsigned char b;
+        do {
+            b = *r++;
+            v |= (uint64_t)(b & 0x7f) << sh;
+            sh += 7;
+        } while (b & 0x80);
+        cells[k].off = v == 0 ? CELL_ABSENT : 0;
+        cells[k].len = v == 0 ? 0 : (uint32_t)(v - 1);
+    }
+    uint32_t off = (uint32_t)((const char *)r - p->row.base);
+    for (size_t k = 0; k < nw; k++)
+        if (cells[k].off != CELL_ABSENT) {
+            cells[k].off = off;
+            off += cells[k].len;
+        }
+    return nw ? cells : j->ccells;
 }
 
 /* ---- decisions ---------------------------------------------------------- */
@@ -563,49 +657,62 @@ static int ready(const struct join *j, const struct pend *p, int finished)
     return 0;
 }
 
+/* Decide a row (network events) and hand it to the sink. */
+static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink sink, void *ctx,
+                     struct err *e)
+{
+    struct join_event ev;
+    int rc;
+
+    memset(&ev, 0, sizeof ev);
+    ev.kind = (enum join_kind)p->ev.kind;
+    ev.has_time = p->ev.has_time;
+    ev.t = p->ev.t;
+    ev.ip = p->ev.ip;
+    ev.client = p->ev.client;
+    ev.client_is_ip = p->ev.client_is_ip;
+    ev.client_ip = p->ev.client_ip;
+    if (ev.kind == JOIN_NET) {
+        rc = decide(j, &ev, a, e);
+        if (rc)
+            return rc;
+        if (ev.has_time) {
+            int64_t lo = ev.t - j->o.window_us, hi = ev.t + j->o.skew_us;
+            if (!j->released_any || lo < j->rel_lo)
+                j->rel_lo = lo;
+            if (!j->released_any || hi > j->rel_hi)
+                j->rel_hi = hi;
+            j->released_any = 1;
+        }
+    }
+    struct join_row row = p->row;
+    if (p->compact) {
+        row.cells = compact_cells(j, p);
+        if (row.cells == NULL && p->js->nw > 0)
+            return err_set(e, ERR_NOMEM, "out of memory releasing an event");
+    } else if (row.cells == NULL && p->js->nw > 0 && j->o.sink_reads_fields) {
+        /* A held row is text only: split it once for the sink instead of
+         * once per field it reads. */
+        struct cell *cells = arena_alloc(a, p->js->nw * sizeof *cells);
+        if (cells == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory releasing an event");
+        if (csv_cells_from_raw(row.raw, p->js->wmap, p->js->s.n, cells) == 0) {
+            row.base = row.raw.p;
+            row.cells = cells;
+        }
+    }
+    return sink(ctx, &row, &ev, e);
+}
+
 static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, int finished,
                    struct err *e)
 {
     while (j->qlen > 0) {
         struct pend *p = &j->q[j->qhead];
-        struct join_event ev;
         int rc;
         if (!ready(j, p, finished))
             break;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = (enum join_kind)p->ev.kind;
-        ev.has_time = p->ev.has_time;
-        ev.t = p->ev.t;
-        ev.ip = p->ev.ip;
-        ev.client = p->ev.client;
-        ev.client_is_ip = p->ev.client_is_ip;
-        ev.client_ip = p->ev.client_ip;
-        if (ev.kind == JOIN_NET) {
-            rc = decide(j, &ev, a, e);
-            if (rc)
-                return rc;
-            if (ev.has_time) {
-                int64_t lo = ev.t - j->o.window_us, hi = ev.t + j->o.skew_us;
-                if (!j->released_any || lo < j->rel_lo)
-                    j->rel_lo = lo;
-                if (!j->released_any || hi > j->rel_hi)
-                    j->rel_hi = hi;
-                j->released_any = 1;
-            }
-        }
-        /* A held row is text only: split it once for the sink instead of
-         * once per field it reads. */
-        struct join_row row = p->row;
-        if (row.cells == NULL && p->js->nw > 0 && j->o.sink_reads_fields) {
-            struct cell *cells = arena_alloc(a, p->js->nw * sizeof *cells);
-            if (cells == NULL)
-                return err_set(e, ERR_NOMEM, "out of memory releasing an event");
-            if (csv_cells_from_raw(row.raw, p->js->wmap, p->js->s.n, cells) == 0) {
-                row.base = row.raw.p;
-                row.cells = cells;
-            }
-        }
-        rc = sink(ctx, &row, &ev, e);
+        rc = hand_over(j, p, a, sink, ctx, e);
         if (rc)
             return rc;
         if (p->blk) {
@@ -619,9 +726,12 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
                 j->later_cap = nc;
             }
             j->later[j->nlater++] = p->blk;
+            p->blk = NULL;
+        }
+        if (p->reserved) {
             j->held_bytes -= p->own_bytes;
             p->js->refs--;
-            p->blk = NULL;
+            p->reserved = 0;
         }
         j->qhead = (j->qhead + 1) % j->qcap;
         j->qlen--;
@@ -668,15 +778,13 @@ static void evict(struct join *j)
 
 /* ---- ingest --------------------------------------------------------------- */
 
-static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struct arena *a,
-                      struct err *e)
+static int classify(struct join *j, const struct csv_table *t, size_t r, struct pend *p,
+                    struct arena *a, struct err *e)
 {
-    struct pend *p = push(j);
     struct slice ts, q;
     int rc;
 
-    if (p == NULL)
-        return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+    memset(p, 0, sizeof *p);
     p->js = j->cur;
     p->row.raw = t->raw[r];
     p->row.s = &j->cur->s;
@@ -756,12 +864,34 @@ static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struc
     return 0;
 }
 
+/* Classify row r and queue it, or (unordered_sink) hand DNS and other rows
+ * that need no decision straight to the sink. */
+static int ingest_row(struct join *j, const struct csv_table *t, size_t r, struct arena *a,
+                      join_sink sink, void *ctx, struct err *e)
+{
+    struct pend np, *p;
+    int rc = classify(j, t, r, &np, a, e);
+
+    if (rc)
+        return rc;
+    if (j->o.unordered_sink && np.ev.kind != JOIN_NET)
+        return hand_over(j, &np, a, sink, ctx, e);
+    p = push(j);
+    if (p == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+    *p = np;
+    return 0;
+}
+
 int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_sink sink,
                void *ctx, struct err *e)
 {
     int rc;
 
-    /* The previous reply has been written: its released rows can go. */
+    /* join_written has copied what the previous chunk left waiting */
+    for (size_t i = 0; i < j->qlen; i++)
+        if (j->q[(j->qhead + i) % j->qcap].reserved && j->q[(j->qhead + i) % j->qcap].blk == NULL)
+            return err_set(e, ERR_STATE, "join_written was not called after a reply");
     free_later(j);
     if (t->ncols > 0) {
         j->cur = shape_for(j, t);
@@ -770,7 +900,7 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
     }
     gc_shapes(j);
     for (size_t r = 0; r < t->nrows; r++) {
-        rc = ingest_row(j, t, r, a, e);
+        rc = ingest_row(j, t, r, a, sink, ctx, e);
         if (rc)
             return rc;
         /* Once the order is known, rows leave as soon as they can, so the
@@ -788,17 +918,29 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
     rc = release(j, a, sink, ctx, 0, e);
     if (rc)
         return rc;
-    /* Rows of this chunk still waiting must outlive its buffer (rows of
-     * earlier chunks already have their copy). */
-    for (size_t i = 0; i < j->qlen; i++) {
-        struct pend *p = &j->q[(j->qhead + i) % j->qcap];
-        if (p->blk == NULL) {
-            rc = spill(j, p, e);
-            if (rc)
-                return rc;
-        }
+    /* Rows of this chunk still waiting must outlive its buffer: count them
+     * now, copy them once the reply is out (join_written). */
+    for (size_t i = j->qlen; i > 0; i--) {
+        struct pend *p = &j->q[(j->qhead + i - 1) % j->qcap];
+        if (p->reserved)
+            break;  /* earlier rows are older chunks', already counted */
+        rc = hold_reserve(j, p, e);
+        if (rc)
+            return rc;
     }
     evict(j);
+    return 0;
+}
+
+int join_written(struct join *j, struct err *e)
+{
+    int rc;
+    free_later(j);
+    for (size_t i = 0; i < j->qlen; i++) {
+        struct pend *p = &j->q[(j->qhead + i) % j->qcap];
+        if (p->reserved && p->blk == NULL && (rc = hold_copy(j, p, e)) != 0)
+            return rc;
+    }
     return 0;
 }
 

@@ -76,6 +76,12 @@ struct join_opts {
     const struct join_history *history; /* NULL: none */
     int sink_reads_fields;    /* the sink reads many fields of every row: split
                                * held rows once before calling it */
+    /* For reporting commands, which never write rows back: */
+    int unordered_sink;       /* rows that need no decision reach the sink at
+                               * once, not in input order behind held rows */
+    int compact_held;         /* held rows keep only the stored cells, not their
+                               * text: the sink sees raw = SLICE_NULL, and the
+                               * row only while it is called */
 };
 
 /* Fields the engine locates in every row (for itself and its callers). */
@@ -132,6 +138,12 @@ void join_free(struct join *j);
  * scratch is the reply's arena.  0 or an ERR_* code with e filled. */
 int join_chunk(struct join *j, const struct csv_table *t, struct arena *scratch,
                join_sink sink, void *ctx, struct err *e) WARN_UNUSED;
+
+/* The reply of the last join_chunk has been written and its input buffer
+ * is about to be reused: free the rows that reply released, copy the rows
+ * still waiting.  Must be called after every reply but the last.  0 or
+ * ERR_NOMEM with e filled. */
+int join_written(struct join *j, struct err *e) WARN_UNUSED;
 
 /* One request: join_chunk, then join_finish when it is the last. */
 int join_feed(struct join *j, const struct csv_table *t, int finished, struct arena *scratch,

@@ -141,6 +141,10 @@ static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
     return rc;
 }
 
+/* do_execute's return when the reply went out but the command's written
+ * hook failed (not an ERR_* code: those are negative). */
+#define SCP_DEFERRED 1
+
 static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
                       struct frame *f, struct csv_table *t, struct buf *meta, int out_fd, int *finished, struct err *e)
 {
@@ -182,10 +186,13 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
     if (rc)
         return rc;
     csvw_reset(&s->out);
-    arena_reset(&s->arena);
     s->nmsgs = 0;
     *finished = req.finished;
-    return 0;
+    /* Before the arena goes: what the command keeps may still point there. */
+    if (!req.finished && cmd->written != NULL && cmd->written(s, state, e) != 0)
+        rc = SCP_DEFERRED;
+    arena_reset(&s->arena);
+    return rc;
 }
 
 int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
@@ -196,7 +203,7 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     struct buf meta;
     struct frame f;
     struct err e;
-    int status = 0, rc, finished = 0, getinfo_done = 0;
+    int status = 0, rc, finished = 0, getinfo_done = 0, deferred = 0;
 
     if (s == NULL || (s->cols = cols_new()) == NULL ||
         (cmd->create != NULL && (state = cmd->create()) == NULL)) {
@@ -216,7 +223,10 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     for (;;) {
         rc = frame_read(&rd, &f, &e);
         if (rc == 0) {
-            if (getinfo_done && !finished)
+            if (deferred) {
+                log_msg(LOG_ERROR, "%s: %s", cmd->name, e.msg);
+                status = 1;
+            } else if (getinfo_done && !finished)
                 log_msg(LOG_INFO, "%s: input ended before the final request", cmd->name);
             break;
         }
@@ -230,8 +240,15 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
             getinfo_done = rc == 0;
         } else if (finished) {
             rc = err_set(&e, ERR_PROTO, "a request arrived after the final one");
+        } else if (deferred) {
+            rc = e.code;  /* e holds what failed after the last reply */
         } else {
             rc = do_execute(s, cmd, state, &f, &t, &meta, out_fd, &finished, &e);
+            if (rc == SCP_DEFERRED) {
+                /* The reply is out: the error goes in the next one. */
+                deferred = 1;
+                rc = 0;
+            }
         }
         if (rc) {
             status = fail(s, cmd, out_fd, !getinfo_done, &e);

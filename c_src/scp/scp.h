@@ -47,6 +47,11 @@ struct scp_command {
      * and its cells are valid until this reply has been written. */
     int (*execute)(struct scp *s, void *state, const struct csv_table *in, int finished,
                    struct err *e);
+    /* Optional: called after each reply but the last has been written,
+     * before the next request is read (the input buffer is then reused):
+     * the command copies what it still needs of `in`.  An error is
+     * reported in the reply to the next request. */
+    int (*written)(struct scp *s, void *state, struct err *e);
     /* Optional: the command's state for the session (OWNED by scp_run,
      * released with destroy after the last reply). */
     void *(*create)(void);
