@@ -329,6 +329,12 @@ static int tc_execute(struct scp *s, void *state, const struct csv_table *in, in
     if (rc == 0 && finished) {
         struct join_stats js;
         join_stats(st->j, &js);
+        /* every event has been counted: the window's rows and answers can
+         * go before the result is built */
+        join_free(st->j);
+        st->j = NULL;
+        s->want = NULL;  /* it pointed into the engine */
+        s->nwant = 0;
         rc = emit_table(st, e);
         scp_msg(s, LOG_INFO, "dnstimechart: %llu events read, %llu counted, %llu without _time",
                 (unsigned long long)js.rows, (unsigned long long)tchart_events(st->tc),

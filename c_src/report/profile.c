@@ -40,8 +40,10 @@ struct conv {
 struct profile {
     const struct endpoints *ep;  /* BORROWED */
     struct strtab *str;          /* OWNED */
-    struct conv *c;              /* OWNED */
-    size_t n, cap;
+    /* Conversations in fixed pages: no doubling slack and no copy of the
+     * whole array while it grows (it is most of the state). */
+    struct conv **pages;         /* OWNED array of OWNED pages */
+    size_t n, npages, pages_cap;
     uint32_t *slots;             /* OWNED: conv index + 1, 0 = empty */
     size_t nslots;
     int have_time;
@@ -56,6 +58,9 @@ struct profile {
     uint32_t vc[3][4];
     unsigned vcnext[3];
 };
+
+#define CONV_PAGE 4096
+#define CONV(p, i) (&(p)->pages[(size_t)(i) / CONV_PAGE][(size_t)(i) % CONV_PAGE])
 
 struct profile *profile_new(const struct endpoints *ep)
 {
@@ -76,10 +81,12 @@ void profile_free(struct profile *p)
     if (p == NULL)
         return;
     for (size_t i = 0; i < p->n; i++) {
-        xfree(p->c[i].hours);
-        xfree(p->c[i].vals);
+        xfree(CONV(p, i)->hours);
+        xfree(CONV(p, i)->vals);
     }
-    xfree(p->c);
+    for (size_t i = 0; i < p->npages; i++)
+        xfree(p->pages[i]);
+    xfree(p->pages);
     xfree(p->slots);
     strtab_free(p->str);
     xfree(p);
@@ -112,7 +119,7 @@ static int rehash(struct profile *p)
     if (sl == NULL)
         return ERR_NOMEM;
     for (size_t i = 0; i < p->n; i++) {
-        const struct conv *c = &p->c[i];
+        const struct conv *c = CONV(p, i);
         size_t k = key_hash(c->kind, c->client, c->name, c->has_ip ? &c->ip : NULL) & (ns - 1);
         while (sl[k])
             k = (k + 1) & (ns - 1);
@@ -131,7 +138,7 @@ static long find(const struct profile *p, int kind, uint32_t client, uint32_t na
         return -1;
     size_t k = key_hash(kind, client, name, ip) & (p->nslots - 1);
     for (; p->slots[k]; k = (k + 1) & (p->nslots - 1))
-        if (key_eq(&p->c[p->slots[k] - 1], kind, client, name, ip))
+        if (key_eq(CONV(p, p->slots[k] - 1), kind, client, name, ip))
             return (long)(p->slots[k] - 1);
     return -1;
 }
@@ -142,7 +149,7 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
 {
     long i = find(p, kind, client, name, ip);
     if (i >= 0)
-        return &p->c[i];
+        return CONV(p, i);
     if (p->n >= REPORT_CONVERSATIONS_MAX) {
         err_set(e, ERR_LIMIT, "more than REPORT_CONVERSATIONS_MAX (%llu) conversations; "
                 "narrow the search", (unsigned long long)REPORT_CONVERSATIONS_MAX);
@@ -152,17 +159,25 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
         err_set(e, ERR_NOMEM, "out of memory adding a conversation");
         return NULL;
     }
-    if (p->n == p->cap) {
-        size_t nc = p->cap ? p->cap * 2 : 256;
-        struct conv *v = xreallocarray(p->c, nc, sizeof *v);
-        if (v == NULL) {
+    if (p->n == p->npages * CONV_PAGE) {
+        if (p->npages == p->pages_cap) {
+            size_t nc = p->pages_cap ? p->pages_cap * 2 : 16;
+            struct conv **v = xreallocarray(p->pages, nc, sizeof *v);
+            if (v == NULL) {
+                err_set(e, ERR_NOMEM, "out of memory adding a conversation");
+                return NULL;
+            }
+            p->pages = v;
+            p->pages_cap = nc;
+        }
+        p->pages[p->npages] = xreallocarray(NULL, CONV_PAGE, sizeof(struct conv));
+        if (p->pages[p->npages] == NULL) {
             err_set(e, ERR_NOMEM, "out of memory adding a conversation");
             return NULL;
         }
-        p->c = v;
-        p->cap = nc;
+        p->npages++;
     }
-    struct conv *c = &p->c[p->n];
+    struct conv *c = CONV(p, p->n);
     memset(c, 0, sizeof *c);
     c->kind = (uint8_t)kind;
     c->client = client;
@@ -634,7 +649,7 @@ static enum tunnel_kind tunnel_of(const struct profile *p, const struct conv *c,
 /* Fill a row from conversation i (see profile_row_of). */
 static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
 {
-    const struct conv *c = &p->c[i];
+    const struct conv *c = CONV(p, i);
     memset(r, 0, sizeof *r);
     r->conv = i;
     r->pconv = SIZE_MAX;
@@ -655,7 +670,7 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     if (c->kind == KIND_CONV && c->name != 0) {
         long k = find(p, KIND_PROXY, c->client, c->name, NULL);
         if (k >= 0) {
-            const struct conv *pc = &p->c[k];
+            const struct conv *pc = CONV(p, k);
             r->pconv = (size_t)k;
             r->proxied = pc->proxied;
             r->first = pc->first < r->first ? pc->first : r->first;
@@ -711,7 +726,7 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     }
     /* proxy aggregates that a conversation takes in are not rows */
     for (size_t i = 0; i < p->n; i++) {
-        const struct conv *c = &p->c[i];
+        const struct conv *c = CONV(p, i);
         if (c->kind == KIND_CONV && c->name != 0) {
             long k = find(p, KIND_PROXY, c->client, c->name, NULL);
             if (k >= 0)
@@ -719,7 +734,7 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
         }
     }
     for (size_t i = 0; i < p->n; i++) {
-        const struct conv *c = &p->c[i];
+        const struct conv *c = CONV(p, i);
         if (c->kind == KIND_CONV ? c->name == 0 && !nodns : used[i])
             continue;
         struct sortkey *k = &v[m++];
@@ -776,7 +791,8 @@ size_t profile_values(const struct profile *p, const struct profile_row *r, int 
 {
     size_t n = 0;
     *truncated = 0;
-    const struct conv *cs[2] = {&p->c[r->conv], r->pconv != SIZE_MAX ? &p->c[r->pconv] : NULL};
+    const struct conv *cs[2] = {CONV(p, r->conv),
+                                r->pconv != SIZE_MAX ? CONV(p, r->pconv) : NULL};
     for (int k = 0; k < 2; k++) {
         const struct conv *c = cs[k];
         if (c == NULL)
@@ -816,7 +832,7 @@ size_t profile_hourly(const struct profile *p, const struct profile_row *r, int6
 {
     size_t step = (nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
     size_t np = (nhours + step - 1) / step;
-    const struct conv *c = &p->c[r->conv];
+    const struct conv *c = CONV(p, r->conv);
     struct hit it = {c, 0};
     uint32_t hr, n;
     memset(out, 0, np * sizeof *out);
