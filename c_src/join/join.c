@@ -41,8 +41,16 @@ struct tblock {
     char data[];
 };
 
+/* Where a row is: its text, and its stored cells (NULL once held); the
+ * rest of a struct join_row comes from the shape (pend_row). */
+struct prow {
+    struct slice raw;
+    const char *base;
+    const struct cell *cells;
+};
+
 struct pend {
-    struct join_row row;
+    struct prow row;
     struct pev ev;
     struct jschema *js;
     struct tblock *blk;       /* the block holding the row's copy, or NULL */
@@ -50,6 +58,18 @@ struct pend {
     uint8_t reserved;         /* counted; copied by join_written unless blk */
     uint8_t compact;          /* the copy is compact_held's encoding */
 };
+
+static void pend_row(const struct pend *p, struct join_row *row)
+{
+    row->raw = p->row.raw;
+    row->s = &p->js->s;
+    row->base = p->row.base;
+    row->cells = p->row.cells;
+    row->idx = p->js->idx;
+    row->mvidx = p->js->mvidx;
+    row->widx = p->js->widx;
+    row->mvwidx = p->js->mvwidx;
+}
 
 enum order { ORDER_UNKNOWN, ORDER_DESC, ORDER_ASC, ORDER_UNORDERED };
 
@@ -685,7 +705,8 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
             j->released_any = 1;
         }
     }
-    struct join_row row = p->row;
+    struct join_row row;
+    pend_row(p, &row);
     if (p->compact) {
         row.cells = compact_cells(j, p);
         if (row.cells == NULL && p->js->nw > 0)
@@ -787,30 +808,27 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
     memset(p, 0, sizeof *p);
     p->js = j->cur;
     p->row.raw = t->raw[r];
-    p->row.s = &j->cur->s;
     p->row.base = t->base;
     /* no stored cells at all (nothing wanted): the row is read from its text */
     p->row.cells = t->nw ? &t->cells[r * t->nw] : NULL;
-    p->row.idx = j->cur->idx;
-    p->row.mvidx = j->cur->mvidx;
-    p->row.widx = j->cur->widx;
-    p->row.mvwidx = j->cur->mvwidx;
+    struct join_row row;
+    pend_row(p, &row);
     j->st.rows++;
 
-    ts = join_field(&p->row, JF_TIME, a);
+    ts = join_field(&row, JF_TIME, a);
     p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0;
     /* A break in the order makes the engine hold everything from here on;
      * whether that can still be exact is checked against what has left. */
     if (p->ev.has_time)
         see_time(j, p->ev.t);
 
-    q = join_field(&p->row, JF_QUERY, a);
+    q = join_field(&row, JF_QUERY, a);
     if (q.p != NULL && q.n > 0) {
         p->ev.kind = JOIN_DNS;
         j->st.dns++;
         if (!p->ev.has_time)
             return 0;
-        struct slice client = join_field(&p->row, JF_SRC, a);
+        struct slice client = join_field(&row, JF_SRC, a);
         int32_t ai = j->cur->widx[JF_ANSWER], am = j->cur->mvwidx[JF_ANSWER];
         struct mv_iter it;
         struct slice v;
@@ -836,18 +854,18 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
         return 0;
     }
 
-    struct slice ipv = join_field(&p->row, JF_IP1, a);
+    struct slice ipv = join_field(&row, JF_IP1, a);
     if ((ipv.p == NULL || ipv.n == 0) && j->fid[JF_IP2] != COL_NONE)
-        ipv = join_field(&p->row, JF_IP2, a);
+        ipv = join_field(&row, JF_IP2, a);
     if (ipv.p == NULL || ipaddr_parse(ipv, &p->ev.ip) != 0) {
         p->ev.kind = JOIN_PASS;
         return 0;
     }
     p->ev.kind = JOIN_NET;
     j->st.net++;
-    struct slice cl = join_field(&p->row, JF_CLIENT1, a);
+    struct slice cl = join_field(&row, JF_CLIENT1, a);
     if ((cl.p == NULL || cl.n == 0) && j->fid[JF_CLIENT2] != COL_NONE)
-        cl = join_field(&p->row, JF_CLIENT2, a);
+        cl = join_field(&row, JF_CLIENT2, a);
     p->ev.client = cl.p ? cl : SLICE_LIT("");
     {
         int is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;

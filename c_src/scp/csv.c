@@ -136,9 +136,11 @@ static int grow_cells(struct csv_table *t, size_t need)
 {
     if (need <= t->cells_cap)
         return 0;
+    /* 1.5x: the array is kept for the next chunk, so the slack of
+     * doubling would be paid for the whole session */
     size_t ncap = t->cells_cap ? t->cells_cap : 1024;
     while (ncap < need)
-        ncap *= 2;
+        ncap += ncap / 2;
     struct cell *nc = xreallocarray(t->cells, ncap, sizeof *nc);
     if (nc == NULL)
         return ERR_NOMEM;
