@@ -261,7 +261,10 @@ static int read_stdin_xml(struct xmlin *x, struct err *e)
             break;
         rc = buf_append(&b, tmp, (size_t)got);
         if (rc) {
-            err_set(e, rc, "configuration XML larger than MODINPUT_XML_MAX");
+            err_set(e, rc, rc == ERR_LIMIT ? "configuration XML larger than MODINPUT_XML_MAX "
+                           "(%llu bytes; " LIMIT_BUILD_HINT ")" : "out of memory reading the "
+                           "configuration XML (%llu bytes at most)",
+                    (unsigned long long)MODINPUT_XML_MAX);
             break;
         }
     }
@@ -373,8 +376,10 @@ static int run_emit(void *ctx, const struct txn_ev *ev)
         size_t nc = r->cap_done ? r->cap_done * 2 : 1024;
         uint64_t *d;
         if (nc > DNSMASQ_INFLIGHT_MAX * 2)
-            return err_set(r->e, ERR_LIMIT, "too many transactions finished while an older one "
-                                            "is open (DNSMASQ_INFLIGHT_MAX)");
+            return err_set(r->e, ERR_LIMIT, "more than twice DNSMASQ_INFLIGHT_MAX (%llu) "
+                           "transactions finished while an older one is still open; a smaller "
+                           "flush_after in inputs.conf closes unanswered queries sooner ("
+                           LIMIT_BUILD_HINT ")", (unsigned long long)DNSMASQ_INFLIGHT_MAX * 2);
         d = xreallocarray(r->done, nc, sizeof *d);
         if (d == NULL)
             return err_set(r->e, ERR_NOMEM, "out of memory");

@@ -23,7 +23,8 @@ struct dmlog {
     uint64_t lineno;        /* lines seen (1-based number of the last one) */
     uint64_t bad, long_lines, bad_time;
     int skipping;           /* inside an over-long line: drop to its newline */
-    int warned;
+    int warned;             /* the first unparsed line was logged */
+    int warned_long, warned_forced, warned_answers;  /* each limit warns once */
 };
 
 /* 0 or ERR_NOMEM.  The emit callback receives finished transactions.
