@@ -109,9 +109,10 @@ int frame_read(struct frame_reader *r, struct frame *f, struct err *e)
         hlen = chunk_header_parse(r->buf, r->len, &mlen, &blen, e);
         if (hlen == CHUNK_BAD)
             return ERR_FRAME;
-        if (hlen > 0)
+        /* the same bound whether the header arrived whole or in pieces */
+        if (hlen > 0 && hlen <= SCP_HEADER_MAX)
             break;
-        if (r->len >= SCP_HEADER_MAX)
+        if (hlen > 0 || r->len >= SCP_HEADER_MAX)
             return err_set(e, ERR_FRAME, "frame header longer than SCP_HEADER_MAX (%llu bytes); "
                            "the input is not a chunked protocol request (" LIMIT_BUILD_HINT ")",
                            (unsigned long long)SCP_HEADER_MAX);
