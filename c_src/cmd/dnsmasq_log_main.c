@@ -244,12 +244,15 @@ static int check_params(const struct xmlin *x, struct params *pr, int need_file,
     return 0;
 }
 
+/* x is always initialised, also when the XML is not parsed (too large, a
+ * read error): callers free it on every path. */
 static int read_stdin_xml(struct xmlin *x, struct err *e)
 {
     struct buf b;
     char tmp[65536];
     int rc = 0;
 
+    memset(x, 0, sizeof *x);
     buf_init(&b, MODINPUT_XML_MAX);
     for (;;) {
         ssize_t got = io_read_some(0, tmp, sizeof tmp, e);
