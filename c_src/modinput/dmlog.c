@@ -126,11 +126,13 @@ int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used, 
         l->off += (uint64_t)c;
     }
     *used = i;
+    limit_warnings(l);  /* transactions also finish outside one_line (flushes) */
     return rc;
 }
 
-void dmlog_report(const struct dmlog *l)
+void dmlog_report(struct dmlog *l)
 {
+    limit_warnings(l);
     const struct txn_stats *s = txn_stats(l->tx);
     log_msg(LOG_INFO,
             "lines=%" PRIu64 " queries=%" PRIu64 " transactions=%" PRIu64 " unparsed=%" PRIu64

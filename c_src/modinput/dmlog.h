@@ -39,7 +39,7 @@ void dmlog_free(struct dmlog *l);
 int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used,
                struct err *e) WARN_UNUSED;
 
-/* One INFO line of counts on stderr. */
-void dmlog_report(const struct dmlog *l);
+/* One INFO line of counts on stderr, after any limit WARN not yet given. */
+void dmlog_report(struct dmlog *l);
 
 #endif
