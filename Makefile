@@ -5,6 +5,7 @@
 #   make demo       run the story through scpdrive
 #   make bench      throughput and peak RSS (see README.md)
 #   make deps       install missing build dependencies (root + apt) or say how
+#   make small-limits  build/limits/{dnsjoin,dnsmasq_log} with tiny limits (tests/limits)
 
 CC      ?= cc
 OPT     ?= -O2
@@ -45,7 +46,7 @@ TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all deps test asan demo bench clean valgrind
+.PHONY: all deps test asan demo bench clean valgrind small-limits
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -106,6 +107,23 @@ asan:
 
 valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story
 	@GEN_STORY=$(BUILD)/gen_story VALGRIND=1 sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+
+# Tiny values for the limits in c_src/limits.h, so that tests/limits can go
+# past each one with a few kilobytes of input.  REST_RESPONSE_MAX stays at
+# 1 MB because dnsjoin.conf sets it in MB.  scpdrive is not rebuilt: the
+# tests drive these binaries with the normal one.
+SMALL_LIMITS = -DSCP_HEADER_MAX=40 -DSCP_META_MAX=16384 -DSCP_BODY_MAX=262144 \
+               -DSCP_REPLY_MAX=131072 -DCSV_FIELD_MAX=1000 -DCSV_COLS_MAX=50 \
+               -DCSV_ROWS_MAX=50 -DCSV_NAME_MAX=64 -DCOLS_INTERN_MAX=200 \
+               -DARGS_COUNT_MAX=8 -DARG_LEN_MAX=256 -DJOIN_RECORDS_MAX=50 \
+               -DREPORT_SERIES_MAX=20 -DREPORT_BINS_MAX=100 \
+               -DREPORT_CONVERSATIONS_MAX=50 -DMODINPUT_XML_MAX=4096 \
+               -DDNSMASQ_LINE_MAX=200 -DDNSMASQ_INFLIGHT_MAX=20 \
+               -DDNSMASQ_ANSWERS_MAX=5 -DREST_RESPONSE_MAX=1048576 \
+               -DREST_URL_MAX=512 -DPDNS_RECORDS_MAX=50
+small-limits:
+	$(MAKE) BUILD=build/limits/obj BIN=build/limits EXTRA_CFLAGS="$(SMALL_LIMITS)" \
+	    build/limits/dnsjoin build/limits/dnsmasq_log
 
 demo: deps $(PROGS)
 	@sh tests/demo.sh $(BIN)

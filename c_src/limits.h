@@ -6,68 +6,128 @@
  * dnsjoin.conf where noted).  Values are chosen so that real splunkd traffic
  * (50,000-row chunks of tens of MB, 10 MB values) is far inside them while a
  * hostile length still cannot make the process allocate gigabytes.
+ *
+ * Every value can be overridden at build time (-DCSV_ROWS_MAX=50): `make
+ * small-limits` builds binaries with tiny values so that tests/limits can go
+ * past each limit with a few kilobytes of input.  Messages for limits that
+ * only a rebuild can raise say so with LIMIT_BUILD_HINT.
  */
 #ifndef LIMITS_H
 #define LIMITS_H
 
+#define LIMIT_BUILD_HINT "a build-time limit in c_src/limits.h"
+
 /* --- chunked protocol (SCP v2) ------------------------------------------ */
 
-/* "chunked 1.0,<20 digits>,<20 digits>\n" is 50 bytes; splunkd's are < 40. */
+/* "chunked 1.0,<20 digits>,<20 digits>\n" is at most 54 bytes (a 21st digit
+ * is refused first), so this bites only when set lower; splunkd's are < 40. */
+#ifndef SCP_HEADER_MAX
 #define SCP_HEADER_MAX 64
+#endif
 /* getinfo metadata holds the whole URL-encoded search string. */
+#ifndef SCP_META_MAX
 #define SCP_META_MAX (8u * 1024 * 1024)
+#endif
 /* One request body (CSV).  A 50,000-row chunk is typically 10-50 MB. */
+#ifndef SCP_BODY_MAX
 #define SCP_BODY_MAX (1024ull * 1024 * 1024)
+#endif
 /* One reply body. */
+#ifndef SCP_REPLY_MAX
 #define SCP_REPLY_MAX (2048ull * 1024 * 1024)
+#endif
 /* Bytes reserved at once while a body arrives; a lying header cannot make
  * us allocate more than twice what really arrived. */
+#ifndef SCP_READ_STEP
 #define SCP_READ_STEP (4u * 1024 * 1024)
+#endif
 /* inspector messages per reply, and bytes per message. */
+#ifndef SCP_MESSAGES_MAX
 #define SCP_MESSAGES_MAX 64
+#endif
+#ifndef SCP_MESSAGE_LEN_MAX
 #define SCP_MESSAGE_LEN_MAX 1024
+#endif
 
 /* --- CSV bodies ---------------------------------------------------------- */
 
+#ifndef CSV_FIELD_MAX
 #define CSV_FIELD_MAX (256u * 1024 * 1024)  /* one value, after unquoting */
+#endif
+#ifndef CSV_COLS_MAX
 #define CSV_COLS_MAX 20000                  /* columns per chunk, __mv_ included */
+#endif
+#ifndef CSV_ROWS_MAX
 #define CSV_ROWS_MAX 1000000                /* rows per chunk */
+#endif
+#ifndef CSV_NAME_MAX
 #define CSV_NAME_MAX 4096                   /* one column name */
+#endif
 /* distinct column names interned over a whole session */
+#ifndef COLS_INTERN_MAX
 #define COLS_INTERN_MAX 100000
+#endif
 
 /* --- SPL arguments ------------------------------------------------------- */
 
+#ifndef ARGS_COUNT_MAX
 #define ARGS_COUNT_MAX 256
+#endif
+#ifndef ARG_LEN_MAX
 #define ARG_LEN_MAX 8192
+#endif
 
 /* --- join state (dnsjoin, dnstimechart, dnsprofile) ----------------------- */
 
-/* Names kept per IP inside one window (oldest dropped with a WARN). */
-#define JOIN_NAMES_PER_IP_MAX 4096
 /* Default for maxbuffer=: bytes of held rows, sized for about 2 GB. */
+#ifndef JOIN_MAXBUFFER_DEFAULT
 #define JOIN_MAXBUFFER_DEFAULT (2000ull * 1000 * 1000)
+#endif
+#ifndef JOIN_MAXNAMES_MAX
 #define JOIN_MAXNAMES_MAX 1000
+#endif
 /* Distinct DNS records (ip, name, client) kept at once. */
+#ifndef JOIN_RECORDS_MAX
 #define JOIN_RECORDS_MAX 50000000ull
+#endif
 
 /* --- reports -------------------------------------------------------------- */
 
+#ifndef REPORT_SERIES_MAX
 #define REPORT_SERIES_MAX 100000      /* distinct by-field values */
+#endif
+#ifndef REPORT_BINS_MAX
 #define REPORT_BINS_MAX 1000000       /* time bins in one chart */
+#endif
+#ifndef REPORT_CONVERSATIONS_MAX
 #define REPORT_CONVERSATIONS_MAX 10000000ull
+#endif
 
 /* --- modular input --------------------------------------------------------- */
 
+#ifndef MODINPUT_XML_MAX
 #define MODINPUT_XML_MAX (1024u * 1024)      /* configuration XML on stdin */
+#endif
+#ifndef DNSMASQ_LINE_MAX
 #define DNSMASQ_LINE_MAX 4096                /* one log line */
+#endif
+#ifndef DNSMASQ_INFLIGHT_MAX
 #define DNSMASQ_INFLIGHT_MAX 200000          /* open transactions */
+#endif
+#ifndef DNSMASQ_ANSWERS_MAX
 #define DNSMASQ_ANSWERS_MAX 512              /* answers per transaction */
+#endif
 
 /* --- REST (KV store) ------------------------------------------------------ */
 
+#ifndef REST_RESPONSE_MAX
 #define REST_RESPONSE_MAX (64u * 1024 * 1024)
+#endif
+#ifndef REST_URL_MAX
 #define REST_URL_MAX 8192
+#endif
+#ifndef PDNS_RECORDS_MAX
 #define PDNS_RECORDS_MAX 5000000ull  /* distinct passive DNS records per dnspdns run */
+#endif
 
 #endif

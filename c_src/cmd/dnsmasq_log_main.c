@@ -244,12 +244,15 @@ static int check_params(const struct xmlin *x, struct params *pr, int need_file,
     return 0;
 }
 
+/* x is always initialised, also when the XML is not parsed (too large, a
+ * read error): callers free it on every path. */
 static int read_stdin_xml(struct xmlin *x, struct err *e)
 {
     struct buf b;
     char tmp[65536];
     int rc = 0;
 
+    memset(x, 0, sizeof *x);
     buf_init(&b, MODINPUT_XML_MAX);
     for (;;) {
         ssize_t got = io_read_some(0, tmp, sizeof tmp, e);
@@ -261,7 +264,10 @@ static int read_stdin_xml(struct xmlin *x, struct err *e)
             break;
         rc = buf_append(&b, tmp, (size_t)got);
         if (rc) {
-            err_set(e, rc, "configuration XML larger than MODINPUT_XML_MAX");
+            err_set(e, rc, rc == ERR_LIMIT ? "configuration XML larger than MODINPUT_XML_MAX "
+                           "(%llu bytes; " LIMIT_BUILD_HINT ")" : "out of memory reading the "
+                           "configuration XML (%llu bytes at most)",
+                    (unsigned long long)MODINPUT_XML_MAX);
             break;
         }
     }
@@ -373,8 +379,10 @@ static int run_emit(void *ctx, const struct txn_ev *ev)
         size_t nc = r->cap_done ? r->cap_done * 2 : 1024;
         uint64_t *d;
         if (nc > DNSMASQ_INFLIGHT_MAX * 2)
-            return err_set(r->e, ERR_LIMIT, "too many transactions finished while an older one "
-                                            "is open (DNSMASQ_INFLIGHT_MAX)");
+            return err_set(r->e, ERR_LIMIT, "more than twice DNSMASQ_INFLIGHT_MAX (%llu) "
+                           "transactions finished while an older one is still open; a smaller "
+                           "flush_after in inputs.conf closes unanswered queries sooner ("
+                           LIMIT_BUILD_HINT ")", (unsigned long long)DNSMASQ_INFLIGHT_MAX * 2);
         d = xreallocarray(r->done, nc, sizeof *d);
         if (d == NULL)
             return err_set(r->e, ERR_NOMEM, "out of memory");

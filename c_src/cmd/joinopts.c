@@ -65,6 +65,10 @@ int joinopts_parse(struct args *a, int ip_is_field, struct join_opts *o, struct 
     for (size_t i = 0; i < 4; i++)
         if (fields[i]->p != NULL && fields[i]->n == 0)
             return err_set(e, ERR_ARGS, "%s=: expected a field name", names[i]);
+        else if (fields[i]->p != NULL && fields[i]->n > CSV_NAME_MAX)
+            return err_set(e, ERR_LIMIT, "%s=: a field name is at most CSV_NAME_MAX (%llu) "
+                           "bytes (" LIMIT_BUILD_HINT ")", names[i],
+                           (unsigned long long)CSV_NAME_MAX);
     return 0;
 }
 

@@ -51,6 +51,10 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
             return err_set(e, ERR_ARGS, "collection=: expected a KV store collection name");
     if (q.n == 0 || an.n == 0)
         return err_set(e, ERR_ARGS, "%s=: expected a field name", q.n == 0 ? "query" : "answer");
+    if (q.n > CSV_NAME_MAX || an.n > CSV_NAME_MAX)
+        return err_set(e, ERR_LIMIT, "%s=: a field name is at most CSV_NAME_MAX (%llu) bytes ("
+                       LIMIT_BUILD_HINT ")", q.n > CSV_NAME_MAX ? "query" : "answer",
+                       (unsigned long long)CSV_NAME_MAX);
     memcpy(st->collection, coll.p, coll.n);
     st->collection[coll.n] = '\0';
     if (cols_intern(s->cols, SLICE_LIT("_time"), &st->in_ids[PF_TIME]) ||
@@ -127,7 +131,8 @@ static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_ta
                     scp_msg(s, LOG_WARN,
                             "dnspdns: more than PDNS_RECORDS_MAX (%llu) distinct records; "
                             "answers of further records were not stored (run it over a shorter "
-                            "period)", (unsigned long long)PDNS_RECORDS_MAX);
+                            "period; " LIMIT_BUILD_HINT ")",
+                            (unsigned long long)PDNS_RECORDS_MAX);
                 st->limit_warned = 1;
                 st->skipped++;
             } else if (rc) {

@@ -304,7 +304,7 @@ static void send_all(const char *p, size_t n, const struct timespec *dl)
 
 static void send_frame(const char *meta, size_t mlen, const char *body, size_t blen)
 {
-    char hdr[SCP_HEADER_MAX];
+    char hdr[64];  /* 54 bytes at most, whatever SCP_HEADER_MAX is */
     struct timespec dl;
     int hn = snprintf(hdr, sizeof hdr, "chunked 1.0,%zu,%zu\n", mlen, blen);
     deadline_in(&dl);

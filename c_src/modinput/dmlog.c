@@ -16,7 +16,7 @@ int dmlog_init(struct dmlog *l, const struct stamp_ctx *clk, int64_t flush_us,
     l->lineno = 0;
     l->bad = l->long_lines = l->bad_time = 0;
     l->skipping = 0;
-    l->warned = 0;
+    l->warned = l->warned_long = l->warned_forced = l->warned_answers = 0;
     return 0;
 }
 
@@ -33,6 +33,26 @@ static void note_bad(struct dmlog *l, const char *why)
         l->warned = 1;
         log_msg(LOG_WARN, "line %" PRIu64 " (offset %" PRIu64 "): %s; later ones are only counted",
                 l->lineno, l->off, why);
+    }
+}
+
+/* The transaction limits are not errors: say once that one was reached,
+ * the final statistics line has the counts. */
+static void limit_warnings(struct dmlog *l)
+{
+    const struct txn_stats *s = txn_stats(l->tx);
+    if (s->forced > 0 && !l->warned_forced) {
+        l->warned_forced = 1;
+        log_msg(LOG_WARN, "line %" PRIu64 ": more than DNSMASQ_INFLIGHT_MAX (%llu) transactions "
+                "open at once; the oldest are written without waiting for their answer, counted "
+                "as forced_out (" LIMIT_BUILD_HINT ")", l->lineno,
+                (unsigned long long)DNSMASQ_INFLIGHT_MAX);
+    }
+    if (s->answers_dropped > 0 && !l->warned_answers) {
+        l->warned_answers = 1;
+        log_msg(LOG_WARN, "line %" PRIu64 ": a transaction has more than DNSMASQ_ANSWERS_MAX "
+                "(%llu) answers; the rest are left out, counted as answers_dropped ("
+                LIMIT_BUILD_HINT ")", l->lineno, (unsigned long long)DNSMASQ_ANSWERS_MAX);
     }
 }
 
@@ -59,7 +79,9 @@ static int one_line(struct dmlog *l, const char *p, size_t len, struct err *e)
         if (rc)
             return rc;
     }
-    return txn_feed(l->tx, &d, t, l->off, e);
+    int rc = txn_feed(l->tx, &d, t, l->off, e);
+    limit_warnings(l);
+    return rc;
 }
 
 int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used, struct err *e)
@@ -89,7 +111,13 @@ int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used, 
         } else if (c < 0) {
             l->lineno++;
             l->long_lines++;
-            note_bad(l, "line longer than DNSMASQ_LINE_MAX");
+            l->bad++;  /* also unparsed, as before long_lines was reported */
+            if (!l->warned_long)
+                log_msg(LOG_WARN, "line %" PRIu64 " (offset %" PRIu64 ") is longer than "
+                        "DNSMASQ_LINE_MAX (%llu bytes) and was skipped; later ones are only "
+                        "counted as long_lines (" LIMIT_BUILD_HINT ")", l->lineno, l->off,
+                        (unsigned long long)DNSMASQ_LINE_MAX);
+            l->warned_long = 1;
             l->skipping = 1;
             continue;
         }
@@ -98,17 +126,19 @@ int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used, 
         l->off += (uint64_t)c;
     }
     *used = i;
+    limit_warnings(l);  /* transactions also finish outside one_line (flushes) */
     return rc;
 }
 
-void dmlog_report(const struct dmlog *l)
+void dmlog_report(struct dmlog *l)
 {
+    limit_warnings(l);
     const struct txn_stats *s = txn_stats(l->tx);
     log_msg(LOG_INFO,
             "lines=%" PRIu64 " queries=%" PRIu64 " transactions=%" PRIu64 " unparsed=%" PRIu64
             " skipped_other_programs=%" PRIu64 " non_query_lines=%" PRIu64
             " dnssec_and_sets=%" PRIu64 " orphan_lines=%" PRIu64 " restarts=%" PRIu64
-            " forced_out=%" PRIu64 " open=%zu",
+            " forced_out=%" PRIu64 " open=%zu long_lines=%" PRIu64 " answers_dropped=%" PRIu64,
             l->lineno, s->queries, s->emitted, l->bad, s->skipped, s->info, s->aux, s->orphans,
-            s->epochs, s->forced, txn_open_count(l->tx));
+            s->epochs, s->forced, txn_open_count(l->tx), l->long_lines, s->answers_dropped);
 }

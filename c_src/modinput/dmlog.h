@@ -23,7 +23,8 @@ struct dmlog {
     uint64_t lineno;        /* lines seen (1-based number of the last one) */
     uint64_t bad, long_lines, bad_time;
     int skipping;           /* inside an over-long line: drop to its newline */
-    int warned;
+    int warned;             /* the first unparsed line was logged */
+    int warned_long, warned_forced, warned_answers;  /* each limit warns once */
 };
 
 /* 0 or ERR_NOMEM.  The emit callback receives finished transactions.
@@ -38,7 +39,7 @@ void dmlog_free(struct dmlog *l);
 int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used,
                struct err *e) WARN_UNUSED;
 
-/* One INFO line of counts on stderr. */
-void dmlog_report(const struct dmlog *l);
+/* One INFO line of counts on stderr, after any limit WARN not yet given. */
+void dmlog_report(struct dmlog *l);
 
 #endif

@@ -35,6 +35,7 @@ struct tx {
     int64_t t_us;
     int64_t fin_us;            /* log time it was finished (recent ring) */
     int rcode;
+    uint32_t dropped;          /* answers past DNSMASQ_ANSWERS_MAX */
     struct tstr src, query, qtype, dest, asrc, ede;
     struct buf s;              /* OWNED: bytes of every tstr and item */
     struct buf items;          /* OWNED: struct item array */
@@ -327,6 +328,8 @@ static int emit(struct txn_tab *t, const struct tx *x, const struct tx *a)
     ev.duplicate = x->dup;
     ev.duplicate_of = (a != x) ? a->serial : 0;
     t->st.emitted++;
+    if (a == x)  /* a duplicate repeats its original's answers */
+        t->st.answers_dropped += a->dropped;
     return t->emit(t->ctx, &ev);
 }
 
@@ -420,8 +423,10 @@ static int push_item(struct tx *x, struct slice v, uint32_t kind)
     struct item it;
     int rc;
 
-    if (x->items.len / sizeof it >= DNSMASQ_ANSWERS_MAX)
-        return 0; /* further records of a huge answer are dropped */
+    if (x->items.len / sizeof it >= DNSMASQ_ANSWERS_MAX) {
+        x->dropped++; /* further records of a huge answer are dropped, counted */
+        return 0;
+    }
     it.off = (uint32_t)x->s.len;
     it.len = (uint32_t)v.n;
     it.kind = kind;
@@ -633,8 +638,10 @@ static int run_add(struct txn_tab *t, const struct dmline *d, uint64_t off)
         t->run_on = 1;
         t->run_off = off;
     }
-    if (t->run_r.len / sizeof r >= DNSMASQ_ANSWERS_MAX)
+    if (t->run_r.len / sizeof r >= DNSMASQ_ANSWERS_MAX) {
+        t->st.answers_dropped++;
         return 0;
+    }
     memset(&r, 0, sizeof r);
     r.name_off = (uint32_t)t->run_s.len;
     r.name_len = (uint32_t)d->name.n;

@@ -62,8 +62,11 @@ struct txn_ev {
 /* Return 0 to go on, or an ERR_* code to stop (txn_feed returns it). */
 typedef int (*txn_emit_fn)(void *ctx, const struct txn_ev *ev);
 
+/* forced: finished early because DNSMASQ_INFLIGHT_MAX were open;
+ * answers_dropped: answer lines past DNSMASQ_ANSWERS_MAX in one transaction. */
 struct txn_stats {
     uint64_t lines, queries, emitted, orphans, aux, info, skipped, epochs, forced;
+    uint64_t answers_dropped;
 };
 
 struct txn_tab;

@@ -201,7 +201,9 @@ int xmlin_parse(const char *in, size_t in_n, struct xmlin *x, struct err *e)
 
     memset(x, 0, sizeof *x);
     if (in_n > MODINPUT_XML_MAX)
-        return err_set(e, ERR_LIMIT, "configuration XML larger than MODINPUT_XML_MAX");
+        return err_set(e, ERR_LIMIT, "configuration XML of %zu bytes is larger than "
+                       "MODINPUT_XML_MAX (%llu bytes; " LIMIT_BUILD_HINT ")", in_n,
+                       (unsigned long long)MODINPUT_XML_MAX);
     rc = xmlin_to_utf8(in, in_n, &doc, &n);
     if (rc)
         return err_set(e, rc, "configuration XML: bad encoding");

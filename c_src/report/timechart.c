@@ -79,8 +79,9 @@ int tchart_add(struct tchart *tc, int64_t bin_us, struct slice series, struct er
     if (!slice_is_blank(series)) {
         int rc = strtab_intern(tc->names, series, &id);
         if (rc == ERR_LIMIT)
-            return err_set(e, rc, "more than REPORT_SERIES_MAX (%d) distinct values of the "
-                           "by-field; split by a field with fewer values", REPORT_SERIES_MAX);
+            return err_set(e, rc, "more than REPORT_SERIES_MAX (%llu) distinct values of the "
+                           "by-field; split by a field with fewer values (" LIMIT_BUILD_HINT ")",
+                           (unsigned long long)REPORT_SERIES_MAX);
         if (rc)
             return err_set(e, rc, "out of memory counting a series");
     }
@@ -248,14 +249,16 @@ int tchart_build(const struct tchart *tc, const struct tchart_opts *o, struct bi
                 break;
     }
     if (nrows > REPORT_BINS_MAX) {
-        rc = err_set(e, ERR_LIMIT, "the chart would have more than REPORT_BINS_MAX (%d) rows; "
-                     "use a larger span or cont=f", REPORT_BINS_MAX);
+        rc = err_set(e, ERR_LIMIT, "the chart would have more than REPORT_BINS_MAX (%llu) rows; "
+                     "use a larger span or cont=f (" LIMIT_BUILD_HINT ")",
+                     (unsigned long long)REPORT_BINS_MAX);
         goto done;
     }
     /* every cell becomes at least two bytes of the reply */
     if ((uint64_t)nrows * (ncols + 2) * 2 > SCP_REPLY_MAX) {
-        rc = err_set(e, ERR_LIMIT, "the chart (%zu rows x %zu columns) would not fit in one "
-                     "reply; use a larger span or a smaller limit", nrows, ncols + 2);
+        rc = err_set(e, ERR_LIMIT, "the chart (%zu rows x %zu columns) would be larger than "
+                     "SCP_REPLY_MAX; use a larger span or a smaller limit (" LIMIT_BUILD_HINT ")",
+                     nrows, ncols + 2);
         goto done;
     }
     out->time_us = xcalloc(nrows, sizeof *out->time_us);

@@ -130,8 +130,10 @@ static int on_doc(void *ctx, const struct kv_doc *d, struct err *e)
         return 0;  /* not asked for (another spelling of a stored address) */
     if (h->nrecs >= h->max_records) {
         if (!h->full_warned)
-            warnf(h, "history=%s: more than %zu stored records for the search's addresses; "
-                     "the rest are not used", h->collection, h->max_records);
+            warnf(h, "history=%s: more than PDNS_RECORDS_MAX (%zu) stored records for the "
+                     "search's addresses; the rest are not used (narrow the search or use a "
+                     "shorter history_window; a build-time limit in c_src/limits.h)",
+                  h->collection, h->max_records);
         h->full_warned = 1;
         return 0;
     }

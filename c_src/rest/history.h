@@ -44,7 +44,8 @@ struct history_opts {
     const struct rest_transport *transport;  /* NULL: libcurl; else taken over */
     history_warn_fn warn;
     void *warn_ctx;
-    size_t max_records;              /* records cached at most */
+    size_t max_records;              /* records cached at most (PDNS_RECORDS_MAX, which
+                                      * the warning names) */
 };
 
 struct history;

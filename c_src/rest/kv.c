@@ -25,7 +25,7 @@ void kv_conf_defaults(struct kv_conf *c)
     memset(c, 0, sizeof *c);
     rest_conf_defaults(&c->rest);
     set_ca_default(c);
-    c->rest.max_response = 64u << 20;
+    c->rest.max_response = REST_RESPONSE_MAX;
     c->batch_documents = 1000;
     c->batch_bytes = 16u << 20;
     snprintf(c->app, sizeof c->app, "TA-dnsjoin");
@@ -93,7 +93,9 @@ static int conf_set(struct kv_conf *c, struct slice k, struct slice v, const cha
         c->rest.retries = (unsigned)u;
     } else if (slice_eq_cstr(k, "max_response_mb")) {
         if (num_parse_u64(v, 1, REST_RESPONSE_MAX >> 20, &u))
-            goto bad;
+            return err_set(e, ERR_ARGS, "%s line %d: max_response_mb must be 1 to %llu "
+                           "(REST_RESPONSE_MAX, " LIMIT_BUILD_HINT ")", file, line,
+                           (unsigned long long)(REST_RESPONSE_MAX >> 20));
         c->rest.max_response = (size_t)u << 20;
     } else if (slice_eq_cstr(k, "batch_documents")) {
         if (num_parse_u64(v, 1, 50000, &u))
@@ -363,7 +365,8 @@ out:
     xfree(s);
     if (rc)
         return err_set(e, rc, "building a KV store query: %s",
-                       rc == ERR_LIMIT ? "URL too long" : "out of memory");
+                       rc == ERR_LIMIT ? "URL longer than REST_URL_MAX (" LIMIT_BUILD_HINT ")"
+                                       : "out of memory");
     return 0;
 }
 

@@ -136,7 +136,8 @@ struct rest *rest_new(const char *splunkd_uri, const char *key, size_t key_len,
     while (n > 0 && splunkd_uri[n - 1] == '/')
         n--;
     if (n > REST_URL_MAX / 2) {
-        err_set(e, ERR_ARGS, "splunkd_uri is longer than REST_URL_MAX/2 bytes");
+        err_set(e, ERR_ARGS, "splunkd_uri is longer than half of REST_URL_MAX (%llu bytes) ("
+                             LIMIT_BUILD_HINT ")", (unsigned long long)REST_URL_MAX);
         goto fail;
     }
     r = xcalloc(1, sizeof *r);
@@ -231,8 +232,8 @@ int rest_request(struct rest *r, const char *method, const char *path_query, con
     buf_reset(&r->url);
     if (buf_appends(&r->url, r->base) || buf_appends(&r->url, path_query) ||
         buf_appendc(&r->url, '\0'))
-        return err_set(e, ERR_REST, "%s: URL longer than REST_URL_MAX (%u bytes)", what,
-                       (unsigned)REST_URL_MAX);
+        return err_set(e, ERR_REST, "%s: URL longer than REST_URL_MAX (%llu bytes) ("
+                       LIMIT_BUILD_HINT ")", what, (unsigned long long)REST_URL_MAX);
     c.method = method;
     c.url = r->url.p;
     c.auth = r->auth;
@@ -270,8 +271,11 @@ int rest_request(struct rest *r, const char *method, const char *path_query, con
                 return err_set(e, ERR_REST, "%s: HTTP %ld (%s)%s", what, st, status_hint(st),
                                after);
             if (net == REST_NET_TOO_BIG)
-                return err_set(e, ERR_REST, "%s: response larger than max_response_mb (%zu MB)",
-                               what, r->conf.max_response >> 20);
+                return err_set(e, ERR_REST, "%s: response larger than %zu bytes; raise "
+                               "max_response_mb in dnsjoin.conf [kvstore] (at most "
+                               "REST_RESPONSE_MAX, %llu MB) or narrow the search", what,
+                               r->conf.max_response,
+                               (unsigned long long)(REST_RESPONSE_MAX >> 20));
             return err_set(e, ERR_REST, "%s: %s%s", what, te.msg[0] ? te.msg : "transport error",
                            after);
         }

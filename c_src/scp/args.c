@@ -15,15 +15,18 @@ int args_parse(struct args *a, const char *const *argv, size_t argc, struct err 
 {
     a->n = 0;
     if (argc > ARGS_COUNT_MAX)
-        return err_set(e, ERR_LIMIT, "more than ARGS_COUNT_MAX (%d) arguments", ARGS_COUNT_MAX);
+        return err_set(e, ERR_LIMIT, "more than ARGS_COUNT_MAX (%llu) arguments; the commands "
+                       "take a few options each: check the quoting (" LIMIT_BUILD_HINT ")",
+                       (unsigned long long)ARGS_COUNT_MAX);
     for (size_t i = 0; i < argc; i++) {
         const char *s = argv[i];
         size_t n = strlen(s), k = 0;
         struct args_item *it = &a->items[a->n];
 
         if (n > ARG_LEN_MAX)
-            return err_set(e, ERR_LIMIT, "argument %zu is longer than ARG_LEN_MAX (%d bytes)",
-                           i + 1, ARG_LEN_MAX);
+            return err_set(e, ERR_LIMIT, "argument %zu is longer than ARG_LEN_MAX (%llu bytes); "
+                           "check the quoting (" LIMIT_BUILD_HINT ")", i + 1,
+                           (unsigned long long)ARG_LEN_MAX);
         memset(it, 0, sizeof *it);
         while (k < n && name_char(s[k], k == 0))
             k++;

@@ -109,11 +109,13 @@ int frame_read(struct frame_reader *r, struct frame *f, struct err *e)
         hlen = chunk_header_parse(r->buf, r->len, &mlen, &blen, e);
         if (hlen == CHUNK_BAD)
             return ERR_FRAME;
-        if (hlen > 0)
+        /* the same bound whether the header arrived whole or in pieces */
+        if (hlen > 0 && hlen <= SCP_HEADER_MAX)
             break;
-        if (r->len >= SCP_HEADER_MAX)
-            return err_set(e, ERR_FRAME, "frame header longer than SCP_HEADER_MAX (%d bytes)",
-                           SCP_HEADER_MAX);
+        if (hlen > 0 || r->len >= SCP_HEADER_MAX)
+            return err_set(e, ERR_FRAME, "frame header longer than SCP_HEADER_MAX (%llu bytes); "
+                           "the input is not a chunked protocol request (" LIMIT_BUILD_HINT ")",
+                           (unsigned long long)SCP_HEADER_MAX);
         rc = fill(r, e);
         if (rc < 0)
             return rc;
@@ -124,11 +126,13 @@ int frame_read(struct frame_reader *r, struct frame *f, struct err *e)
         }
     }
     if (mlen > SCP_META_MAX)
-        return err_set(e, ERR_LIMIT, "frame metadata of %llu bytes exceeds SCP_META_MAX (%u bytes)",
-                       (unsigned long long)mlen, (unsigned)SCP_META_MAX);
+        return err_set(e, ERR_LIMIT, "frame metadata of %llu bytes exceeds SCP_META_MAX (%llu "
+                       "bytes); shorten the search string (" LIMIT_BUILD_HINT ")",
+                       (unsigned long long)mlen, (unsigned long long)SCP_META_MAX);
     if (blen > SCP_BODY_MAX)
         return err_set(e, ERR_LIMIT, "frame body of %llu bytes exceeds SCP_BODY_MAX (%llu bytes); "
-                       "lower maxresultrows in limits.conf", (unsigned long long)blen,
+                       "lower maxresultrows in limits.conf so that splunkd sends smaller "
+                       "chunks (" LIMIT_BUILD_HINT ")", (unsigned long long)blen,
                        (unsigned long long)SCP_BODY_MAX);
 
     size_t total = (size_t)hlen + (size_t)mlen + (size_t)blen;
@@ -161,7 +165,9 @@ int frame_read(struct frame_reader *r, struct frame *f, struct err *e)
 static int write_frame(int fd, const char *meta, size_t meta_len, const char *body,
                        size_t body_len, size_t announced, struct err *e)
 {
-    char hdr[SCP_HEADER_MAX];
+    /* 12 + 20 + 1 + 20 + 1 bytes at most; not SCP_HEADER_MAX, which a test
+     * build may set below what a reply header needs */
+    char hdr[64];
     int hn = snprintf(hdr, sizeof hdr, "chunked 1.0,%zu,%zu\n", meta_len, announced);
     struct iovec iov[3] = {
         {hdr, (size_t)hn},

@@ -101,7 +101,9 @@ int cols_intern(struct cols *c, struct slice name, uint32_t *id)
         *id = c->slots[s];
         return 0;
     }
-    if (name.n > CSV_NAME_MAX || c->n >= COLS_INTERN_MAX)
+    /* "__mv_" + a name of CSV_NAME_MAX bytes is still that name's companion */
+    if (name.n > CSV_NAME_MAX + 5 ||
+        (name.n > CSV_NAME_MAX && memcmp(p, "__mv_", 5) != 0) || c->n >= COLS_INTERN_MAX)
         return ERR_LIMIT;
     if (c->n == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 64;

@@ -54,6 +54,21 @@ static size_t unescape_in_place(char *p, size_t n)
     return w;
 }
 
+/* The limit messages, out of the hot loop. */
+static int field_too_big(size_t row, struct err *e)
+{
+    return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%llu bytes); "
+                   "shorten it with eval substr() or drop it with '| fields - <name>' before the "
+                   "command (" LIMIT_BUILD_HINT ")", row, (unsigned long long)CSV_FIELD_MAX);
+}
+
+static int cols_too_many(struct err *e)
+{
+    return err_set(e, ERR_LIMIT, "more than COLS_INTERN_MAX (%llu) distinct column names in this "
+                   "search; keep only the fields the command needs with '| fields' before it ("
+                   LIMIT_BUILD_HINT ")", (unsigned long long)COLS_INTERN_MAX);
+}
+
 /*
  * Read one field starting at *pos.  On return *pos is past the separator.
  * The body is not changed: a quoted value with "" escapes is returned as it
@@ -80,8 +95,7 @@ static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
             break;
         }
         if (i - 1 - start > CSV_FIELD_MAX)
-            return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%u bytes)",
-                           row, (unsigned)CSV_FIELD_MAX);
+            return field_too_big(row, e);
         *out = slice_of(b + start, i - 1 - start);
         if (i >= n) {
             *end = END_BODY;
@@ -113,8 +127,7 @@ static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
         break;
     }
     if (i - start > CSV_FIELD_MAX)
-        return err_set(e, ERR_LIMIT, "row %zu: a value is larger than CSV_FIELD_MAX (%u bytes)",
-                       row, (unsigned)CSV_FIELD_MAX);
+        return field_too_big(row, e);
     *out = slice_of(b + start, i - start);
     if (i >= n) {
         *end = END_BODY;
@@ -166,8 +179,18 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
         if (esc)
             name.n = unescape_in_place((char *)(uintptr_t)name.p, name.n);
         if (t->ncols >= CSV_COLS_MAX)
-            return err_set(e, ERR_LIMIT, "the header has more than CSV_COLS_MAX (%d) columns",
-                           CSV_COLS_MAX);
+            return err_set(e, ERR_LIMIT, "the input has more than CSV_COLS_MAX (%llu) columns; "
+                           "keep only the fields the command needs with '| fields' before it ("
+                           LIMIT_BUILD_HINT ")", (unsigned long long)CSV_COLS_MAX);
+        /* checked here so that a limit error from cols_intern means the
+         * session's column count */
+        /* "__mv_" + a name of CSV_NAME_MAX bytes is that name's companion */
+        size_t nmax = name.n > 5 && memcmp(name.p, "__mv_", 5) == 0 ? CSV_NAME_MAX + 5
+                                                                    : CSV_NAME_MAX;
+        if (name.n > nmax)
+            return err_set(e, ERR_LIMIT, "column %zu has a name longer than CSV_NAME_MAX (%llu "
+                           "bytes); rename the field before the command (" LIMIT_BUILD_HINT ")",
+                           t->ncols + 1, (unsigned long long)CSV_NAME_MAX);
         if (t->ncols == t->ids_cap) {
             size_t ncap = t->ids_cap ? t->ids_cap * 2 : 64;
             uint32_t *ni = xreallocarray(t->ids, ncap, sizeof *ni);
@@ -182,8 +205,7 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
         }
         rc = cols_intern(c, name, &id);
         if (rc == ERR_LIMIT)
-            return err_set(e, rc, "column name longer than CSV_NAME_MAX (%d) or more than "
-                           "COLS_INTERN_MAX (%d) distinct columns", CSV_NAME_MAX, COLS_INTERN_MAX);
+            return cols_too_many(e);
         if (rc)
             return err_set(e, rc, "out of memory reading the header");
         for (size_t k = 0; k < t->ncols; k++)
@@ -199,6 +221,8 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
             continue;
         uint32_t mid;
         rc = cols_mv_of(c, t->ids[k], &mid);
+        if (rc == ERR_LIMIT)
+            return cols_too_many(e);
         if (rc)
             return err_set(e, rc, "out of memory reading the header");
         for (size_t j = 0; j < t->ncols; j++)
@@ -255,8 +279,9 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         enum field_end end = END_FIELD;
 
         if (t->nrows >= CSV_ROWS_MAX)
-            return err_set(e, ERR_LIMIT, "more than CSV_ROWS_MAX (%d) rows in one chunk",
-                           CSV_ROWS_MAX);
+            return err_set(e, ERR_LIMIT, "more than CSV_ROWS_MAX (%llu) rows in one chunk; lower "
+                           "maxresultrows in limits.conf so that splunkd sends smaller chunks ("
+                           LIMIT_BUILD_HINT ")", (unsigned long long)CSV_ROWS_MAX);
         base = t->nrows * t->nw;
         rc = grow_cells(t, base + t->nw);
         if (rc)

@@ -434,7 +434,9 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
             rowlen += 2;
         total += rowlen;
         if (total > SCP_REPLY_MAX)
-            return err_set(e, ERR_LIMIT, "a reply is larger than SCP_REPLY_MAX (%llu bytes)",
+            return err_set(e, ERR_LIMIT, "a reply is larger than SCP_REPLY_MAX (%llu bytes); "
+                           "lower maxresultrows in limits.conf so that splunkd sends smaller "
+                           "chunks, or narrow the search (" LIMIT_BUILD_HINT ")",
                            (unsigned long long)SCP_REPLY_MAX);
     }
     *body_len = total;

@@ -307,6 +307,14 @@ fault_case fslow "slow 1 10" "timed out"
 fault_case freset "reset 0" "connection reset"
 fault_case fbad "badjson 1" "not a JSON array"
 fault_case fobj "notarray 1" "not a JSON array"
+# REST_RESPONSE_MAX: max_response_mb (at most REST_RESPONSE_MAX) bounds a
+# response; past it the WARN names both and the join goes on.
+conf "max_response_mb = 1"
+fault_case fbig "big 1 1100000" "larger than 1048576 bytes; raise max_response_mb .*REST_RESPONSE_MAX"
+conf "max_response_mb = 100000"
+run fbigconf "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+warned fbigconf "max_response_mb must be 1 to [0-9]* (REST_RESPONSE_MAX"
+conf
 # 503 then success: retried with backoff, no WARN, matches as usual.
 fault "503 2"
 run f503ok "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join

@@ -41,6 +41,7 @@ ever) requests get the fault, then the line is emptied.
   reset                                close the connection with a TCP RST
   badjson                              200 with a body that is not JSON
   notarray                             200 with a JSON object instead of a list
+  big <bytes>                          200 with a JSON array of that size
 
 Every request is logged as one JSON line to --log (method, path, query
 parameters, documents in a batch_save, whether the key was right, status).
@@ -245,6 +246,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, raw=b"[{\"_key\": oops")
             elif mode == "notarray":
                 return self.send(200, {"unexpected": True})
+            elif mode == "big":
+                # a valid JSON array of about arg bytes (one padded document)
+                pad = max(int(arg or 2000000) - 20, 0)
+                return self.send(200, raw=b'[{"_key":"' + b"x" * pad + b'"}]')
         if not key_ok:
             return self.error(401, "call not properly authenticated")
         parts = path.split("/")
