@@ -354,9 +354,8 @@ static int emit_rows(struct pf_state *st, struct err *e)
     st->vals = xcalloc(PROFILE_VALUES_MAX * 2 + 1, sizeof *st->vals);
     if (st->counts == NULL || st->vals == NULL)
         return err_set(e, ERR_NOMEM, "out of memory writing the rows");
-    for (size_t i = 0; i < st->nrows; i++)
-        if (scp_emit_gen(s, &st->sc, row_cells, st, i))
-            return err_set(e, ERR_NOMEM, "out of memory writing the rows");
+    if (scp_emit_gen(s, &st->sc, row_cells, st, 0, st->nrows))
+        return err_set(e, ERR_NOMEM, "out of memory writing the rows");
     return 0;
 }
 

@@ -281,8 +281,9 @@ static int emit_table(struct tc_state *st, struct err *e)
         }
         rc = cols_intern(s->cols, nm, &ids[n]);
         if (rc) {
-            rc = err_set(e, rc, "a series name cannot be a column name (too long, or too "
-                         "many columns): %.*s", (int)(nm.n > 64 ? 64 : nm.n), nm.p);
+            rc = err_set(e, rc, "a series value is longer than CSV_NAME_MAX (%llu bytes) or "
+                         "the search has more than COLS_INTERN_MAX columns (" LIMIT_BUILD_HINT
+                         ")", (unsigned long long)CSV_NAME_MAX);
             goto done;
         }
         src[n++] = c;

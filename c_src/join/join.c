@@ -123,9 +123,8 @@ static int intern_field(struct join *j, enum jf f, struct slice name)
         j->fid[f] = j->fmv[f] = COL_NONE;
         return 0;
     }
-    if (cols_intern(j->cols, name, &j->fid[f]) || cols_mv_of(j->cols, j->fid[f], &j->fmv[f]))
-        return ERR_NOMEM;
-    return 0;
+    int rc = cols_intern(j->cols, name, &j->fid[f]);
+    return rc ? rc : cols_mv_of(j->cols, j->fid[f], &j->fmv[f]);
 }
 
 struct join *join_new(const struct join_opts *o, struct cols *c)
@@ -843,7 +842,7 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""), ts);
             if (rc == ERR_LIMIT)
                 return err_set(e, rc, "more than JOIN_RECORDS_MAX (%llu) DNS answers held at "
-                               "once; use a smaller window",
+                               "once; use a smaller window (" LIMIT_BUILD_HINT ")",
                                (unsigned long long)JOIN_RECORDS_MAX);
             if (rc)
                 return err_set(e, rc, "out of memory storing a DNS answer");

@@ -152,7 +152,8 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
         return CONV(p, i);
     if (p->n >= REPORT_CONVERSATIONS_MAX) {
         err_set(e, ERR_LIMIT, "more than REPORT_CONVERSATIONS_MAX (%llu) conversations; "
-                "narrow the search", (unsigned long long)REPORT_CONVERSATIONS_MAX);
+                "narrow the search (" LIMIT_BUILD_HINT ")",
+                (unsigned long long)REPORT_CONVERSATIONS_MAX);
         return NULL;
     }
     if ((p->n + 1) * 2 > p->nslots && rehash(p)) {
@@ -212,7 +213,8 @@ static int intern_client(struct profile *p, struct slice client, uint32_t *id, s
         client = SLICE_LIT("");
     int rc = strtab_intern(p->str, client, id);
     if (rc)
-        return err_set(e, rc, rc == ERR_LIMIT ? "too many distinct values" : "out of memory");
+        return err_set(e, rc, rc == ERR_LIMIT ? "more than REPORT_CONVERSATIONS_MAX distinct clients and names; narrow the "
+                                             "search (" LIMIT_BUILD_HINT ")" : "out of memory");
     if (cc != NULL && *id != 0) {
         cc->a = a;
         cc->id = *id;
@@ -233,7 +235,8 @@ static int intern_name(struct profile *p, struct slice name, uint32_t *id, struc
         name = slice_of(buf, dname_lower(name, buf, sizeof buf));
     int rc = strtab_intern(p->str, name, id);
     if (rc)
-        return err_set(e, rc, rc == ERR_LIMIT ? "too many distinct values" : "out of memory");
+        return err_set(e, rc, rc == ERR_LIMIT ? "more than REPORT_CONVERSATIONS_MAX distinct clients and names; narrow the "
+                                             "search (" LIMIT_BUILD_HINT ")" : "out of memory");
     return 0;
 }
 

@@ -40,6 +40,7 @@ void csvw_reset(struct csvw *w)
 {
     /* The header marks are cleared by the next csvw_prepare. */
     w->nrows = 0;
+    w->nlog = 0;
 }
 
 static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
@@ -66,7 +67,9 @@ static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
     w->rows[w->nrows].gen = NULL;
     w->rows[w->nrows].gen_ctx = NULL;
     w->rows[w->nrows].gen_i = 0;
+    w->rows[w->nrows].gen_n = 0;
     w->nrows++;
+    w->nlog++;
     return 0;
 }
 
@@ -81,20 +84,45 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const ch
     return add_row(w, raw, s, NULL, base, cells, xs, xcells);
 }
 
-int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i)
+int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i,
+                 size_t n)
 {
+    if (n == 0)
+        return 0;
     int rc = add_row(w, SLICE_NULL, s, NULL, NULL, NULL, NULL, NULL);
     if (rc)
         return rc;
     w->rows[w->nrows - 1].gen = gen;
     w->rows[w->nrows - 1].gen_ctx = ctx;
     w->rows[w->nrows - 1].gen_i = i;
+    w->rows[w->nrows - 1].gen_n = n;
+    w->nlog += n - 1;
     return 0;
+}
+
+/* Walk the rows: a generated entry stands for gen_n rows, the i-th of them
+ * made by gen(gen_i + i).  NULL at the end. */
+struct rowit {
+    size_t r, k;
+};
+static const struct csvw_row *rowit_next(const struct csvw *w, struct rowit *it, size_t *gi)
+{
+    while (it->r < w->nrows) {
+        const struct csvw_row *row = &w->rows[it->r];
+        size_t n = row->gen != NULL ? row->gen_n : 1;
+        if (it->k < n) {
+            *gi = row->gen_i + it->k++;
+            return row;
+        }
+        it->r++;
+        it->k = 0;
+    }
+    return NULL;
 }
 
 /* Run a generated row's producer; *tmp becomes the row with plain cells,
  * valid until the next generated row. */
-static int gen_row(struct csvw *w, const struct csvw_row *row, struct csvw_row *tmp)
+static int gen_row(struct csvw *w, const struct csvw_row *row, size_t gi, struct csvw_row *tmp)
 {
     if (row->s->n > w->gcells_cap) {
         struct slice *nc = xreallocarray(w->gcells, row->s->n, sizeof *nc);
@@ -106,7 +134,7 @@ static int gen_row(struct csvw *w, const struct csvw_row *row, struct csvw_row *
     for (size_t k = 0; k < row->s->n; k++)
         w->gcells[k] = SLICE_NULL;
     arena_reset(&w->gscratch);
-    if (row->gen(row->gen_ctx, row->gen_i, w->gcells, &w->gscratch))
+    if (row->gen(row->gen_ctx, gi, w->gcells, &w->gscratch))
         return ERR_NOMEM;
     *tmp = *row;
     tmp->cells = w->gcells;
@@ -366,11 +394,14 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
 
     /* Union of the columns some row sets, first appearance first.  Once all
      * of a schema's columns are in the header, its later rows are skipped. */
-    for (size_t r = 0; r < w->nrows; r++) {
-        const struct csvw_row *row = &w->rows[r];
+    struct rowit it = {0, 0};
+    const struct csvw_row *ent;
+    size_t gi;
+    while ((ent = rowit_next(w, &it, &gi)) != NULL) {
+        const struct csvw_row *row = ent;
         struct csvw_row tmp;
         if (row->gen != NULL && row->s != complete) {
-            if (gen_row(w, row, &tmp))
+            if (gen_row(w, row, gi, &tmp))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
             row = &tmp;
         }
@@ -384,7 +415,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
         total += value_len(cols_name(c, w->header[h])) + 1;
     if (w->nh == 1 && cols_name(c, w->header[0]).n == 0)
         total += 2;
-    size_t words = (w->nrows * w->nh + 63) / 64;
+    size_t words = (w->nlog * w->nh + 63) / 64;
     if (words > w->quote_cap) {
         uint64_t *nq = xreallocarray(w->quote, words, sizeof *nq);
         if (nq == NULL)
@@ -395,19 +426,20 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
     memset(w->quote, 0, words * sizeof *w->quote);
     size_t bit = 0;
     last = NULL;
-    for (size_t r = 0; r < w->nrows; r++) {
-        const struct csvw_row *row = &w->rows[r];
+    it.r = it.k = 0;
+    while ((ent = rowit_next(w, &it, &gi)) != NULL) {
+        const struct csvw_row *row = ent;
         size_t rowlen = w->nh, nonempty = 0;
         struct csvw_row tmp;
         if (row->gen != NULL) {
-            if (gen_row(w, row, &tmp))
+            if (gen_row(w, row, gi, &tmp))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
             row = &tmp;
         }
         if (last == NULL || !same_shape(row, last)) {
             if (build_map(w, row))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
-            last = &w->rows[r];  /* tmp (a generated row) has its shape */
+            last = ent;  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
@@ -531,19 +563,22 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
     if (rc == 0)
         rc = wraw(o, "\n", 1);
     size_t bit = 0;
-    for (size_t r = 0; r < w->nrows && rc == 0; r++) {
-        const struct csvw_row *row = &w->rows[r];
+    struct rowit it = {0, 0};
+    const struct csvw_row *ent;
+    size_t gi;
+    while (rc == 0 && (ent = rowit_next(w, &it, &gi)) != NULL) {
+        const struct csvw_row *row = ent;
         size_t nonempty = 0;
         struct csvw_row tmp;
         if (row->gen != NULL) {
-            if (gen_row(w, row, &tmp))
+            if (gen_row(w, row, gi, &tmp))
                 return ERR_NOMEM;
             row = &tmp;
         }
         if (last == NULL || !same_shape(row, last)) {
             if (build_map(w, row))
                 return ERR_NOMEM;
-            last = &w->rows[r];  /* tmp (a generated row) has its shape */
+            last = ent;  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
         if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))

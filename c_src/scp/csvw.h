@@ -54,12 +54,13 @@ struct csvw_row {
     const struct slice *xcells;
     csvw_gen_fn gen;             /* non-NULL: cells are produced on demand */
     void *gen_ctx;               /* BORROWED */
-    size_t gen_i;
+    size_t gen_i, gen_n;         /* rows gen_i .. gen_i + gen_n - 1 */
 };
 
 struct csvw {
     struct csvw_row *rows;  /* OWNED array (pointers inside are borrowed) */
     size_t nrows, cap;
+    size_t nlog;            /* rows written: a generated entry counts gen_n */
     uint32_t *mark;         /* OWNED: per column id, header position + 1 */
     size_t mark_cap;
     uint32_t *header;       /* OWNED: column ids in header order (after prepare) */
@@ -107,11 +108,12 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const ch
               const struct cell *cells, const struct schema *xs,
               const struct slice *xcells) WARN_UNUSED;
 
-/* Queue one generated row: its cells exist only while it is measured or
- * written, so a large reply need not be held in memory (s and ctx are
- * BORROWED until the body has been written).  0 or ERR_NOMEM. */
+/* Queue n generated rows, gen(i) .. gen(i + n - 1): their cells exist only
+ * while they are measured or written, and the n rows take one entry, so a
+ * large reply need not be held in memory (s and ctx are BORROWED until the
+ * body has been written).  0 or ERR_NOMEM. */
 int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx,
-                 size_t i) WARN_UNUSED;
+                 size_t i, size_t n) WARN_UNUSED;
 
 /* Compute the header and the exact body length (0 with no rows: an empty
  * body).  0, ERR_NOMEM, or ERR_LIMIT past SCP_REPLY_MAX. */

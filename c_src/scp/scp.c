@@ -48,10 +48,11 @@ int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, cons
     return csvw_add2(&s->out, raw, sc, base, cells, xs, xcells);
 }
 
-int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx, size_t i)
+int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx, size_t i,
+                 size_t n)
 {
-    s->rows_out++;
-    return csvw_add_gen(&s->out, sc, gen, ctx, i);
+    s->rows_out += n;
+    return csvw_add_gen(&s->out, sc, gen, ctx, i, n);
 }
 
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,

@@ -92,10 +92,11 @@ int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, cons
                   const struct cell *cells, const struct schema *xs,
                   const struct slice *xcells) WARN_UNUSED;
 
-/* Queue one generated row (csvw_add_gen): gen makes its cells while the
- * reply is written; sc and ctx are BORROWED until then. */
+/* Queue n generated rows, gen(i) .. gen(i + n - 1) (csvw_add_gen): gen
+ * makes their cells while the reply is written; sc and ctx are BORROWED
+ * until then. */
 int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx,
-                 size_t i) WARN_UNUSED;
+                 size_t i, size_t n) WARN_UNUSED;
 
 /* Queue row `r` of the current request unchanged, plus optional extra
  * fields; its input text is reused verbatim when possible. */
