@@ -109,6 +109,7 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
      * it, and it never writes a row back */
     st->o.unordered_sink = 1;
     st->o.compact_held = 1;
+    st->o.choice_only = 1;
     for (int k = 0; k < PC_N; k++)
         if (cols_intern(s->cols, slice_cstr(pc_names[k]), &st->ids[k]))
             return err_set(e, ERR_NOMEM, "out of memory");

@@ -127,6 +127,7 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
      * it, and it never writes a row back */
     st->o.unordered_sink = 1;
     st->o.compact_held = 1;
+    st->o.choice_only = 1;
 
     st->j = join_new(&st->o, s->cols);
     st->tc = tchart_new();

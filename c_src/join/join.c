@@ -625,6 +625,23 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
         return 0;
     }
 
+    if (j->o.choice_only) {
+        /* the sink reads match and name while it runs: no list, no copies */
+        const struct rec *pick = best_client;
+        if (pick != NULL)
+            ev->match = JOIN_CLIENT;
+        else if (!j->o.scope_client && best_any != NULL) {
+            pick = best_any;
+            ev->match = JOIN_NETWORK;
+        }
+        if (pick != NULL) {
+            ev->rec_t = pick->t;
+            ev->name = rec_name(pick);
+            ev->rec_client = rec_client(pick);
+            ev->rec_ttext = rec_ttext(pick);
+        }
+        return 0;
+    }
     struct slice *names = arena_alloc(a, n * sizeof *names);
     if (names == NULL)
         return err_set(e, ERR_NOMEM, "out of memory deciding an event");

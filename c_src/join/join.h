@@ -82,6 +82,9 @@ struct join_opts {
     int compact_held;         /* held rows keep only the stored cells, not their
                                * text: the sink sees raw = SLICE_NULL, and the
                                * row only while it is called */
+    int choice_only;          /* the sink reads only match and the chosen
+                               * record, while it is called: no candidate list
+                               * (names is NULL), no copies */
 };
 
 /* Fields the engine locates in every row (for itself and its callers). */
@@ -116,7 +119,8 @@ struct join_event {
     struct slice client;           /* VIEW into the row */
     enum join_match match;
     int64_t rec_t;                 /* chosen record (match != NONE) */
-    struct slice name, rec_client, rec_ttext;  /* ARENA copies */
+    struct slice name, rec_client, rec_ttext;  /* ARENA copies (choice_only:
+                                                * VIEWs valid during the call) */
     struct slice *names;           /* ARENA: distinct candidate names, sorted */
     size_t nnames;                 /* at most maxnames */
     size_t ncandidates;

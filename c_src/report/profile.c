@@ -351,10 +351,10 @@ static int reshape(struct conv *c, uint32_t hbase, uint32_t span, uint8_t hw)
 }
 
 /* Sparse pairs cost 8 bytes per active hour, dense cells hw bytes per hour
- * of the range.  A conversation switches to dense once that is at most half
- * the size, and back once it is more than twice, so a busy conversation
- * costs a byte or two per hour of the search and a rare one a few pairs. */
-#define DENSE_IN(span, hw, nh) ((uint64_t)(span) * (hw) <= 4 * (uint64_t)(nh))
+ * of the range.  A conversation switches to dense once that is no larger,
+ * and back once it is more than twice, so a busy conversation costs a byte
+ * or two per hour of the search and a rare one a few pairs. */
+#define DENSE_IN(span, hw, nh) ((uint64_t)(span) * (hw) <= 8 * (uint64_t)(nh))
 #define DENSE_OUT(span, hw, nh) ((uint64_t)(span) * (hw) > 16 * (uint64_t)(nh) + 64)
 
 static int add_hour_sparse(struct conv *c, uint32_t h, uint32_t conns)
@@ -378,7 +378,8 @@ static int add_hour_sparse(struct conv *c, uint32_t h, uint32_t conns)
         return 0;
     }
     if (c->nh == c->caph) {
-        uint32_t nc = c->caph ? c->caph * 2 : 4;
+        /* by half: hundreds of thousands of these stay for the session */
+        uint32_t nc = c->caph ? c->caph + (c->caph + 1) / 2 : 4;
         uint32_t *v = xreallocarray(c->hours, (size_t)nc * 2, sizeof *v);
         if (v == NULL)
             return ERR_NOMEM;
