@@ -75,6 +75,30 @@ static size_t msg_view(struct scp *s, struct meta_msg *v)
 
 /* The fatal pattern: one reply with finished and an ERROR message, empty
  * body, one stderr line.  The reply may fail (splunkd gone): ignore that. */
+/* {"finished":true,"inspector":{"messages":[["ERROR",text]]}} into buf
+ * (room for text escaped: 6 bytes per byte, plus 96), with no allocation;
+ * bytes outside ASCII become '?' so the JSON is valid whatever the text. */
+static size_t error_meta(char *buf, size_t cap, const char *text)
+{
+    static const char head[] = "{\"finished\":true,\"inspector\":{\"messages\":[[\"ERROR\",\"";
+    static const char tail[] = "\"]]}}";
+    size_t n = sizeof head - 1;
+    memcpy(buf, head, n);
+    for (const unsigned char *p = (const unsigned char *)text;
+         *p && n + 6 + sizeof tail < cap; p++) {
+        if (*p == '"' || *p == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = (char)*p;
+        } else if (*p < 0x20) {
+            n += (size_t)snprintf(buf + n, 7, "\\u%04x", *p);
+        } else {
+            buf[n++] = *p < 0x80 ? (char)*p : '?';
+        }
+    }
+    memcpy(buf + n, tail, sizeof tail - 1);
+    return n + sizeof tail - 1;
+}
+
 static int fail(struct scp *s, const struct scp_command *cmd, int out_fd, int getinfo_phase,
                 const struct err *e)
 {
@@ -95,8 +119,18 @@ static int fail(struct scp *s, const struct scp_command *cmd, int out_fd, int ge
     buf_init(&meta, SCP_META_MAX);
     int rc = getinfo_phase ? meta_getinfo_reply(&meta, NULL, NULL, 0, v, n, 1)
                            : meta_execute_reply(&meta, 1, v, n);
-    if (rc == 0 && e->code != ERR_PIPE && frame_write(out_fd, meta.p, meta.len, NULL, 0, &we))
-        log_msg(LOG_WARN, "%s: could not send the error reply: %s", cmd->name, we.msg);
+    if (e->code != ERR_PIPE) {
+        char fb[SCP_MESSAGE_LEN_MAX * 6 + 96];
+        const char *mp = meta.p;
+        size_t ml = meta.len;
+        if (rc != 0) {
+            /* out of memory: the ERROR alone, built without allocating */
+            ml = error_meta(fb, sizeof fb, s->msgs[s->nmsgs - 1].text);
+            mp = fb;
+        }
+        if (frame_write(out_fd, mp, ml, NULL, 0, &we))
+            log_msg(LOG_WARN, "%s: could not send the error reply: %s", cmd->name, we.msg);
+    }
     buf_free(&meta);
     return 1;
 }
