@@ -22,12 +22,24 @@ static const char *const xf_names[XF_N] = {
     "sixtofour_ipv4",
 };
 
+/* The added fields a row actually sets, as a schema of their own: a row
+ * without a match costs one cell, not XF_N, until its reply is written.
+ * The columns keep XF order, so the reply's header is the same. */
+#define XSHAPES_MAX 8
+struct xshape {
+    unsigned mask;           /* bit k: field k is set */
+    struct schema s;
+    uint32_t ids[XF_N];
+};
+
 struct join_state {
     struct join_opts o;
     struct join *j;          /* OWNED */
     struct history *hist;    /* OWNED, NULL without history= */
     uint32_t xids[XF_N];
     struct schema xs;
+    struct xshape xshapes[XSHAPES_MAX];
+    size_t nxshapes;
     struct scp *s;
     int finished_seen;
 };
@@ -92,17 +104,33 @@ static void tunnel_fields(const struct join_row *row, const struct join_event *e
     }
 }
 
+/* The schema of the fields in mask (NULL when the cache is full). */
+static const struct schema *xshape_for(struct join_state *st, unsigned mask)
+{
+    for (size_t i = 0; i < st->nxshapes; i++)
+        if (st->xshapes[i].mask == mask)
+            return &st->xshapes[i].s;
+    if (st->nxshapes == XSHAPES_MAX)
+        return NULL;
+    struct xshape *x = &st->xshapes[st->nxshapes++];
+    x->mask = mask;
+    x->s.n = 0;
+    x->s.ids = x->ids;
+    for (int k = 0; k < XF_N; k++)
+        if (mask & (1u << k))
+            x->ids[x->s.n++] = st->xids[k];
+    return &x->s;
+}
+
 static int jc_sink(void *ctx, const struct join_row *row, const struct join_event *ev,
                    struct err *e)
 {
     struct join_state *st = ctx;
     struct scp *s = st->s;
-    struct slice *x = NULL;
+    struct slice x[XF_N], *xc = NULL;
+    const struct schema *xs = NULL;
 
     if (ev->kind == JOIN_NET) {
-        x = arena_alloc(&s->arena, XF_N * sizeof *x);
-        if (x == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory adding fields");
         for (int k = 0; k < XF_N; k++)
             x[k] = SLICE_NULL;
         static const char *const match[] = {"none", "client", "network", "history"};
@@ -121,9 +149,22 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
                                         &x[XF_QUERIES_MV]))
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
         tunnel_fields(row, ev, x, &s->arena);
+        unsigned mask = 0;
+        for (int k = 0; k < XF_N; k++)
+            if (x[k].p != NULL)
+                mask |= 1u << k;
+        xs = xshape_for(st, mask);
+        if (xs == NULL)
+            xs = &st->xs;  /* every field, unset ones NULL */
+        xc = arena_alloc(&s->arena, xs->n * sizeof *xc);
+        if (xc == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory adding fields");
+        for (size_t k = 0, i = 0; k < XF_N; k++)
+            if (xs == &st->xs || (mask & (1u << k)))
+                xc[i++] = x[k];
     }
     /* The row's text stands for all its input fields. */
-    if (scp_emit_full(s, row->raw, row->s, NULL, NULL, x ? &st->xs : NULL, x))
+    if (scp_emit_full(s, row->raw, row->s, NULL, NULL, xs, xc))
         return err_set(e, ERR_NOMEM, "out of memory queueing an event");
     return 0;
 }

@@ -73,7 +73,7 @@ struct csvw {
         size_t cap;
         int identity;       /* the base part maps to header positions 0..n-1 */
         unsigned long used; /* for replacement */
-    } maps[4];
+    } maps[8];
     unsigned long map_clock;
     int *map;               /* BORROWED: the current shape's map */
     int map_identity;
