@@ -288,7 +288,7 @@ static ssize_t mem_write(int fd, const void *p, size_t n)
     return (ssize_t)k;
 }
 
-static const struct io_ops mem_ops = {mem_read, mem_write};
+static const struct io_ops mem_ops = {mem_read, mem_write, pread};
 
 void tu_memio_start(const char *in, size_t inlen, int mode, unsigned seed)
 {
