@@ -4,6 +4,7 @@
 #   make asan       the whole test suite under ASan+UBSan
 #   make demo       run the story through scpdrive
 #   make bench      throughput and peak RSS (see README.md)
+#   make soak       50M events through join and profile (bench/README.md)
 #   make deps       install missing build dependencies (root + apt) or say how
 
 CC      ?= cc
@@ -45,7 +46,7 @@ TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all deps test asan demo bench clean valgrind
+.PHONY: all deps test asan demo bench soak clean valgrind
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -121,6 +122,10 @@ demo: deps $(PROGS)
 
 bench: deps $(PROGS)
 	@sh bench/run.sh $(BIN)
+
+# Not a test: 50M events through join and profile (SOAK_EVENTS to change).
+soak: deps $(PROGS)
+	@sh bench/soak.sh $(BIN)
 
 clean:
 	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
