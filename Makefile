@@ -4,6 +4,7 @@
 #   make asan       the whole test suite under ASan+UBSan
 #   make demo       run the story through scpdrive
 #   make bench      throughput and peak RSS (see README.md)
+#   make soak       50M events through join and profile (bench/README.md)
 #   make deps       install missing build dependencies (root + apt) or say how
 #   make small-limits  build/limits/{dnsjoin,dnsmasq_log} with tiny limits (tests/limits)
 
@@ -46,7 +47,7 @@ TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all deps test asan demo bench clean valgrind small-limits
+.PHONY: all deps test asan demo bench soak clean valgrind small-limits
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -85,6 +86,15 @@ $(BUILD)/tests/test_dnsmasq_%: tests/unit/test_dnsmasq_%.c $(TEST_SUP_OBJ) $(MOD
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes \
 	    -o $@ $^ $(JANSSON) $(CURL) $(CMOCKA)
 
+# dnsmasq_log with tests/dnsmasq/faultio.c linked in: every read and write
+# moves one byte or fails with EINTR/EAGAIN.  A test build only, outside
+# $(BIN); tests/dnsmasq/check.sh runs its kill-and-restart check with it.
+FAULT_MOD = $(BUILD)/tests/dnsmasq_log_faultio
+$(FAULT_MOD): $(BUILD)/c_src/cmd/dnsmasq_log_main.o $(BUILD)/tests/dnsmasq/faultio.o \
+              $(MODLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON) $(CURL)
+
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 
@@ -96,8 +106,8 @@ $(BUILD)/gen_story: bench/gen_story.c
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # Script-level checks run first so the output ends with cmocka's summaries.
-test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story
-	@sh tests/run_scripts.sh $(BIN)
+test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD)
+	@DNSMASQ_LOG_FAULTIO=$(FAULT_MOD) sh tests/run_scripts.sh $(BIN)
 	@GEN_STORY=$(BUILD)/gen_story sh tests/run_unit.sh $(BUILD)/tests $(BIN)
 
 asan:
@@ -131,10 +141,14 @@ demo: deps $(PROGS)
 bench: deps $(PROGS)
 	@sh bench/run.sh $(BIN)
 
+# Not a test: 50M events through join and profile (SOAK_EVENTS to change).
+soak: deps $(PROGS)
+	@sh bench/soak.sh $(BIN)
+
 clean:
 	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
 
--include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d)
+-include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d $(BUILD)/tests/dnsmasq/*.d)
 
 -include tests/app/app.mk
 

@@ -411,13 +411,14 @@ static int run_emit(void *ctx, const struct txn_ev *ev)
 
 static int file_identity(int fd, struct ckpt *id)
 {
+    struct err e;
     struct stat st;
     unsigned char head[CKPT_HEAD_BYTES];
     ssize_t got;
 
     if (fstat(fd, &st) != 0)
         return -1;
-    got = pread(fd, head, sizeof head, 0);
+    got = io_pread_full(fd, head, sizeof head, 0, &e);
     if (got < 0)
         return -1;
     id->dev = (uint64_t)st.st_dev;
@@ -431,7 +432,8 @@ static int file_identity(int fd, struct ckpt *id)
 static int same_head(int fd, const struct ckpt *c)
 {
     unsigned char head[CKPT_HEAD_BYTES];
-    ssize_t got = pread(fd, head, (size_t)c->head_len, 0);
+    struct err e;
+    ssize_t got = io_pread_full(fd, head, (size_t)c->head_len, 0, &e);
     return got == (ssize_t)c->head_len && ckpt_hash(head, (size_t)got) == c->head_hash;
 }
 
@@ -439,10 +441,11 @@ static int same_head(int fd, const struct ckpt *c)
 static uint64_t last_line_end(int fd, uint64_t size)
 {
     char tmp[4096];
+    struct err e;
     uint64_t pos = size;
     while (pos > 0) {
         size_t want = pos < sizeof tmp ? (size_t)pos : sizeof tmp;
-        ssize_t got = pread(fd, tmp, want, (off_t)(pos - want));
+        ssize_t got = io_pread_full(fd, tmp, want, (off_t)(pos - want), &e);
         if (got != (ssize_t)want)
             return 0;
         for (size_t i = want; i > 0; i--)
@@ -577,6 +580,7 @@ static int run_mode(void)
     rc = io_write_all(1, "<stream>\n", 9, &e);
 
     while (rc == 0 && !stop_flag) {
+        struct err re;
         ssize_t got;
         size_t used = 0;
         if (fd < 0) {
@@ -600,9 +604,9 @@ static int run_mode(void)
             err_set(&e, rc, "input buffer");
             break;
         }
-        got = pread(fd, in.p + in.len, READ_CHUNK, (off_t)(pos + in.len));
+        got = io_pread_some(fd, in.p + in.len, READ_CHUNK, (off_t)(pos + in.len), &re);
         if (got < 0) {
-            rc = err_set(&e, ERR_IO, "read %s: %s", r.pr.path, strerror(errno));
+            rc = err_set(&e, ERR_IO, "%s: %s", r.pr.path, re.msg);
             break;
         }
         if (got > 0) {

@@ -286,10 +286,12 @@ static int jnum(json_t *o, const char *name, int64_t *out)
     return ERR_INPUT;
 }
 
-/* Parse one page; *rows = elements seen.  Documents missing a mandatory
- * field are skipped (someone else's rows in a shared collection). */
-static int parse_page(const char *p, size_t n, kv_doc_cb cb, void *ctx, size_t *rows,
-                      const char *what, struct err *e)
+static int time_ok(int64_t s) { return s >= -KV_TIME_MAX && s <= KV_TIME_MAX; }
+
+/* Documents missing a mandatory field are skipped: someone else's rows in
+ * a shared collection must not fail our search. */
+int kv_parse_page(const char *p, size_t n, kv_doc_cb cb, void *ctx, size_t *rows,
+                  const char *what, struct err *e)
 {
     json_error_t jerr;
     json_t *root = json_loadb(p, n, 0, &jerr);
@@ -317,7 +319,8 @@ static int parse_page(const char *p, size_t n, kv_doc_cb cb, void *ctx, size_t *
         if (d.last_client.p == NULL)
             d.last_client = SLICE_LIT("");
         if (d.rrname.p == NULL || d.rdata.p == NULL || d.rrtype.p == NULL ||
-            jnum(o, "time_first", &d.time_first) || jnum(o, "time_last", &d.time_last))
+            jnum(o, "time_first", &d.time_first) || jnum(o, "time_last", &d.time_last) ||
+            !time_ok(d.time_first) || !time_ok(d.time_last))
             continue;
         if (jnum(o, "count", &cnt) || cnt < 0)
             cnt = 0;
@@ -404,7 +407,7 @@ static int find_batch(struct kv *k, const struct slice *v, size_t n, kv_doc_cb c
         {
             char what[64];
             snprintf(what, sizeof what, "GET (query of %zu addresses)", n);
-            rc = parse_page(resp, rlen, cb, ctx, &rows, what, e);
+            rc = kv_parse_page(resp, rlen, cb, ctx, &rows, what, e);
         }
         if (rc)
             return rc;

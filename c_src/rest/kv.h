@@ -38,6 +38,10 @@
 #define KV_IN_MAX 200
 #define KV_APP_MAX 256
 #define KV_CONF_LINE_MAX 4096
+/* Stored times (seconds) beyond about 146,000 years are not dates: such a
+ * document is skipped, so that callers can turn any time they are given
+ * into microseconds and subtract two of them without overflowing int64. */
+#define KV_TIME_MAX (INT64_MAX / 1000000 / 2)
 
 /* dnsjoin.conf [kvstore] (README/dnsjoin.conf.spec). */
 struct kv_conf {
@@ -91,6 +95,22 @@ int kv_find_rdata(struct kv *k, const struct slice *rdata, size_t n, kv_doc_cb c
  * that succeeded.  0 or ERR_REST / ERR_NOMEM. */
 int kv_save(struct kv *k, const struct kv_doc *docs, size_t n, size_t *saved,
             struct err *e) WARN_UNUSED;
+
+/*
+ * One page of a query answer, as splunkd sent it: p[0..n) need not be
+ * NUL-terminated and is only read.  Each object element that has rrname,
+ * rrtype, rdata (strings), time_first and time_last (numbers, or strings
+ * holding one, within +/- KV_TIME_MAX) is passed to cb; other elements are
+ * skipped.  A missing or
+ * negative count is 0, a missing last_client "".  *rows = elements of the
+ * array (skipped ones included: paging counts what the server sent).
+ * 0, the callback's error (stopping there), or ERR_REST when the text is
+ * not a JSON array; `what` names the request in that message.  No I/O:
+ * this is the whole of the response parsing, kept apart so it can be
+ * tested and fuzzed without a server.
+ */
+int kv_parse_page(const char *p, size_t n, kv_doc_cb cb, void *ctx, size_t *rows,
+                  const char *what, struct err *e) WARN_UNUSED;
 
 /*
  * Everything a command needs in one call: load dnsjoin.conf (into *conf,

@@ -8,7 +8,9 @@
 static ssize_t sys_read(int fd, void *p, size_t n) { return read(fd, p, n); }
 static ssize_t sys_write(int fd, const void *p, size_t n) { return write(fd, p, n); }
 
-const struct io_ops io_sys = {sys_read, sys_write};
+static ssize_t sys_pread(int fd, void *p, size_t n, off_t off) { return pread(fd, p, n, off); }
+
+const struct io_ops io_sys = {sys_read, sys_write, sys_pread};
 const struct io_ops *io_ops = &io_sys;
 
 static void wait_fd(int fd, short ev)
@@ -32,6 +34,36 @@ ssize_t io_read_some(int fd, void *p, size_t n, struct err *e)
         }
         return err_set(e, ERR_IO, "read failed: %s", strerror(errno));
     }
+}
+
+ssize_t io_pread_some(int fd, void *p, size_t n, off_t off, struct err *e)
+{
+    for (;;) {
+        ssize_t r = io_ops->pread(fd, p, n, off);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_fd(fd, POLLIN);
+            continue;
+        }
+        return err_set(e, ERR_IO, "read failed: %s", strerror(errno));
+    }
+}
+
+ssize_t io_pread_full(int fd, void *p, size_t n, off_t off, struct err *e)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = io_pread_some(fd, (char *)p + got, n - got, off + (off_t)got, e);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
 }
 
 int io_write_all(int fd, const void *p, size_t n, struct err *e)

@@ -3,7 +3,8 @@
 #  1. scheme and validation (well-formed XML, errors for bad parameters)
 #  2. run mode on a captured log (UTF-16 configuration, exact answers)
 #  3. rotation (rename), copytruncate, a partial last line
-#  4. SIGKILL at random moments while the log grows: nothing lost, few duplicates
+#  4. SIGKILL at random moments while the log grows: nothing lost, few duplicates;
+#     again with the fault-injection build (one-byte reads/writes, EINTR, EAGAIN)
 #  5. a real dnsmasq + dig (SKIP when they are not installed)
 set -u
 bin=$(cd "${1:-bin}" && pwd)/dnsmasq_log
@@ -118,34 +119,52 @@ if cmp -s "$tmp/want" "$tmp/got"; then
 else bad "rotation: want $(wc -l < "$tmp/want") got $(wc -l < "$tmp/got") ($(comm -3 "$tmp/want" "$tmp/got" | wc -l) differ)"; fi
 
 # ---- 4. SIGKILL at random moments
-rm -f "$tmp/ck"/*
-: > "$tmp/k.log"
-# extra mode only: plain mode's heuristic may pair differently after a restart
-cat "$data/extra.log" "$data/extra-late-dup.log" > "$tmp/k.src"
-"$bin" --file "$tmp/k.src" 2>/dev/null | sort > "$tmp/k.want"
-conf "$tmp/k.log" beginning 30 > "$tmp/k.xml"
-python3 "$here/feeder.py" "$tmp/k.src" "$tmp/k.log" 4 & feed=$!; pids="$pids $feed"
-kills=0; i=0
-while kill -0 $feed 2>/dev/null || [ $i -lt 3 ]; do
-    "$bin" < "$tmp/k.xml" > "$tmp/k.out.$i" 2>> "$tmp/k.err" & p=$!
-    sleep "0.$(awk -v s=$i 'BEGIN{srand(s*7+1); printf "%d", 1+rand()*5}')"
-    kill -KILL $p 2>/dev/null && kills=$((kills + 1)); wait $p 2>/dev/null
-    i=$((i + 1))
-done
-# the last run with a short flush_after, so the never-answered ones come out too
-conf "$tmp/k.log" beginning 2 > "$tmp/k2.xml"
-"$bin" < "$tmp/k2.xml" > "$tmp/k.out.last" 2>> "$tmp/k.err" & p=$!; pids="$pids $p"
-sleep 1; settle "$tmp/k.out.last" 4; kill -TERM $p; wait $p
-: > "$tmp/k.all"
-for f in "$tmp"/k.out.*; do python3 "$here/xmlcheck.py" "$f" --allow-unclosed >> "$tmp/k.all" || bad "stream $f"; done
-sort "$tmp/k.all" > "$tmp/k.got"
-missing=$(comm -23 "$tmp/k.want" "$tmp/k.got" | wc -l)
-extra=$(sort -u "$tmp/k.got" | comm -13 "$tmp/k.want" - | wc -l)
-dups=$(( $(wc -l < "$tmp/k.got") - $(sort -u "$tmp/k.got" | wc -l) ))
-bound=$(( kills * 64 ))
-if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$dups" -le "$bound" ]; then
-    ok "SIGKILL x$kills while the log grew: $(wc -l < "$tmp/k.want") transactions, none lost, $dups duplicates (bound $bound: events since the last checkpoint)"
-else bad "SIGKILL x$kills: missing=$missing unexpected=$extra duplicates=$dups (bound $bound)"; fi
+# kill_restart BIN LABEL: the log grows for 4 s while BIN is started and
+# SIGKILLed again and again, then a last run drains it.
+kill_restart() {
+    kb=$1; kl=$2
+    rm -f "$tmp/ck"/* "$tmp"/k.out.*
+    : > "$tmp/k.log"
+    # extra mode only: plain mode's heuristic may pair differently after a restart
+    cat "$data/extra.log" "$data/extra-late-dup.log" > "$tmp/k.src"
+    "$bin" --file "$tmp/k.src" 2>/dev/null | sort > "$tmp/k.want"
+    conf "$tmp/k.log" beginning 30 > "$tmp/k.xml"
+    python3 "$here/feeder.py" "$tmp/k.src" "$tmp/k.log" 4 & feed=$!; pids="$pids $feed"
+    kills=0; i=0
+    while kill -0 $feed 2>/dev/null || [ $i -lt 3 ]; do
+        "$kb" < "$tmp/k.xml" > "$tmp/k.out.$i" 2>> "$tmp/k.err" & p=$!
+        sleep "0.$(awk -v s=$i 'BEGIN{srand(s*7+1); printf "%d", 1+rand()*5}')"
+        kill -KILL $p 2>/dev/null && kills=$((kills + 1)); wait $p 2>/dev/null
+        i=$((i + 1))
+    done
+    # the last run with a short flush_after, so the never-answered ones come out too
+    conf "$tmp/k.log" beginning 2 > "$tmp/k2.xml"
+    "$kb" < "$tmp/k2.xml" > "$tmp/k.out.last" 2>> "$tmp/k.err" & p=$!; pids="$pids $p"
+    sleep 1; settle "$tmp/k.out.last" 4; kill -TERM $p; wait $p
+    : > "$tmp/k.all"
+    for f in "$tmp"/k.out.*; do python3 "$here/xmlcheck.py" "$f" --allow-unclosed >> "$tmp/k.all" || bad "$kl: stream $f"; done
+    sort "$tmp/k.all" > "$tmp/k.got"
+    missing=$(comm -23 "$tmp/k.want" "$tmp/k.got" | wc -l)
+    extra=$(sort -u "$tmp/k.got" | comm -13 "$tmp/k.want" - | wc -l)
+    dups=$(( $(wc -l < "$tmp/k.got") - $(sort -u "$tmp/k.got" | wc -l) ))
+    bound=$(( kills * 64 ))
+    if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$dups" -le "$bound" ]; then
+        ok "$kl: SIGKILL x$kills while the log grew: $(wc -l < "$tmp/k.want") transactions, none lost, $dups duplicates (bound $bound: events since the last checkpoint)"
+    else bad "$kl: SIGKILL x$kills: missing=$missing unexpected=$extra duplicates=$dups (bound $bound)"; fi
+}
+kill_restart "$bin" "kill-restart"
+
+# The same with the fault-injection build (Makefile FAULT_MOD, passed by
+# make test): every read of stdin, checkpoint and log and every write of
+# events and checkpoint moves one byte or fails with EINTR/EAGAIN.
+faultbin=${DNSMASQ_LOG_FAULTIO:-}
+[ -z "$faultbin" ] && [ -x build/tests/dnsmasq_log_faultio ] && faultbin=build/tests/dnsmasq_log_faultio
+if [ -n "$faultbin" ] && [ -x "$faultbin" ]; then
+    faultbin=$(cd "$(dirname "$faultbin")" && pwd)/$(basename "$faultbin")
+    kill_restart "$faultbin" "kill-restart, 1-byte I/O + EINTR/EAGAIN"
+else
+    echo "SKIP kill-restart under I/O faults: no fault-injection build (make test builds build/tests/dnsmasq_log_faultio)"
+fi
 
 # ---- 5. real dnsmasq
 [ -n "${NOREAL:-}" ] && exit $fail

@@ -5,7 +5,9 @@ Usage: xmlcheck.py STREAM [--allow-unclosed]"""
 import json, sys
 import xml.etree.ElementTree as ET
 
-text = open(sys.argv[1], encoding="utf-8").read()
+# A kill can land inside a multi-byte character of the torn last event, so
+# decode leniently here; the part kept below must still parse as XML.
+text = open(sys.argv[1], encoding="utf-8", errors="surrogateescape").read()
 if "--allow-unclosed" in sys.argv and not text.rstrip().endswith("</stream>"):
     # a SIGKILLed run never writes </stream>; drop a torn last event
     cut = text.rfind("</event>")

@@ -11,6 +11,7 @@
  *   lies inside the reader's buffer.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 #include "scp/chunk.h"
@@ -39,7 +40,7 @@ static ssize_t mem_write(int fd, const void *p, size_t n)
     return (ssize_t)n;
 }
 
-static const struct io_ops mem_ops = {mem_read, mem_write};
+static const struct io_ops mem_ops = {mem_read, mem_write, pread};
 
 /* FNV-1a over the frames seen. */
 static uint64_t mix(uint64_t h, const void *p, size_t n)

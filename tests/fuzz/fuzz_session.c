@@ -59,7 +59,7 @@ static ssize_t mem_write(int fd, const void *p, size_t n)
     return (ssize_t)n;
 }
 
-static const struct io_ops mem_ops = {mem_read, mem_write};
+static const struct io_ops mem_ops = {mem_read, mem_write, pread};
 
 /* Number of whole frames in p[0..n); FUZZ_CHECK fails on anything else. */
 static uint64_t count_frames(const char *p, size_t n)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Build the seed corpora tests/fuzz/corpus/<target>/ from the test data.
 
-Run from the repository root:  python3 tests/fuzz/make_corpus.py [OUTDIR]
+Run from the repository root:  python3 tests/fuzz/make_corpus.py [OUTDIR [TARGET...]]
+(with TARGETs, only those corpora are written: a new target's seeds can be
+made without touching the merged corpora of the others).
 
 Sources: tests/data/ (copied or cut into pieces) and, when ../shared exists,
 the splunkd recordings in ../shared/recordings/.  The recordings are never
@@ -23,9 +25,12 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests/fuzz/corpu
 SHARED = os.path.join(ROOT, "..", "shared", "recordings")
 HDR = re.compile(rb"chunked 1\.0,(\d+),(\d+)\n")
 DUMMY_KEY = b"fuzz-dummy-session-key-0000"
+ONLY = set(sys.argv[2:])
 
 
 def put(target, name, data):
+    if ONLY and target not in ONLY:
+        return
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
     if isinstance(data, str):
@@ -192,6 +197,65 @@ def main():
     put("fuzz_xmlin", "pi_and_doctype.xml", '<?xml version="1.0"?><!-- x --><?pi data?><input>'
         '<configuration><stanza name="s"><param name="a">&lt;&gt;&quot;&apos;</param>'
         '</stanza></configuration></input>')
+
+    # --- KV store answers (fuzz_rest): answers separated by 0x1E, an
+    # optional "NNN " status in front (below 100: a transport failure).
+    # Shapes from SPLUNK_APP.md 13 and tests/kv/kvstub.py; addresses are
+    # the ones the target asks for.
+    def doc(key, name, typ, rdata, tf, tl, count, client=None, **extra):
+        d = '{"_key":"%s","rrname":"%s","rrtype":"%s","rdata":"%s","time_first":%s,' \
+            '"time_last":%s,"count":%s' % (key, name, typ, rdata, tf, tl, count)
+        if client is not None:
+            d += ',"last_client":"%s"' % client
+        for k, v in extra.items():
+            d += ',"%s":%s' % (k, v)
+        return d + "}"
+    page = "[" + ",".join([
+        doc("a.example|A|192.0.2.1", "a.example", "A", "192.0.2.1", 1699990000, 1700000500, 4,
+            "10.1.1.2", _user='"nobody"'),
+        doc("b.example|AAAA|2001:db8::1", "b.example", "AAAA", "2001:db8::1", '"1699000000"',
+            '"1700000000.25"', '"7"', "10.1.1.3"),
+        doc("mail.example.org|A|10.0.0.53", "mail.example.org", "A", "10.0.0.53", 1.6e9,
+            1700000001.5, 2),
+        doc("other|A|192.0.2.1", "other.example", "A", "192.0.2.1", 1, 2, -5, "x"),
+        '{"_key":"partial","rrtype":"A","rdata":"192.0.2.1"}', '7', 'null', '"s"',
+    ]) + "]"
+    error = '{"messages":[{"type":"ERROR","text":"%s"}]}'
+    seeds = {
+        "page_docs.json": page,
+        "page_empty.json": "[]",
+        "page_full_then_empty": "[" + ",".join(["0"] * 1000) + "]\x1e[]",
+        "in_refused_or_page": "400 " + error % "Invalid query: unknown operator $in"
+                              + "\x1e" + page,
+        "unauthorized": "401 " + error % "call not properly authenticated",
+        "forbidden": "403 " + error % "User does not have permission",
+        "no_collection": "404 " + error % "Collection not found",
+        "busy_then_ok": "503 " + error % "KV Store is initializing" + "\x1e429 \x1e" + page,
+        "server_error": "500 " + error % "internal error",
+        "reset_retry": "000 \x1e001 \x1e" + page,
+        "too_big": "004 ",
+        "batch_save_reply": page + '\x1e["a.example|A|192.0.2.1","b.example|AAAA|2001:db8::1",'
+                                   '"mail.example.org|A|10.0.0.53"]',
+        "batch_save_413": "[]\x1e413 " + error % "Request too large",
+        "not_array": '{"_key":"a.example|A|192.0.2.1","rrname":"a.example"}',
+        "truncated": page[:len(page) // 2],
+        "garbage": "\x00\xff<html><body>502 Bad Gateway</body></html>\r\n",
+        "numbers_edge": "[" + ",".join([
+            doc("e1", "a.example", "A", "192.0.2.1", "9223372036854775807",
+                "-9223372036854775808", "18446744073709551615"),
+            doc("e2", "a.example", "A", "192.0.2.1", "1e300", "-1e300", "1.5"),
+            doc("e3", "a.example", "A", "192.0.2.1", '"1e3"', '"-0.000001"', '"x"'),
+            doc("e4", "a.example", "A", "192.0.2.1", "9999999999999", "9999999999999", 1),
+        ]) + "]",
+        "strings_edge": "[" + ",".join([
+            doc("s1", "a\\u0000.example", "A\\u0000", "192.0.2.1", 1, 2, 3, "\\ud83d\\ude00"),
+            doc("s2", "", "A", "::ffff:192.0.2.1", 1, 2, 3, ""),
+            doc("s3", "a.example", "AAAAAAAAAA", "[2001:db8::1]", 1, 2, 3),
+        ]) + "]",
+        "deep": "[" * 300 + "]" * 300,
+    }
+    for name, text in seeds.items():
+        put("fuzz_rest", name, text.encode("latin-1"))
     return 0
 
 

@@ -371,6 +371,33 @@ static void test_kv_bad_json(void **state)
     }
 }
 
+/* kv_parse_page on its own (no transport): times a microsecond clock cannot
+ * hold are skipped, the edges of the range are kept, the array is counted
+ * whole. */
+static void test_kv_parse_page_times(void **state)
+{
+    char page[1024];
+    struct err e;
+    size_t rows = 0;
+    int ndocs = 0;
+    (void)state;
+#define DOC(tf, tl)                                                                      \
+    "{\"rrname\":\"a.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\",\"time_first\":" tf \
+    ",\"time_last\":" tl "}"
+    int n = snprintf(page, sizeof page, "[%s,%s,%s,%s,%s]", DOC("1", "9999999999999"),
+                     DOC("-9999999999999", "2"), DOC("1", "1e15"),
+                     DOC("-4611686018427", "4611686018427"), DOC("\"1700000000.5\"", "1700000001"));
+#undef DOC
+    assert_true(n > 0 && (size_t)n < sizeof page);
+    assert_int_equal(kv_parse_page(page, (size_t)n, count_doc, &ndocs, &rows, "t", &e), 0);
+    assert_int_equal(rows, 5);
+    assert_int_equal(ndocs, 2);
+    /* the length ends the page, not the NUL: one byte less is cut JSON */
+    assert_int_equal(kv_parse_page(page, (size_t)n - 1, count_doc, &ndocs, &rows, "t", &e),
+                     ERR_REST);
+    assert_non_null(strstr(e.msg, "t: "));
+}
+
 static void test_kv_save_batches(void **state)
 {
     struct kv_conf c;
@@ -638,6 +665,7 @@ int main(void)
         cmocka_unit_test_setup(test_kv_find_batches, setup),
         cmocka_unit_test_setup(test_kv_or_fallback, setup),
         cmocka_unit_test_setup(test_kv_bad_json, setup),
+        cmocka_unit_test_setup(test_kv_parse_page_times, setup),
         cmocka_unit_test_setup(test_kv_save_batches, setup),
         cmocka_unit_test_setup(test_kv_conf, setup),
         cmocka_unit_test_setup(test_history_rules, setup),

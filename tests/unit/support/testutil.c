@@ -85,6 +85,12 @@ static void append(char **p, size_t *n, size_t *cap, const char *d, size_t k)
     (*p)[*n] = '\0';
 }
 
+int tu_under_valgrind(void)
+{
+    const char *vg = getenv("VALGRIND_CHILD");
+    return vg != NULL && *vg != '\0';
+}
+
 int tu_run(const char *const *argv, const char *in, size_t inlen, int timeout_ms,
            struct tu_result *r)
 {
@@ -95,6 +101,9 @@ int tu_run(const char *const *argv, const char *in, size_t inlen, int timeout_ms
     int st = 0;
 
     memset(r, 0, sizeof *r);
+    /* memcheck runs a program some 20-50 times slower */
+    if (tu_under_valgrind())
+        timeout_ms *= 50;
     signal(SIGPIPE, SIG_IGN);
     if (pipe(pin) || pipe(pout) || pipe(perr))
         return -1;
@@ -116,6 +125,7 @@ int tu_run(const char *const *argv, const char *in, size_t inlen, int timeout_ms
             vargv[k++] = "-q";
             vargv[k++] = "--error-exitcode=99";
             vargv[k++] = "--leak-check=full";
+            vargv[k++] = "--errors-for-leak-kinds=definite,indirect";
             for (int i = 0; argv[i] && k < 62; i++)
                 vargv[k++] = argv[i];
             vargv[k] = NULL;
@@ -288,7 +298,7 @@ static ssize_t mem_write(int fd, const void *p, size_t n)
     return (ssize_t)k;
 }
 
-static const struct io_ops mem_ops = {mem_read, mem_write};
+static const struct io_ops mem_ops = {mem_read, mem_write, pread};
 
 void tu_memio_start(const char *in, size_t inlen, int mode, unsigned seed)
 {

@@ -38,6 +38,11 @@ struct tu_result {
 /* Path of a built binary: $DNSJOIN_BIN/<name> (default "bin/<name>"). */
 const char *tu_bin(const char *name);
 
+/* 1 when `make valgrind` runs the programs the suites start under memcheck
+ * (VALGRIND_CHILD): tu_run's timeouts are then 50 times longer, and tests
+ * that bound a run's time or loop over many runs should scale down. */
+int tu_under_valgrind(void);
+
 /* Run argv with `in` on stdin.  0 on success (whatever the exit status),
  * -1 if the process could not be run. */
 int tu_run(const char *const *argv, const char *in, size_t inlen, int timeout_ms,
