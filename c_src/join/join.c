@@ -832,7 +832,8 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
     j->st.rows++;
 
     ts = join_field(&row, JF_TIME, a);
-    p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0;
+    p->ev.has_time = ts.p != NULL && num_parse_time_us(ts, &p->ev.t) == 0 &&
+                     p->ev.t >= -JOIN_TIME_ABS_MAX && p->ev.t <= JOIN_TIME_ABS_MAX;
     /* A break in the order makes the engine hold everything from here on;
      * whether that can still be exact is checked against what has left. */
     if (p->ev.has_time)

@@ -38,6 +38,11 @@
 #include "util/err.h"
 #include "util/slice.h"
 
+/* Events further than this from the epoch (about 73,000 years, in µs) have
+ * no usable _time: t +/- window and the ages computed from t cannot
+ * overflow. */
+#define JOIN_TIME_ABS_MAX (INT64_MAX / 4)
+
 /* Rows in one time direction before the direction is trusted. */
 #define JOIN_ORDER_CONFIRM 10000
 
