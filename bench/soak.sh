@@ -7,6 +7,9 @@
 #   SOAK_EVENTS=2000000 sh bench/soak.sh bin      (a quick look)
 #
 # Env: SOAK_EVENTS (50000000), SOAK_CHUNK (50000 rows per chunk),
+# SOAK_DAYS (the stream's span; default SOAK_EVENTS * 7 / 10,000,000, the
+# density of the 10,000,000-events-over-7-days memory benchmark, so that a
+# window holds as many events as there and memory can be compared),
 # SOAK_MARK (1000000: the "first/last million" and the mark interval),
 # SOAK_CMDS ("join profile"), CC (cc).
 #
@@ -34,6 +37,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE/out
 EVENTS=${SOAK_EVENTS:-50000000}
 CHUNK=${SOAK_CHUNK:-50000}
+DAYS=${SOAK_DAYS:-$(( (EVENTS * 7 + 9999999) / 10000000 ))}
 MARK=${SOAK_MARK:-1000000}
 CMDS=${SOAK_CMDS:-join profile}
 CC=${CC:-cc}
@@ -59,7 +63,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # The generator's own rate over one mark, as the ceiling of what can be seen.
-"$OUT/rusage" -o "$W/gen.time" "$OUT/gen_stream" --events "$MARK" --chunk-rows "$CHUNK" \
+"$OUT/rusage" -o "$W/gen.time" "$OUT/gen_stream" --events "$MARK" --days "$DAYS" --chunk-rows "$CHUNK" \
 	--args '' > /dev/null
 GEN_RATE=$(awk -v n="$MARK" 'END { printf "%.0f", ($1 > 0 ? n / $1 : 0) }' "$W/gen.time")
 
@@ -67,7 +71,7 @@ GEN_RATE=$(awk -v n="$MARK" 'END { printf "%.0f", ($1 > 0 ? n / $1 : 0) }' "$W/g
 	echo "TA-dnsjoin soak"
 	echo "produced by: sh bench/soak.sh $BIN   (SOAK_EVENTS=$EVENTS SOAK_CHUNK=$CHUNK SOAK_MARK=$MARK)"
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')   host: $(uname -sm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'), $(nproc 2>/dev/null || echo '?') cores"
-	echo "stream: gen_stream --events $EVENTS --chunk-rows $CHUNK (newest first), piped"
+	echo "stream: gen_stream --events $EVENTS --days $DAYS --chunk-rows $CHUNK (newest first), piped"
 	echo "gen_stream alone: $GEN_RATE events/s"
 	echo
 } | tee "$RESULTS"
@@ -83,7 +87,7 @@ for sub in $CMDS; do
 		< "$W/out.fifo" &
 	mpid=$!
 	(
-		"$OUT/gen_stream" --events "$EVENTS" --chunk-rows "$CHUNK" --args '' 2> "$W/$sub.gen.err" ||
+		"$OUT/gen_stream" --events "$EVENTS" --days "$DAYS" --chunk-rows "$CHUNK" --args '' 2> "$W/$sub.gen.err" ||
 			echo "gen_stream failed" > "$W/$sub.gen.failed"
 	) | "$OUT/soak_meter" --pass -o "$W/$sub.in.log" --every "$MARK" \
 		--pid-file "$W/$sub.pid" > "$W/in.fifo" &
