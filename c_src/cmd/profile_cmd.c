@@ -252,6 +252,12 @@ static int values_cells(struct pf_state *st, const struct profile_row *r, int wh
  * of the reply. */
 #define SPARK_MARK "##__SPARKLINE__##"
 
+/* "\n0" and ";$0$" repeated ZEROS_RUN times. */
+#define ZEROS_RUN 64
+#define REP4(s) s s s s
+#define REP64(s) REP4(REP4(REP4(s)))
+static const char zeros_plain[] = REP64("\n0"), zeros_mv[] = REP64(";$0$");
+
 static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct arena *a,
                         struct slice *plain, struct slice *mv)
 {
@@ -267,21 +273,29 @@ static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct
     mp[ml + 1] = '$';
     for (size_t k = 0; k < np; k++) {
         char d[24];
-        size_t w;
-        /* most hours of most rows hold a single digit */
-        if (st->counts[k] < 10) {
-            d[0] = (char)('0' + st->counts[k]);
-            w = 1;
-        } else {
-            w = num_format_u64(st->counts[k], d);
+        size_t w, z;
+        /* most hours of most rows are quiet: runs of zeros are copied */
+        for (z = 0; k + z < np && st->counts[k + z] == 0 && z < ZEROS_RUN; z++)
+            ;
+        if (z > 1) {
+            memcpy(pp + pw, zeros_plain, 2 * z);
+            pw += 2 * z;
+            memcpy(mp + mw, zeros_mv, 4 * z);
+            mw += 4 * z;
+            k += z - 1;
+            continue;
         }
         pp[pw++] = '\n';
-        memcpy(pp + pw, d, w);
-        pw += w;
         mp[mw++] = ';';
         mp[mw++] = '$';
-        memcpy(mp + mw, d, w);
-        mw += w;
+        /* most hours of most rows hold a single digit: no copy call */
+        if (st->counts[k] < 10) {
+            pp[pw++] = mp[mw++] = (char)('0' + st->counts[k]);
+        } else {
+            w = num_format_u64(st->counts[k], d);
+            for (size_t i = 0; i < w; i++)
+                pp[pw++] = mp[mw++] = d[i];
+        }
         mp[mw++] = '$';
     }
     *plain = slice_of(pp, pw);

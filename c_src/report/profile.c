@@ -862,17 +862,51 @@ struct sbuf {
     size_t n, len;
 };
 
+static void put_bytes(struct sbuf *b, const char *p, size_t n)
+{
+    size_t room = b->n - 1 - b->len;  /* b->n > 0: one byte for the NUL */
+    if (n > room)
+        n = room;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* A printf for the three conversions the sentences use (%s, %.*s, %llu):
+ * each row's sentence is made twice while the reply is written, and
+ * vsnprintf was a tenth of dnsprofile's time.  Output is cut at b->n - 1. */
 static void put(struct sbuf *b, const char *fmt, ...) ATTR_FMT(2, 3);
 static void put(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
-    if (b->len + 1 >= b->n)
-        return;
     va_start(ap, fmt);
-    int w = vsnprintf(b->p + b->len, b->n - b->len, fmt, ap);
+    for (const char *f = fmt; *f; f++) {
+        const char *pc = strchr(f, '%');
+        if (pc == NULL) {
+            put_bytes(b, f, strlen(f));
+            break;
+        }
+        put_bytes(b, f, (size_t)(pc - f));
+        f = pc;
+        if (f[1] == 's') {
+            const char *v = va_arg(ap, const char *);
+            put_bytes(b, v, strlen(v));
+            f += 1;
+        } else if (f[1] == '.' && f[2] == '*' && f[3] == 's') {
+            int n = va_arg(ap, int);
+            const char *v = va_arg(ap, const char *);
+            put_bytes(b, v, n > 0 ? (size_t)n : 0);
+            f += 3;
+        } else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'u') {
+            char d[24];
+            put_bytes(b, d, num_format_u64(va_arg(ap, unsigned long long), d));
+            f += 3;
+        } else {
+            put_bytes(b, "%", 1);  /* "%%" or a conversion not used here */
+            f += f[1] == '%';
+        }
+    }
     va_end(ap);
-    if (w > 0)
-        b->len = b->len + (size_t)w >= b->n ? b->n - 1 : b->len + (size_t)w;
 }
 
 static const char *times(uint64_t n) { return n == 1 ? "time" : "times"; }
