@@ -10,7 +10,13 @@
  * with the fields the join adds (dns_*, tunnel, teredo_*, sixtofour_* and
  * their __mv_ columns) removed, every other field byte for byte.  An input
  * field that a row leaves empty and an absent field are the same thing in
- * Splunk results, so rows are compared over the input's columns. */
+ * Splunk results, so rows are compared over the input's columns.
+ *
+ * The reporting commands return counts instead of rows: on the same
+ * streams, the counts of dnstimechart (no filter, src=, domain=) add up to
+ * the events that pass the filter, and dnsprofile's lookups and connections
+ * add up to the DNS answers and network events, each counted here from the
+ * input itself (and, for domain=, from dnsjoin's choices). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +27,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/ipaddr.h"
 #include "scp/cols.h"
 #include "scp/csv.h"
+#include "scp/mv.h"
+#include "util/arena.h"
 #include "support/testutil.h"
 
 struct sbuf {
@@ -344,6 +353,212 @@ static void check_one(const char *file, char *in, size_t inlen, const char *sub,
     tu_result_free(&r);
 }
 
+/* ---- reporting commands ----------------------------------------------- */
+
+/* Run scpdrive ... -- dnsjoin SUB with ARGS; the output table in *t. */
+static char *run_report(const char *file, const char *sub, const char *args, const char *k,
+                        const char *order, struct cols *co, struct csv_table *t, size_t *len)
+{
+    const char *argv[] = {tu_bin("scpdrive"), "--chunk-rows", k, "--order", order, "--args",
+                          args, file, "--", tu_bin("dnsjoin"), sub, NULL};
+    struct tu_result r;
+    struct err e;
+    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
+    if (r.status != 0 || r.timed_out)
+        fail_msg("%s %s K=%s %s: status %d: %.300s", sub, args, k, order, r.status,
+                 r.err ? r.err : "");
+    char *out = r.out;
+    *len = r.out_len;
+    r.out = NULL;
+    tu_result_free(&r);
+    if (csv_parse(out, *len, co, t, &e) != 0)
+        fail_msg("%s %s: output is not CSV: %s", sub, args, e.msg);
+    return out;
+}
+
+/* Sum of a table's numeric cells outside the columns named in skip. */
+static unsigned long long sum_cells(const struct csv_table *t, const struct cols *c,
+                                    const char *only)
+{
+    unsigned long long sum = 0;
+    for (size_t k = 0; k < t->ncols; k++) {
+        struct slice nm = cols_name(c, t->ids[k]);
+        if (only ? !slice_eq_cstr(nm, only)
+                 : slice_eq_cstr(nm, "_time") || slice_eq_cstr(nm, "_span") ||
+                       slice_starts_with(nm, "__mv_"))
+            continue;
+        for (size_t r = 0; r < t->nrows; r++) {
+            struct slice v = csv_cell(t, r, k);
+            char buf[32];
+            if (v.n == 0 || v.n >= sizeof buf)
+                continue;
+            memcpy(buf, v.p, v.n);
+            buf[v.n] = 0;
+            sum += strtoull(buf, NULL, 10);
+        }
+    }
+    return sum;
+}
+
+static struct slice cell_by(const struct csv_table *t, const struct cols *c, size_t r,
+                            const char *name)
+{
+    uint32_t id = cols_find(c, slice_cstr(name));
+    long k = id == COL_NONE ? -1 : csv_col_index(t, id);
+    return k < 0 ? SLICE_NULL : csv_cell(t, r, (size_t)k);
+}
+
+/* What the input holds, counted directly (the rules of README's dnsjoin
+ * section): events with _time, those whose client is 10.0.0.1, network
+ * events, and distinct address answers per DNS event. */
+struct expect {
+    unsigned long long timed, src1, net, lookups;
+};
+
+static void count_input(char *in, size_t n, struct expect *x)
+{
+    struct cols *c = cols_new();
+    struct csv_table t;
+    struct err e;
+    struct arena a;
+    struct ipaddr one, ip;
+    char *b = malloc(n + 1);
+    assert_non_null(b);
+    memcpy(b, in, n);
+    csv_table_init(&t);
+    arena_init(&a, 4096, 1u << 24);
+    assert_int_equal(csv_parse(b, n, c, &t, &e), 0);
+    assert_int_equal(ipaddr_parse(slice_cstr("10.0.0.1"), &one), 0);
+    memset(x, 0, sizeof *x);
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (cell_by(&t, c, r, "_time").n == 0)
+            continue;  /* the generator writes valid times or none */
+        x->timed++;
+        int dns = cell_by(&t, c, r, "query").n > 0;
+        struct slice cl = dns ? cell_by(&t, c, r, "src") : cell_by(&t, c, r, "src_ip");
+        if (!dns && cl.n == 0)
+            cl = cell_by(&t, c, r, "src");
+        x->src1 += cl.n > 0 && ipaddr_parse(cl, &ip) == 0 && ipaddr_eq(&ip, &one);
+        if (!dns) {
+            struct slice d = cell_by(&t, c, r, "dest_ip");
+            x->net += d.n > 0 && ipaddr_parse(d, &ip) == 0;
+            continue;
+        }
+        struct ipaddr seen[16];
+        size_t nseen = 0;
+        struct mv_iter it;
+        struct slice v;
+        mv_iter_init(&it, cell_by(&t, c, r, "answer"), cell_by(&t, c, r, "__mv_answer"));
+        while (mv_next(&it, &a, &v) == 1) {
+            size_t j;
+            if (ipaddr_parse(v, &ip) != 0)
+                continue;
+            for (j = 0; j < nseen && !ipaddr_eq(&seen[j], &ip); j++)
+                ;
+            if (j == nseen && nseen < 16) {
+                seen[nseen++] = ip;
+                x->lookups++;
+            }
+        }
+    }
+    arena_free(&a);
+    csv_table_free(&t);
+    cols_free(c);
+    free(b);
+}
+
+/* Events dnstimechart domain=host1.example keeps: DNS events for that name
+ * and network events dnsjoin matched to it (the join's output, in any
+ * order, is the reference for its choices). */
+static unsigned long long count_domain(const char *file, const char *k, const char *order)
+{
+    struct cols *c = cols_new();
+    struct csv_table t;
+    size_t len;
+    unsigned long long n = 0;
+    csv_table_init(&t);
+    char *out = run_report(file, "join", "", k, order, c, &t, &len);
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (cell_by(&t, c, r, "_time").n == 0)
+            continue;
+        struct slice q = cell_by(&t, c, r, "query"), dq = cell_by(&t, c, r, "dns_query");
+        n += q.n > 0 ? slice_eq_cstr(q, "host1.example") : slice_eq_cstr(dq, "host1.example");
+    }
+    free(out);
+    csv_table_free(&t);
+    cols_free(c);
+    return n;
+}
+
+static void test_reporting_counts(void **st)
+{
+    static const char *const ks[] = {"1", "50000"};
+    static const char *const orders[] = {"asis", "desc"};
+    char file[] = "/tmp/dnsjoin-counts-XXXXXX";
+    unsigned long long total = 0, lookups = 0, domain = 0;
+    unsigned runs = 0;
+    (void)st;
+    int fd = mkstemp(file);
+    assert_true(fd >= 0);
+    close(fd);
+    for (unsigned seed = 1; seed <= 24; seed++) {
+        uint64_t rs = 0x9e3779b97f4a7c15ull * seed;
+        struct sbuf in = {0};
+        size_t rows;
+        struct expect x;
+        gen_stream(&rs, &in, &rows);
+        FILE *f = fopen(file, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(in.p, 1, in.n, f), in.n);
+        fclose(f);
+        count_input(in.p, in.n, &x);
+        total += x.timed;
+        lookups += x.lookups;
+        for (size_t ki = 0; ki < 2; ki++)
+            for (size_t o = 0; o < 2; o++) {
+                const char *k = ks[ki], *ord = orders[o];
+                unsigned long long dom = count_domain(file, k, ord);
+                domain += dom;
+                struct {
+                    const char *sub, *args, *col;
+                    unsigned long long want;
+                } cases[] = {
+                    {"timechart", "cont=f limit=0", NULL, x.timed},
+                    {"timechart", "cont=f limit=0 src=10.0.0.1", NULL, x.src1},
+                    {"timechart", "cont=f limit=0 domain=host1.example", NULL, dom},
+                    {"profile", "", "lookups", x.lookups},
+                    {"profile", "", "connections", x.net},
+                };
+                for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                    struct cols *c = cols_new();
+                    struct csv_table t;
+                    size_t len;
+                    csv_table_init(&t);
+                    char *out = run_report(file, cases[i].sub, cases[i].args, k, ord, c, &t,
+                                           &len);
+                    unsigned long long got = sum_cells(&t, c, cases[i].col);
+                    if (got != cases[i].want)
+                        fail_msg("seed %u %s %s%s%s K=%s %s: counts add up to %llu, the input "
+                                 "has %llu", seed, cases[i].sub, cases[i].args,
+                                 cases[i].col ? " column " : "",
+                                 cases[i].col ? cases[i].col : "", k, ord, got, cases[i].want);
+                    free(out);
+                    csv_table_free(&t);
+                    cols_free(c);
+                    runs++;
+                }
+            }
+        free(in.p);
+    }
+    unlink(file);
+    print_message("reporting counts: %u runs add up to the events that pass their filters "
+                  "(%llu events with _time, %llu answers, %llu kept by domain=)\n", runs, total,
+                  lookups, domain);
+    assert_int_equal(runs, 24u * 4u * 5u);
+    /* not vacuous: every kind of count was exercised */
+    assert_true(total > 0 && lookups > 0 && domain > 0);
+}
+
 static void test_conservation_random(void **st)
 {
     static const char *const ks[] = {"1", "7", "50000"};
@@ -383,6 +598,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conservation_random),
+        cmocka_unit_test(test_reporting_counts),
     };
     return cmocka_run_group_tests_name("conservation", tests, NULL, NULL);
 }
