@@ -625,23 +625,31 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
         return 0;
     }
 
-    if (j->o.choice_only) {
-        /* the sink reads match and name while it runs: no list, no copies */
-        const struct rec *pick = best_client;
-        if (pick != NULL)
-            ev->match = JOIN_CLIENT;
-        else if (!j->o.scope_client && best_any != NULL) {
-            pick = best_any;
-            ev->match = JOIN_NETWORK;
-        }
-        if (pick != NULL) {
-            ev->rec_t = pick->t;
-            ev->name = rec_name(pick);
-            ev->rec_client = rec_client(pick);
-            ev->rec_ttext = rec_ttext(pick);
-        }
-        return 0;
+    const struct rec *pick = best_client;
+    if (pick != NULL)
+        ev->match = JOIN_CLIENT;
+    else if (!j->o.scope_client && best_any != NULL) {
+        pick = best_any;
+        ev->match = JOIN_NETWORK;
     }
+    if (pick != NULL) {
+        ev->rec_t = pick->t;
+        ev->name = rec_name(pick);
+        ev->rec_client = rec_client(pick);
+        ev->rec_ttext = rec_ttext(pick);
+    }
+    /* choice_only: the sink reads match and the record while it runs:
+     * views, and no candidate list */
+    if (j->o.choice_only)
+        return 0;
+    if (pick != NULL) {
+        ev->name = arena_slice(a, ev->name);
+        ev->rec_client = arena_slice(a, ev->rec_client);
+        ev->rec_ttext = arena_slice(a, ev->rec_ttext);
+        if (ev->name.p == NULL || ev->rec_client.p == NULL || ev->rec_ttext.p == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
+    }
+
     struct slice *names = arena_alloc(a, n * sizeof *names);
     if (names == NULL)
         return err_set(e, ERR_NOMEM, "out of memory deciding an event");
@@ -663,22 +671,6 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
     }
     ev->names = names;
     ev->nnames = u;
-
-    const struct rec *pick = best_client;
-    if (pick != NULL)
-        ev->match = JOIN_CLIENT;
-    else if (!j->o.scope_client && best_any != NULL) {
-        pick = best_any;
-        ev->match = JOIN_NETWORK;
-    }
-    if (pick != NULL) {
-        ev->rec_t = pick->t;
-        ev->name = arena_slice(a, rec_name(pick));
-        ev->rec_client = arena_slice(a, rec_client(pick));
-        ev->rec_ttext = arena_slice(a, rec_ttext(pick));
-        if (ev->name.p == NULL || ev->rec_client.p == NULL || ev->rec_ttext.p == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
-    }
     return 0;
 }
 

@@ -20,10 +20,12 @@ static void wait_fd(int fd, short ev)
     (void)poll(&pfd, 1, 1000);
 }
 
-ssize_t io_read_some(int fd, void *p, size_t n, struct err *e)
+/* One read (pread when positional), retried on EINTR and after a wait on
+ * EAGAIN. */
+static ssize_t read_retry(int fd, void *p, size_t n, off_t off, int positional, struct err *e)
 {
     for (;;) {
-        ssize_t r = io_ops->read(fd, p, n);
+        ssize_t r = positional ? io_ops->pread(fd, p, n, off) : io_ops->read(fd, p, n);
         if (r >= 0)
             return r;
         if (errno == EINTR)
@@ -36,20 +38,14 @@ ssize_t io_read_some(int fd, void *p, size_t n, struct err *e)
     }
 }
 
+ssize_t io_read_some(int fd, void *p, size_t n, struct err *e)
+{
+    return read_retry(fd, p, n, 0, 0, e);
+}
+
 ssize_t io_pread_some(int fd, void *p, size_t n, off_t off, struct err *e)
 {
-    for (;;) {
-        ssize_t r = io_ops->pread(fd, p, n, off);
-        if (r >= 0)
-            return r;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            wait_fd(fd, POLLIN);
-            continue;
-        }
-        return err_set(e, ERR_IO, "read failed: %s", strerror(errno));
-    }
+    return read_retry(fd, p, n, off, 1, e);
 }
 
 ssize_t io_pread_full(int fd, void *p, size_t n, off_t off, struct err *e)
