@@ -163,7 +163,7 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
     if (p->n == p->npages * CONV_PAGE) {
         if (p->npages == p->pages_cap) {
             size_t nc = p->pages_cap ? p->pages_cap * 2 : 16;
-            struct conv **v = xreallocarray(p->pages, nc, sizeof *v);
+            struct conv **v = xreallocarray(p->pages, nc, sizeof(struct conv *));
             if (v == NULL) {
                 err_set(e, ERR_NOMEM, "out of memory adding a conversation");
                 return NULL;
@@ -899,7 +899,8 @@ static void put(struct sbuf *b, const char *fmt, ...)
             f += 3;
         } else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'u') {
             char d[24];
-            put_bytes(b, d, num_format_u64(va_arg(ap, unsigned long long), d));
+            size_t w = num_format_u64(va_arg(ap, unsigned long long), d);
+            put_bytes(b, d, w);
             f += 3;
         } else {
             put_bytes(b, "%", 1);  /* "%%" or a conversion not used here */

@@ -92,7 +92,7 @@ static size_t error_meta(char *buf, size_t cap, const char *text)
         } else if (*p < 0x20) {
             n += (size_t)snprintf(buf + n, 7, "\\u%04x", *p);
         } else {
-            buf[n++] = *p < 0x80 ? (char)*p : '?';
+            buf[n++] = (char)(*p < 0x80 ? *p : '?');
         }
     }
     memcpy(buf + n, tail, sizeof tail - 1);
