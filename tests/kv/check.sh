@@ -87,7 +87,7 @@ start() {
         2>>"$tmp/stub.err" &
     srvpid=$!
     i=0
-    while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    while [ ! -s "$tmp/port" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
     port=$(cat "$tmp/port" 2>/dev/null)
     [ -n "$port" ] || { bad "kvstub did not start"; cat "$tmp/stub.err"; exit 1; }
     uri="https://127.0.0.1:$port"
