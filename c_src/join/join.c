@@ -108,6 +108,7 @@ struct join {
     int64_t rel_lo, rel_hi, ev_lo, ev_hi;
 
     uint64_t held_bytes;
+    size_t uncopied;          /* reserved rows at the queue's end not yet copied */
     struct join_stats st;
 };
 
@@ -744,6 +745,8 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
         rc = hand_over(j, p, a, sink, ctx, e);
         if (rc)
             return rc;
+        if (p->reserved && p->blk == NULL)
+            j->uncopied--;  /* released in the request that left it waiting */
         if (p->blk) {
             /* The reply being built still points at it: free after it. */
             if (j->nlater == j->later_cap) {
@@ -916,9 +919,8 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
     int rc;
 
     /* join_written has copied what the previous chunk left waiting */
-    for (size_t i = 0; i < j->qlen; i++)
-        if (j->q[(j->qhead + i) % j->qcap].reserved && j->q[(j->qhead + i) % j->qcap].blk == NULL)
-            return err_set(e, ERR_STATE, "join_written was not called after a reply");
+    if (j->uncopied > 0)
+        return err_set(e, ERR_STATE, "join_written was not called after a reply");
     free_later(j);
     if (t->ncols > 0) {
         j->cur = shape_for(j, t);
@@ -954,6 +956,7 @@ int join_chunk(struct join *j, const struct csv_table *t, struct arena *a, join_
         rc = hold_reserve(j, p, e);
         if (rc)
             return rc;
+        j->uncopied++;
     }
     evict(j);
     return 0;
@@ -963,10 +966,13 @@ int join_written(struct join *j, struct err *e)
 {
     int rc;
     free_later(j);
-    for (size_t i = 0; i < j->qlen; i++) {
+    /* the uncopied rows are the queue's last ones; copied in queue order so
+     * that blocks still empty front to back */
+    for (size_t i = j->qlen - j->uncopied; i < j->qlen; i++) {
         struct pend *p = &j->q[(j->qhead + i) % j->qcap];
-        if (p->reserved && p->blk == NULL && (rc = hold_copy(j, p, e)) != 0)
+        if ((rc = hold_copy(j, p, e)) != 0)
             return rc;
+        j->uncopied--;
     }
     return 0;
 }
