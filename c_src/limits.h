@@ -83,6 +83,13 @@
 #ifndef JOIN_MAXBUFFER_DEFAULT
 #define JOIN_MAXBUFFER_DEFAULT (2000ull * 1000 * 1000)
 #endif
+/* Held rows are kept as they came up to this many bytes; beyond it (a full
+ * window of a busy stream) they are packed against recent rows of their
+ * kind (util/rowpack.h): about a third of the size, for some CPU.  This is
+ * memory, not input, so it is a tuning point rather than a limit. */
+#ifndef JOIN_HELD_PLAIN_MAX
+#define JOIN_HELD_PLAIN_MAX (8u * 1024 * 1024)
+#endif
 #ifndef JOIN_MAXNAMES_MAX
 #define JOIN_MAXNAMES_MAX 1000
 #endif

@@ -163,8 +163,10 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
             if (xs == &st->xs || (mask & (1u << k)))
                 xc[i++] = x[k];
     }
-    /* The row's text stands for all its input fields. */
-    if (scp_emit_full(s, row->raw, row->s, NULL, NULL, xs, xc))
+    /* The row's text stands for all its input fields; a packed row is
+     * unpacked again while the reply is written. */
+    if (row->packed != NULL ? scp_emit_packed(s, row->packed, row->packed_n, row->s, xs, xc)
+                            : scp_emit_full(s, row->raw, row->s, NULL, NULL, xs, xc))
         return err_set(e, ERR_NOMEM, "out of memory queueing an event");
     return 0;
 }

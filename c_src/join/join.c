@@ -6,6 +6,7 @@
 #include "limits.h"
 #include "scp/mv.h"
 #include "util/num.h"
+#include "util/rowpack.h"
 #include "util/xmem.h"
 
 /* A row shape: the column ids of one chunk and where the engine's fields
@@ -50,18 +51,45 @@ struct prow {
 };
 
 struct pend {
-    struct prow row;
+    struct prow row;          /* packed: raw.p is the rowpack form, raw.n the
+                               * text's length */
     struct pev ev;
     struct jschema *js;
     struct tblock *blk;       /* the block holding the row's copy, or NULL */
     uint32_t own_bytes;       /* counted in held_bytes (reserved) */
     uint8_t reserved;         /* counted; copied by join_written unless blk */
     uint8_t compact;          /* the copy is compact_held's encoding */
+    uint8_t packed;           /* the copy is rowpack's form */
+};
+
+/* Held rows of one kind (shape and event kind) are packed against a
+ * reference made of the last PACK_RECENT rows of that kind, renewed every
+ * PACK_REFRESH rows so that it follows the stream. */
+#define PACK_KINDS 16
+#define PACK_REFRESH 256
+#define PACK_RECENT 8
+struct packer {
+    const struct jschema *js; /* the kind: a shape ... */
+    int kind;                 /* ... and an event kind */
+    struct rowref *ref;       /* OWNED reference (one count), or NULL */
+    uint32_t since;           /* rows packed since ref was made */
+    uint32_t nrecent;         /* rows in recent */
+    char *recent;             /* OWNED: ROWREF_TEXT_MAX bytes */
+    size_t recent_n;
+    unsigned long used;       /* for replacement */
+};
+
+/* What a released row leaves to free once its reply is written. */
+struct later {
+    struct tblock *blk;
+    struct rowref *ref;       /* a packed row's reference, or NULL */
 };
 
 static void pend_row(const struct pend *p, struct join_row *row)
 {
     row->raw = p->row.raw;
+    row->packed = NULL;
+    row->packed_n = 0;
     row->s = &p->js->s;
     row->base = p->row.base;
     row->cells = p->row.cells;
@@ -88,13 +116,18 @@ struct join {
     struct jschema *shapes;   /* OWNED list */
     struct jschema *cur;      /* the current chunk's shape */
 
-    struct tblock **later;    /* OWNED array: blocks of released rows, to
+    struct later *later;      /* OWNED array: what released rows leave, to
                                * release after the reply is written */
     size_t nlater, later_cap;
     struct tblock *tb_head, *tb_tail; /* OWNED FIFO of blocks in use */
     struct tblock *tb_spare;  /* OWNED: one empty block kept for reuse */
     struct cell *ccells;      /* OWNED scratch: a compact row's cells */
     size_t ccap;
+    char *ptext;              /* OWNED scratch: a packed row's text */
+    size_t ptext_cap;
+    struct packer pk[PACK_KINDS];
+    unsigned long pk_clock;
+    uint64_t plain_bytes;     /* held rows kept as they came */
 
     /* order learning */
     enum order order;
@@ -219,8 +252,10 @@ static void tb_release(struct join *j, struct tblock *b)
 
 static void free_later(struct join *j)
 {
-    for (size_t i = 0; i < j->nlater; i++)
-        tb_release(j, j->later[i]);
+    for (size_t i = 0; i < j->nlater; i++) {
+        tb_release(j, j->later[i].blk);
+        rowref_drop(j->later[i].ref);
+    }
     j->nlater = 0;
 }
 
@@ -228,9 +263,20 @@ void join_free(struct join *j)
 {
     if (j == NULL)
         return;
+    for (size_t i = 0; i < j->qlen; i++) {
+        const struct pend *p = &j->q[(j->qhead + i) % j->qcap];
+        if (p->packed)
+            rowref_drop(rowpack_ref(p->row.raw.p));
+    }
+    free_later(j);
+    for (size_t k = 0; k < PACK_KINDS; k++) {
+        rowref_drop(j->pk[k].ref);
+        xfree(j->pk[k].recent);
+    }
     xfree(j->q);
     xfree(j->later);
     xfree(j->ccells);
+    xfree(j->ptext);
     while (j->tb_head) {
         struct tblock *n = j->tb_head->next;
         xfree(j->tb_head);
@@ -480,6 +526,70 @@ static void put_varint(char **w, uint64_t v)
     } while (v);
 }
 
+/* The packer for p's kind, made or taken over (least recently used) on
+ * first sight.  NULL when out of memory. */
+static struct packer *packer_for(struct join *j, const struct pend *p)
+{
+    struct packer *pk = NULL;
+    for (size_t k = 0; k < PACK_KINDS; k++) {
+        struct packer *c = &j->pk[k];
+        if (c->js == p->js && c->kind == p->ev.kind) {
+            pk = c;
+            break;
+        }
+        if (pk == NULL || c->used < pk->used)
+            pk = c;
+    }
+    if (pk->js != p->js || pk->kind != p->ev.kind) {
+        if (pk->recent == NULL && (pk->recent = xmalloc(ROWREF_TEXT_MAX)) == NULL)
+            return NULL;
+        rowref_drop(pk->ref);
+        pk->ref = NULL;
+        pk->js = p->js;
+        pk->kind = p->ev.kind;
+        pk->since = pk->nrecent = 0;
+        pk->recent_n = 0;
+    }
+    pk->used = ++j->pk_clock;
+    return pk;
+}
+
+/* Let the packer see a row of its kind: the last PACK_RECENT rows before a
+ * renewal make the next reference. */
+static void packer_see(struct packer *pk, struct slice text)
+{
+    if (pk->ref != NULL && pk->since < PACK_REFRESH - PACK_RECENT)
+        return;
+    size_t n = text.n < ROWREF_TEXT_MAX - pk->recent_n ? text.n : ROWREF_TEXT_MAX - pk->recent_n;
+    memcpy(pk->recent + pk->recent_n, text.p, n);
+    pk->recent_n += n;
+    if (++pk->nrecent < PACK_RECENT && pk->recent_n < ROWREF_TEXT_MAX)
+        return;
+    struct rowref *r = rowref_new(pk->recent, pk->recent_n);
+    if (r == NULL)
+        return;  /* the old reference (or none: rows stay plain) goes on */
+    rowref_retire(pk->ref);
+    rowref_drop(pk->ref);
+    pk->ref = r;
+    pk->since = pk->nrecent = 0;
+    pk->recent_n = 0;
+}
+
+/* Pack p's text into its held copy own[0..bytes): the stored length, or 0
+ * to keep it as it came. */
+static size_t hold_pack(struct join *j, struct pend *p, char *own, size_t cap)
+{
+    struct packer *pk = packer_for(j, p);
+    size_t k = 0;
+    if (pk == NULL)
+        return 0;
+    if (pk->ref != NULL)
+        k = rowpack_store(pk->ref, p->row.raw.p, p->row.raw.n, own, cap);
+    pk->since++;
+    packer_see(pk, p->row.raw);
+    return k;
+}
+
 static int hold_copy(struct join *j, struct pend *p, struct err *e)
 {
     size_t bytes = p->own_bytes;
@@ -505,16 +615,29 @@ static int hold_copy(struct join *j, struct pend *p, struct err *e)
         p->row.cells = NULL;
         p->compact = 1;
     } else {
-        /* Text only: a window of held rows costs what it weighs on the wire;
-         * fields are split again from the text if anyone asks. */
-        memcpy(w, p->row.raw.p, p->row.raw.n);
-        p->row.raw.p = w;
-        p->row.base = w;
+        /* Text only: a window of held rows costs what it weighs on the wire
+         * (or, past JOIN_HELD_PLAIN_MAX, packed); fields are split again from
+         * the text if anyone asks. */
+        size_t k = 0;
+        if (j->plain_bytes >= JOIN_HELD_PLAIN_MAX)
+            k = hold_pack(j, p, own, p->row.raw.n);
+        if (k > 0) {
+            /* give back what packing saved: own is the block's last piece */
+            p->blk->used -= p->row.raw.n - k;
+            p->packed = 1;
+            p->row.raw.p = own;
+        } else {
+            memcpy(w, p->row.raw.p, p->row.raw.n);
+            p->row.raw.p = w;
+            j->plain_bytes += bytes;
+            k = p->row.raw.n;
+        }
+        p->row.base = p->row.raw.p;
         p->row.cells = NULL;
-        w += p->row.raw.n;
+        w += k;
     }
     if (p->ev.client.p) {
-        memcpy(w, p->ev.client.p, p->ev.client.n);
+        memmove(w, p->ev.client.p, p->ev.client.n);
         p->ev.client.p = w;
     }
     return 0;
@@ -716,6 +839,27 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
     }
     struct join_row row;
     pend_row(p, &row);
+    /* A packed row is unpacked for a sink that reads its fields: a network
+     * event's, or any row's with sink_reads_fields. */
+    if (p->packed) {
+        row.packed = p->row.raw.p;
+        row.packed_n = p->row.raw.n;
+        row.raw = SLICE_NULL;
+        row.base = NULL;
+    }
+    if (p->packed && (ev.kind == JOIN_NET || j->o.sink_reads_fields)) {
+        if (p->row.raw.n > j->ptext_cap) {
+            char *nt = xrealloc(j->ptext, p->row.raw.n);
+            if (nt == NULL)
+                return err_set(e, ERR_NOMEM, "out of memory releasing an event");
+            j->ptext = nt;
+            j->ptext_cap = p->row.raw.n;
+        }
+        if (rowpack_load(p->row.raw.p, j->ptext, p->row.raw.n))
+            return err_set(e, ERR_STATE, "a held event could not be unpacked");
+        row.raw = slice_of(j->ptext, p->row.raw.n);
+        row.base = j->ptext;
+    }
     if (p->compact) {
         row.cells = compact_cells(j, p);
         if (row.cells == NULL && p->js->nw > 0)
@@ -751,13 +895,16 @@ static int release(struct join *j, struct arena *a, join_sink sink, void *ctx, i
             /* The reply being built still points at it: free after it. */
             if (j->nlater == j->later_cap) {
                 size_t nc = j->later_cap ? j->later_cap * 2 : 1024;
-                struct tblock **nl = xreallocarray(j->later, nc, sizeof(struct tblock *));
+                struct later *nl = xreallocarray(j->later, nc, sizeof *nl);
                 if (nl == NULL)
                     return err_set(e, ERR_NOMEM, "out of memory releasing events");
                 j->later = nl;
                 j->later_cap = nc;
             }
-            j->later[j->nlater++] = p->blk;
+            j->later[j->nlater].blk = p->blk;
+            j->later[j->nlater++].ref = p->packed ? rowpack_ref(p->row.raw.p) : NULL;
+            if (!p->packed && !p->compact)
+                j->plain_bytes -= p->own_bytes;
             p->blk = NULL;
         }
         if (p->reserved) {

@@ -104,6 +104,11 @@ enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK, JOIN_HISTORY };
 /* A row as the sink sees it: its cells and where the engine's fields are. */
 struct join_row {
     struct slice raw;              /* input text or SLICE_NULL */
+    const char *packed;            /* a held row's rowpack form, or NULL; raw
+                                    * is then its text while the sink runs
+                                    * (for a network event or with
+                                    * sink_reads_fields), else SLICE_NULL */
+    size_t packed_n;               /* the packed row's text length */
     const struct schema *s;
     const char *base;              /* the cells' values are offsets into base */
     const struct cell *cells;      /* s->n cells */

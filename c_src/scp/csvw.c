@@ -7,6 +7,7 @@
 
 #include "limits.h"
 #include "util/io.h"
+#include "util/rowpack.h"
 #include "util/xmem.h"
 
 /* Output block: flushed to fd when full; each value is copied whole, so a
@@ -23,6 +24,8 @@ void csvw_init(struct csvw *w)
 void csvw_free(struct csvw *w)
 {
     xfree(w->rows);
+    xfree(w->gens);
+    xfree(w->text);
     xfree(w->mark);
     xfree(w->header);
     for (size_t i = 0; i < sizeof w->maps / sizeof w->maps[0]; i++)
@@ -41,6 +44,8 @@ void csvw_reset(struct csvw *w)
     /* The header marks are cleared by the next csvw_prepare. */
     w->nrows = 0;
     w->nlog = 0;
+    w->ngens = 0;
+    w->text_row = NULL;
 }
 
 static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
@@ -49,25 +54,27 @@ static int add_row(struct csvw *w, struct slice raw, const struct schema *s,
 {
     if (s == NULL)
         return ERR_STATE;  /* every row has a schema; the loops below rely on it */
+    if (raw.n > INT32_MAX)
+        return ERR_LIMIT;  /* cannot happen below SCP_BODY_MAX */
     if (w->nrows == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 1024;
+        size_t ncap = w->cap ? w->cap + w->cap / 2 : 1024;
         struct csvw_row *nr = xreallocarray(w->rows, ncap, sizeof *nr);
         if (nr == NULL)
             return ERR_NOMEM;
         w->rows = nr;
         w->cap = ncap;
     }
-    w->rows[w->nrows].raw = raw;
-    w->rows[w->nrows].s = s;
-    w->rows[w->nrows].cells = cells;
-    w->rows[w->nrows].base = base;
-    w->rows[w->nrows].ccells = ccells;
-    w->rows[w->nrows].xs = xs;
-    w->rows[w->nrows].xcells = xcells;
-    w->rows[w->nrows].gen = NULL;
-    w->rows[w->nrows].gen_ctx = NULL;
-    w->rows[w->nrows].gen_i = 0;
-    w->rows[w->nrows].gen_n = 0;
+    struct csvw_row *r = &w->rows[w->nrows];
+    r->raw = raw.p;
+    r->raw_n = (uint32_t)raw.n;
+    r->packed = 0;
+    r->gen = 0;
+    r->s = s;
+    r->cells = cells;
+    r->base = base;
+    r->ccells = ccells;
+    r->xs = xs;
+    r->xcells = xcells;
     w->nrows++;
     w->nlog++;
     return 0;
@@ -84,24 +91,41 @@ int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const ch
     return add_row(w, raw, s, NULL, base, cells, xs, xcells);
 }
 
+int csvw_add_packed(struct csvw *w, const char *stored, size_t n, const struct schema *s,
+                    const struct schema *xs, const struct slice *xcells)
+{
+    int rc = add_row(w, slice_of(stored, n), s, NULL, NULL, NULL, xs, xcells);
+    if (rc == 0)
+        w->rows[w->nrows - 1].packed = 1;
+    return rc;
+}
+
 int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i,
                  size_t n)
 {
     if (n == 0)
         return 0;
+    if (w->ngens == w->gens_cap) {
+        size_t ncap = w->gens_cap ? w->gens_cap * 2 : 8;
+        struct csvw_gen *ng = xreallocarray(w->gens, ncap, sizeof *ng);
+        if (ng == NULL)
+            return ERR_NOMEM;
+        w->gens = ng;
+        w->gens_cap = ncap;
+    }
+    if (w->ngens >= UINT32_MAX)
+        return ERR_LIMIT;
     int rc = add_row(w, SLICE_NULL, s, NULL, NULL, NULL, NULL, NULL);
     if (rc)
         return rc;
-    w->rows[w->nrows - 1].gen = gen;
-    w->rows[w->nrows - 1].gen_ctx = ctx;
-    w->rows[w->nrows - 1].gen_i = i;
-    w->rows[w->nrows - 1].gen_n = n;
+    w->gens[w->ngens] = (struct csvw_gen){.fn = gen, .ctx = ctx, .i = i, .n = n};
+    w->rows[w->nrows - 1].gen = (uint32_t)++w->ngens;
     w->nlog += n - 1;
     return 0;
 }
 
-/* Walk the rows: a generated entry stands for gen_n rows, the i-th of them
- * made by gen(gen_i + i).  NULL at the end. */
+/* Walk the rows: a generated entry stands for its range's n rows, the k-th
+ * made by fn(i + k).  NULL at the end. */
 struct rowit {
     size_t r, k;
 };
@@ -109,9 +133,10 @@ static const struct csvw_row *rowit_next(const struct csvw *w, struct rowit *it,
 {
     while (it->r < w->nrows) {
         const struct csvw_row *row = &w->rows[it->r];
-        size_t n = row->gen != NULL ? row->gen_n : 1;
+        const struct csvw_gen *g = row->gen ? &w->gens[row->gen - 1] : NULL;
+        size_t n = g ? g->n : 1;
         if (it->k < n) {
-            *gi = row->gen_i + it->k++;
+            *gi = (g ? g->i : 0) + it->k++;
             return row;
         }
         it->r++;
@@ -134,9 +159,11 @@ static int gen_row(struct csvw *w, const struct csvw_row *row, size_t gi, struct
     for (size_t k = 0; k < row->s->n; k++)
         w->gcells[k] = SLICE_NULL;
     arena_reset(&w->gscratch);
-    if (row->gen(row->gen_ctx, gi, w->gcells, &w->gscratch))
+    const struct csvw_gen *g = &w->gens[row->gen - 1];
+    if (g->fn(g->ctx, gi, w->gcells, &w->gscratch))
         return ERR_NOMEM;
     *tmp = *row;
+    tmp->gen = 0;
     tmp->cells = w->gcells;
     return 0;
 }
@@ -256,7 +283,33 @@ static inline struct slice base_cell(const struct csvw_row *row, size_t k)
     if (row->ccells)
         return cell_slice(row->base, row->ccells[k]);
     /* a text-only row: every field is set (its value is read on demand) */
-    return row->raw;
+    return slice_of(row->raw, row->raw_n);
+}
+
+/* A text-only row's input bytes; a packed row's are unpacked into w->text,
+ * valid until the next packed row is read. */
+static int row_text(struct csvw *w, const struct csvw_row *row, struct slice *out)
+{
+    if (!row->packed) {
+        *out = slice_of(row->raw, row->raw_n);
+        return 0;
+    }
+    if (w->text_row != row) {
+        if (row->raw_n > w->text_cap) {
+            size_t ncap = row->raw_n > 2 * w->text_cap ? row->raw_n : 2 * w->text_cap;
+            char *nt = xrealloc(w->text, ncap);
+            if (nt == NULL)
+                return ERR_NOMEM;
+            w->text = nt;
+            w->text_cap = ncap;
+        }
+        if (rowpack_load(row->raw, w->text, row->raw_n))
+            return ERR_STATE;
+        w->text_row = row;
+        w->split_row = NULL;  /* its values may point into the old text */
+    }
+    *out = slice_of(w->text, row->raw_n);
+    return 0;
 }
 
 /* Split a text-only row once, for the rare reply whose header does not
@@ -274,7 +327,11 @@ static int split_row(struct csvw *w, const struct csvw_row *row)
         w->split = ns;
         w->split_cap = row->s->n;
     }
-    if (csv_split_raw(row->raw, row->s->n, w->split, &w->scratch))
+    struct slice text;
+    int rc = row_text(w, row, &text);
+    if (rc)
+        return rc;
+    if (csv_split_raw(text, row->s->n, w->split, &w->scratch))
         return ERR_CSV;
     w->split_row = row;
     return 0;
@@ -400,7 +457,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
     while ((ent = rowit_next(w, &it, &gi)) != NULL) {
         const struct csvw_row *row = ent;
         struct csvw_row tmp;
-        if (row->gen != NULL && row->s != complete) {
+        if (row->gen && row->s != complete) {
             if (gen_row(w, row, gi, &tmp))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
             row = &tmp;
@@ -431,7 +488,7 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
         const struct csvw_row *row = ent;
         size_t rowlen = w->nh, nonempty = 0;
         struct csvw_row tmp;
-        if (row->gen != NULL) {
+        if (row->gen) {
             if (gen_row(w, row, gi, &tmp))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
             row = &tmp;
@@ -442,15 +499,15 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
             last = ent;  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
-        if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
+        if (!(row->raw != NULL && w->map_identity) && split_row(w, row))
             return err_set(e, ERR_CSV, "a held row could not be split again");
-        if (row->raw.p != NULL && w->map_identity && row->s != NULL) {
+        if (row->raw != NULL && w->map_identity && row->s != NULL) {
             /* verbatim: the input text stands for the first s->n cells */
             h0 = row->s->n;
             bit += h0;
             /* the raw text holds its own h0 - 1 commas */
-            rowlen = row->raw.n + (w->nh - h0) + 1;
-            nonempty += row->raw.n;
+            rowlen = row->raw_n + (w->nh - h0) + 1;
+            nonempty += row->raw_n;
         }
         for (size_t h = h0; h < w->nh; h++, bit++) {
             struct slice v = cell_at(w, row, w->map[h]);
@@ -570,7 +627,7 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
         const struct csvw_row *row = ent;
         size_t nonempty = 0;
         struct csvw_row tmp;
-        if (row->gen != NULL) {
+        if (row->gen) {
             if (gen_row(w, row, gi, &tmp))
                 return ERR_NOMEM;
             row = &tmp;
@@ -581,13 +638,16 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
             last = ent;  /* tmp (a generated row) has its shape */
         }
         size_t h0 = 0;
-        if (!(row->raw.p != NULL && w->map_identity) && split_row(w, row))
+        if (!(row->raw != NULL && w->map_identity) && split_row(w, row))
             return ERR_CSV;
-        if (row->raw.p != NULL && w->map_identity && row->s != NULL) {
+        if (row->raw != NULL && w->map_identity && row->s != NULL) {
+            struct slice text;
+            if (row_text(w, row, &text))
+                return ERR_CSV;
             h0 = row->s->n;
             bit += h0;
-            nonempty += row->raw.n;
-            rc = wraw(o, row->raw.p, row->raw.n);
+            nonempty += text.n;
+            rc = wraw(o, text.p, text.n);
             if (rc == 0 && h0 < w->nh)
                 rc = wraw(o, ",", 1);
         }

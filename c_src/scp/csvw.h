@@ -43,8 +43,20 @@ struct schema {
  * 0 or ERR_NOMEM. */
 typedef int (*csvw_gen_fn)(void *ctx, size_t i, struct slice *cells, struct arena *scratch);
 
+/* A generated range: rows i .. i + n - 1 made by fn(ctx, ...). */
+struct csvw_gen {
+    csvw_gen_fn fn;
+    void *ctx;                   /* BORROWED */
+    size_t i, n;
+};
+
+/* One queued row (64 bytes: a reply can queue a whole window of rows). */
 struct csvw_row {
-    struct slice raw;            /* the row's input bytes, or SLICE_NULL */
+    const char *raw;             /* the row's input bytes, their rowpack form
+                                  * (packed), or NULL */
+    uint32_t raw_n : 31;         /* the input bytes' length */
+    uint32_t packed : 1;
+    uint32_t gen;                /* a generated range: index + 1 in gens */
     const struct schema *s;
     const struct slice *cells;   /* s->n slices; p == NULL = not set ... */
     const char *base;            /* ... or, when cells is NULL, s->n compact */
@@ -52,14 +64,16 @@ struct csvw_row {
                                   * the row is its raw text, every field set */
     const struct schema *xs;     /* extra fields, or NULL */
     const struct slice *xcells;
-    csvw_gen_fn gen;             /* non-NULL: cells are produced on demand */
-    void *gen_ctx;               /* BORROWED */
-    size_t gen_i, gen_n;         /* rows gen_i .. gen_i + gen_n - 1 */
 };
 
 struct csvw {
     struct csvw_row *rows;  /* OWNED array (pointers inside are borrowed) */
     size_t nrows, cap;
+    struct csvw_gen *gens;  /* OWNED array of the generated ranges */
+    size_t ngens, gens_cap;
+    char *text;             /* OWNED: the last packed row, unpacked */
+    size_t text_cap;
+    const struct csvw_row *text_row;
     size_t nlog;            /* rows written: a generated entry counts gen_n */
     uint32_t *mark;         /* OWNED: per column id, header position + 1 */
     size_t mark_cap;
@@ -107,6 +121,12 @@ int csvw_add(struct csvw *w, const struct schema *s, const struct slice *cells) 
 int csvw_add2(struct csvw *w, struct slice raw, const struct schema *s, const char *base,
               const struct cell *cells, const struct schema *xs,
               const struct slice *xcells) WARN_UNUSED;
+
+/* Queue a row held in rowpack's stored form (util/rowpack.h) whose input
+ * text is n bytes: it is unpacked while the reply is written, one row at a
+ * time.  0, ERR_NOMEM or ERR_LIMIT. */
+int csvw_add_packed(struct csvw *w, const char *stored, size_t n, const struct schema *s,
+                    const struct schema *xs, const struct slice *xcells) WARN_UNUSED;
 
 /* Queue n generated rows, gen(i) .. gen(i + n - 1): their cells exist only
  * while they are measured or written, and the n rows take one entry, so a

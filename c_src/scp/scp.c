@@ -48,6 +48,13 @@ int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, cons
     return csvw_add2(&s->out, raw, sc, base, cells, xs, xcells);
 }
 
+int scp_emit_packed(struct scp *s, const char *stored, size_t n, const struct schema *sc,
+                    const struct schema *xs, const struct slice *xcells)
+{
+    s->rows_out++;
+    return csvw_add_packed(&s->out, stored, n, sc, xs, xcells);
+}
+
 int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx, size_t i,
                  size_t n)
 {

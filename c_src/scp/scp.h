@@ -92,6 +92,11 @@ int scp_emit_full(struct scp *s, struct slice raw, const struct schema *sc, cons
                   const struct cell *cells, const struct schema *xs,
                   const struct slice *xcells) WARN_UNUSED;
 
+/* Queue a row held in rowpack's form whose text is n bytes
+ * (csvw_add_packed); all BORROWED until the reply is written. */
+int scp_emit_packed(struct scp *s, const char *stored, size_t n, const struct schema *sc,
+                    const struct schema *xs, const struct slice *xcells) WARN_UNUSED;
+
 /* Queue n generated rows, gen(i) .. gen(i + n - 1) (csvw_add_gen): gen
  * makes their cells while the reply is written; sc and ctx are BORROWED
  * until then. */
