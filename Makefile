@@ -95,6 +95,17 @@ $(FAULT_MOD): $(BUILD)/c_src/cmd/dnsmasq_log_main.o $(BUILD)/tests/dnsmasq/fault
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON) $(CURL)
 
+# dnsjoin built with JOIN_HELD_PLAIN_MAX=0, so that every held row is
+# packed: tests/unit/test_join.c runs its cases and random streams with it
+# too (DNSJOIN_PACKED).  A test build only, outside $(BIN).
+PACKED_JOIN = $(BUILD)/tests/dnsjoin_packed
+$(BUILD)/tests/packed/join.o: c_src/join/join.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DJOIN_HELD_PLAIN_MAX=0 -MMD -MP -c $< -o $@
+$(PACKED_JOIN): $(BUILD)/c_src/cmd/dnsjoin_main.o $(BUILD)/tests/packed/join.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JANSSON) $(CURL)
+
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 
@@ -106,17 +117,19 @@ $(BUILD)/gen_story: bench/gen_story.c
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # Script-level checks run first so the output ends with cmocka's summaries.
-test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD)
+test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD) $(PACKED_JOIN)
 	@DNSMASQ_LOG_FAULTIO=$(FAULT_MOD) sh tests/run_scripts.sh $(BIN)
-	@GEN_STORY=$(BUILD)/gen_story sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) \
+	    sh tests/run_unit.sh $(BUILD)/tests $(BIN)
 
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
 	    OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story
-	@GEN_STORY=$(BUILD)/gen_story VALGRIND=1 sh tests/run_unit.sh $(BUILD)/tests $(BIN)
+valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(PACKED_JOIN)
+	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) VALGRIND=1 \
+	    sh tests/run_unit.sh $(BUILD)/tests $(BIN)
 
 # Tiny values for the limits in c_src/limits.h, so that tests/limits can go
 # past each one with a few kilobytes of input.  REST_RESPONSE_MAX stays at
@@ -148,7 +161,8 @@ soak: deps $(PROGS)
 clean:
 	rm -rf build dist $(BIN)/dnsjoin $(BIN)/scpdrive $(BIN)/dnsmasq_log
 
--include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d $(BUILD)/tests/dnsmasq/*.d)
+-include $(wildcard $(BUILD)/c_src/*/*.d $(BUILD)/tests/unit/support/*.d $(BUILD)/tests/dnsmasq/*.d \
+                    $(BUILD)/tests/packed/*.d)
 
 -include tests/app/app.mk
 

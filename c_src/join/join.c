@@ -619,7 +619,7 @@ static int hold_copy(struct join *j, struct pend *p, struct err *e)
          * (or, past JOIN_HELD_PLAIN_MAX, packed); fields are split again from
          * the text if anyone asks. */
         size_t k = 0;
-        if (j->plain_bytes >= JOIN_HELD_PLAIN_MAX)
+        if (j->plain_bytes > JOIN_HELD_PLAIN_MAX)
             k = hold_pack(j, p, own, p->row.raw.n);
         if (k > 0) {
             /* give back what packing saved: own is the block's last piece */

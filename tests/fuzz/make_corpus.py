@@ -147,6 +147,17 @@ def main():
     ]:
         put("fuzz_args", name, args)
 
+    # --- held-row packing: consecutive rows of the join cases, 0x1F between
+    for case in sorted(os.listdir(jd)):
+        p = os.path.join(jd, case, "input.csv")
+        if os.path.exists(p):
+            rows = read(p).splitlines()[1:]
+            for i in range(0, min(len(rows) - 1, 6), 2):
+                put("fuzz_rowpack", "join_%s_%d" % (case, i), rows[i] + b"\x1f" + rows[i + 1])
+    put("fuzz_rowpack", "self", b"Nov 14 21:58:12 fw01 kernel: SRC=10.20.0.124 DST=54.220.4.5")
+    put("fuzz_rowpack", "empty_row", b"abcdefgh\x1f")
+    put("fuzz_rowpack", "empty_ref", b"\x1fabcdefgh")
+
     # --- IP addresses: one seed per line of the address tables
     ipd = os.path.join(ROOT, "tests/data/ipaddr")
     seen = set()

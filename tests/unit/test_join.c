@@ -28,11 +28,16 @@
 #define CASES "tests/data/join"
 
 /* Run scpdrive over a file; OWNED output. */
+/* The dnsjoin under test: bin/dnsjoin, or the build that packs every held
+ * row (test_*_packed). */
+static const char *join_bin;
+
 static char *run_join(const char *file, const char *args, const char *order, const char *chunk,
                       size_t *n, int *status, char **err)
 {
     const char *argv[] = {tu_bin("scpdrive"), "--no-mv", "--args", args, "--order", order,
-                          "--chunk-rows", chunk, file, "--", tu_bin("dnsjoin"), "join", NULL};
+                          "--chunk-rows", chunk, file, "--",
+                          join_bin ? join_bin : tu_bin("dnsjoin"), "join", NULL};
     struct tu_result r;
     assert_int_equal(tu_run(argv, NULL, 0, 60000, &r), 0);
     *status = r.status;
@@ -367,6 +372,36 @@ static void test_random_streaming(void **st)
                  3 * US_PER_SEC, chunks, 2, 42);
 }
 
+/* The same checks with a dnsjoin built with JOIN_HELD_PLAIN_MAX=0, so that
+ * every held row is packed (util/rowpack.h) and unpacked for its reply. */
+static int use_packed(void)
+{
+    join_bin = getenv("DNSJOIN_PACKED");
+    if (join_bin == NULL || access(join_bin, X_OK) != 0) {
+        print_message("[  SKIPPED ] DNSJOIN_PACKED is not set to the packing build of dnsjoin "
+                      "(make test builds it)\n");
+        join_bin = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+static void test_cases_packed(void **st)
+{
+    if (use_packed())
+        test_cases(st);
+    join_bin = NULL;
+}
+
+static void test_random_packed(void **st)
+{
+    if (use_packed()) {
+        test_random_small(st);
+        test_random_streaming(st);
+    }
+    join_bin = NULL;
+}
+
 /* Unordered input beyond maxbuffer, and a late answer that could change
  * results already sent: both stop with an ERROR that says how to sort. */
 static void test_limits_and_order_errors(void **st)
@@ -419,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_random_small),
         cmocka_unit_test(test_random_streaming),
         cmocka_unit_test(test_limits_and_order_errors),
+        cmocka_unit_test(test_cases_packed),
+        cmocka_unit_test(test_random_packed),
     };
     return cmocka_run_group_tests_name("join", tests, NULL, NULL);
 }
