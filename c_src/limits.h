@@ -88,7 +88,7 @@
  * kind (util/rowpack.h): about a third of the size, for some CPU.  This is
  * memory, not input, so it is a tuning point rather than a limit. */
 #ifndef JOIN_HELD_PLAIN_MAX
-#define JOIN_HELD_PLAIN_MAX (8u * 1024 * 1024)
+#define JOIN_HELD_PLAIN_MAX (4u * 1024 * 1024)
 #endif
 #ifndef JOIN_MAXNAMES_MAX
 #define JOIN_MAXNAMES_MAX 1000

@@ -20,7 +20,30 @@ struct iptab {
     size_t nents, ents_cap;
     uint32_t *slots;      /* OWNED: hash slots -> entry index + 1 (0 = empty) */
     size_t nslots;
+    char *retired;        /* OWNED list of evicted records' strings, linked
+                           * through the word before each (RLINK) */
 };
+
+/* A record's strings are allocated with one pointer in front, which links
+ * them into the retired list once the record is evicted: retiring never
+ * allocates, so it cannot fail. */
+#define RLINK sizeof(char *)
+
+static void buf_free(char *buf)
+{
+    if (buf != NULL)
+        xfree(buf - RLINK);
+}
+
+void iptab_flush_retired(struct iptab *t)
+{
+    while (t->retired != NULL) {
+        char *next;
+        memcpy(&next, t->retired, sizeof next);
+        xfree(t->retired);
+        t->retired = next;
+    }
+}
 
 struct iptab *iptab_new(void)
 {
@@ -43,7 +66,8 @@ void iptab_free(struct iptab *t)
     if (t == NULL)
         return;
     for (uint64_t s = t->first; t->ring != NULL && s < t->next; s++)
-        xfree(t->ring[s & (t->cap - 1)].buf);
+        buf_free(t->ring[s & (t->cap - 1)].buf);
+    iptab_flush_retired(t);
     for (size_t i = 0; i < t->nents; i++)
         xfree(t->ents[i].seq);
     xfree(t->ents);
@@ -166,9 +190,10 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     }
     r = &t->ring[t->next & (t->cap - 1)];
     memset(r, 0, sizeof *r);
-    r->buf = xmalloc(name.n + client.n + ttext.n + 1);
-    if (r->buf == NULL)
+    char *base = xmalloc(RLINK + name.n + client.n + ttext.n + 1);
+    if (base == NULL)
         return ERR_NOMEM;
+    r->buf = base + RLINK;
     if (name.n)
         memcpy(r->buf, name.p, name.n);
     if (client.n)
@@ -222,7 +247,35 @@ void iptab_pop(struct iptab *t)
         if (e->head == e->n)
             e->head = e->n = 0;
     }
-    xfree(r->buf);
+    char *base = r->buf - RLINK;
+    memcpy(base, &t->retired, sizeof t->retired);
+    t->retired = base;
     r->buf = NULL;
     t->first++;
+}
+
+void iptab_clear(struct iptab *t)
+{
+    while (t->first != t->next)
+        iptab_pop(t);
+    for (size_t i = 0; i < t->nents; i++)
+        xfree(t->ents[i].seq);
+    xfree(t->ents);
+    t->ents = NULL;
+    t->nents = t->ents_cap = 0;
+    /* back to the size of a new table, when that can be had */
+    uint32_t *nsl = xcalloc(1024, sizeof *nsl);
+    struct rec *nr = xcalloc(1024, sizeof *nr);
+    if (nsl != NULL) {
+        xfree(t->slots);
+        t->slots = nsl;
+        t->nslots = 1024;
+    } else {
+        memset(t->slots, 0, t->nslots * sizeof *t->slots);
+    }
+    if (nr != NULL) {
+        xfree(t->ring);
+        t->ring = nr;
+        t->cap = 1024;
+    }
 }

@@ -60,8 +60,16 @@ const struct rec *iptab_it_next(const struct iptab *t, struct iptab_it *it);
 /* The oldest record still held (first in arrival order), or NULL. */
 const struct rec *iptab_oldest(const struct iptab *t);
 
-/* Drop the oldest record. */
+/* Drop the oldest record.  Its strings (rec_name, rec_client, rec_ttext)
+ * stay valid until iptab_flush_retired: a reply can point at them. */
 void iptab_pop(struct iptab *t);
+
+/* Free the strings of the records dropped so far (after a reply). */
+void iptab_flush_retired(struct iptab *t);
+
+/* Drop every record (their strings retired, as by iptab_pop) and shrink the
+ * index back to a new table's size. */
+void iptab_clear(struct iptab *t);
 
 size_t iptab_count(const struct iptab *t);
 

@@ -762,17 +762,11 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
         ev->rec_client = rec_client(pick);
         ev->rec_ttext = rec_ttext(pick);
     }
-    /* choice_only: the sink reads match and the record while it runs:
-     * views, and no candidate list */
+    /* The record's strings are views: an evicted record's stay until the
+     * reply has been written (iptab_flush_retired in join_written).
+     * choice_only: no candidate list. */
     if (j->o.choice_only)
         return 0;
-    if (pick != NULL) {
-        ev->name = arena_slice(a, ev->name);
-        ev->rec_client = arena_slice(a, ev->rec_client);
-        ev->rec_ttext = arena_slice(a, ev->rec_ttext);
-        if (ev->name.p == NULL || ev->rec_client.p == NULL || ev->rec_ttext.p == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
-    }
 
     struct slice *names = arena_alloc(a, n * sizeof *names);
     if (names == NULL)
@@ -788,11 +782,6 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
             names[u++] = names[i];
     if (u > j->o.maxnames)
         u = j->o.maxnames;
-    for (size_t i = 0; i < u; i++) {
-        names[i] = arena_slice(a, names[i]);
-        if (names[i].p == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory deciding an event");
-    }
     ev->names = names;
     ev->nnames = u;
     return 0;
@@ -1113,6 +1102,8 @@ int join_written(struct join *j, struct err *e)
 {
     int rc;
     free_later(j);
+    if (j->tab != NULL)
+        iptab_flush_retired(j->tab);
     /* the uncopied rows are the queue's last ones; copied in queue order so
      * that blocks still empty front to back */
     for (size_t i = j->qlen - j->uncopied; i < j->qlen; i++) {
@@ -1131,7 +1122,20 @@ int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, stru
     int rc;
     if (j->o.history != NULL && (rc = j->o.history->fetch(j->o.history->ctx, e)) != 0)
         return rc;
-    return release(j, a, sink, ctx, 1, e);
+    if ((rc = release(j, a, sink, ctx, 1, e)) != 0)
+        return rc;
+    /* Every row has left: the answers, the queue and the packers can go
+     * before the last reply is written (its rows' text stays, in `later`). */
+    iptab_clear(j->tab);
+    xfree(j->q);
+    j->q = NULL;
+    j->qcap = j->qhead = j->qlen = 0;
+    for (size_t k = 0; k < PACK_KINDS; k++) {
+        rowref_drop(j->pk[k].ref);
+        xfree(j->pk[k].recent);
+        memset(&j->pk[k], 0, sizeof j->pk[k]);
+    }
+    return 0;
 }
 
 int join_feed(struct join *j, const struct csv_table *t, int finished, struct arena *a,

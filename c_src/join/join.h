@@ -129,9 +129,11 @@ struct join_event {
     struct slice client;           /* VIEW into the row */
     enum join_match match;
     int64_t rec_t;                 /* chosen record (match != NONE) */
-    struct slice name, rec_client, rec_ttext;  /* ARENA copies (choice_only:
-                                                * VIEWs valid during the call) */
-    struct slice *names;           /* ARENA: distinct candidate names, sorted */
+    struct slice name, rec_client, rec_ttext;  /* VIEWs valid until the reply
+                                                * is written (choice_only:
+                                                * during the call) */
+    struct slice *names;           /* ARENA array of VIEWs (as above):
+                                    * distinct candidate names, sorted */
     size_t nnames;                 /* at most maxnames */
     size_t ncandidates;
 };
