@@ -72,14 +72,8 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     return 0;
 }
 
-static int is_udp(struct slice s)
-{
-    return s.n == 3 && (s.p[0] | 0x20) == 'u' && (s.p[1] | 0x20) == 'd' && (s.p[2] | 0x20) == 'p';
-}
-
 /* Tunnel fields of a network event. */
-static void tunnel_fields(const struct join_row *row, const struct join_event *ev,
-                          struct slice *x, struct arena *a)
+static void tunnel_fields(const struct join_event *ev, struct slice *x, struct arena *a)
 {
     struct teredo_info ti;
     struct ipaddr v4;
@@ -92,9 +86,7 @@ static void tunnel_fields(const struct join_row *row, const struct join_event *e
         x[XF_TEREDO_CLIENT_PORT] = cmd_u64(a, ti.client_port);
         return;
     }
-    /* the transport is read only for port 3544: most rows stop at the port */
-    if (slice_eq_cstr(join_field(row, JF_DEST_PORT, a), "3544") &&
-        is_udp(join_field(row, JF_TRANSPORT, a))) {
+    if (ev->udp3544) {
         x[XF_TUNNEL] = SLICE_LIT("teredo");
         return;
     }
@@ -148,7 +140,7 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
         if (ev->nnames > 0 && mv_encode(&s->arena, ev->names, ev->nnames, &x[XF_QUERIES],
                                         &x[XF_QUERIES_MV]))
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
-        tunnel_fields(row, ev, x, &s->arena);
+        tunnel_fields(ev, x, &s->arena);
         unsigned mask = 0;
         for (int k = 0; k < XF_N; k++)
             if (x[k].p != NULL)

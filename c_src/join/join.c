@@ -27,6 +27,7 @@ struct jschema {
  * rows waits here. */
 struct pev {
     uint8_t kind, has_time, client_is_ip;
+    uint8_t udp3544;          /* dest_port 3544 over UDP (Teredo's) */
     int64_t t;
     struct ipaddr ip, client_ip;
     struct slice client;      /* VIEW into the row or its held copy */
@@ -813,6 +814,7 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
     ev.client = p->ev.client;
     ev.client_is_ip = p->ev.client_is_ip;
     ev.client_ip = p->ev.client_ip;
+    ev.udp3544 = p->ev.udp3544;
     if (ev.kind == JOIN_NET) {
         rc = decide(j, &ev, a, e);
         if (rc)
@@ -828,15 +830,14 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
     }
     struct join_row row;
     pend_row(p, &row);
-    /* A packed row is unpacked for a sink that reads its fields: a network
-     * event's, or any row's with sink_reads_fields. */
+    /* A packed row is unpacked only for a sink that reads fields. */
     if (p->packed) {
         row.packed = p->row.raw.p;
         row.packed_n = p->row.raw.n;
         row.raw = SLICE_NULL;
         row.base = NULL;
     }
-    if (p->packed && (ev.kind == JOIN_NET || j->o.sink_reads_fields)) {
+    if (p->packed && j->o.sink_reads_fields) {
         if (p->row.raw.n > j->ptext_cap) {
             char *nt = xrealloc(j->ptext, p->row.raw.n);
             if (nt == NULL)
@@ -1010,6 +1011,12 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
         return 0;
     }
     p->ev.kind = JOIN_NET;
+    /* read while the cells are at hand: a held row has only its text */
+    if (slice_eq_cstr(join_field(&row, JF_DEST_PORT, a), "3544")) {
+        struct slice tr = join_field(&row, JF_TRANSPORT, a);
+        p->ev.udp3544 = tr.n == 3 && (tr.p[0] | 0x20) == 'u' && (tr.p[1] | 0x20) == 'd' &&
+                        (tr.p[2] | 0x20) == 'p';
+    }
     j->st.net++;
     struct slice cl = join_field(&row, JF_CLIENT1, a);
     if ((cl.p == NULL || cl.n == 0) && j->fid[JF_CLIENT2] != COL_NONE)

@@ -79,8 +79,11 @@ struct join_opts {
     uint64_t maxbuffer;      /* bytes of held rows */
     const char *const *extra; /* more fields the caller reads (NULL-terminated) */
     const struct join_history *history; /* NULL: none */
-    int sink_reads_fields;    /* the sink reads many fields of every row: split
-                               * held rows once before calling it */
+    int sink_reads_fields;    /* the sink reads fields of rows (join_field):
+                               * held rows are split once (a packed one
+                               * unpacked) before calling it.  Without it a
+                               * packed row reaches the sink as text only in
+                               * `packed` (raw is SLICE_NULL) */
     /* For reporting commands, which never write rows back: */
     int unordered_sink;       /* rows that need no decision reach the sink at
                                * once, not in input order behind held rows */
@@ -106,8 +109,8 @@ struct join_row {
     struct slice raw;              /* input text or SLICE_NULL */
     const char *packed;            /* a held row's rowpack form, or NULL; raw
                                     * is then its text while the sink runs
-                                    * (for a network event or with
-                                    * sink_reads_fields), else SLICE_NULL */
+                                    * with sink_reads_fields, else
+                                    * SLICE_NULL */
     size_t packed_n;               /* the packed row's text length */
     const struct schema *s;
     const char *base;              /* the cells' values are offsets into base */
@@ -127,6 +130,8 @@ struct join_event {
     int client_is_ip;
     struct ipaddr client_ip;
     struct slice client;           /* VIEW into the row */
+    int udp3544;                   /* JOIN_NET: dest_port 3544, transport udp
+                                    * (any case): Teredo's port */
     enum join_match match;
     int64_t rec_t;                 /* chosen record (match != NONE) */
     struct slice name, rec_client, rec_ttext;  /* VIEWs valid until the reply
