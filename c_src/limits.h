@@ -93,6 +93,12 @@
 #ifndef JOIN_MAXNAMES_MAX
 #define JOIN_MAXNAMES_MAX 1000
 #endif
+/* DNS answers for one address held at once: what bounds the names a shared
+ * (CDN) address can collect, and the candidates each of its connections is
+ * compared with. */
+#ifndef JOIN_ANSWERS_PER_IP_MAX
+#define JOIN_ANSWERS_PER_IP_MAX 100000u
+#endif
 /* Distinct DNS records (ip, name, client) kept at once. */
 #ifndef JOIN_RECORDS_MAX
 #define JOIN_RECORDS_MAX 50000000ull

@@ -379,6 +379,8 @@ static int run_emit(void *ctx, const struct txn_ev *ev)
         size_t nc = r->cap_done ? r->cap_done * 2 : 1024;
         uint64_t *d;
         if (nc > DNSMASQ_INFLIGHT_MAX * 2)
+            nc = DNSMASQ_INFLIGHT_MAX * 2;  /* the limit itself, not the next power */
+        if (r->n_done >= DNSMASQ_INFLIGHT_MAX * 2)
             return err_set(r->e, ERR_LIMIT, "more than twice DNSMASQ_INFLIGHT_MAX (%llu) "
                            "transactions finished while an older one is still open; a smaller "
                            "flush_after in inputs.conf closes unanswered queries sooner ("

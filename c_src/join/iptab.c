@@ -173,6 +173,8 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     e = find_or_add(t, ip);
     if (e == NULL)
         return ERR_NOMEM;
+    if (e->n - e->head >= JOIN_ANSWERS_PER_IP_MAX)
+        return ERR_LIMIT;
     if (e->n == e->cap) {
         if (e->head > e->cap / 2) {
             /* slide the live part down instead of growing */

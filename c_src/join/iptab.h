@@ -43,7 +43,8 @@ struct iptab *iptab_new(void);  /* OWNED or NULL */
 void iptab_free(struct iptab *t);
 
 /* Add a record (strings are copied).  0, ERR_NOMEM or ERR_LIMIT
- * (JOIN_RECORDS_MAX records held at once). */
+ * (JOIN_RECORDS_MAX records held at once, or JOIN_ANSWERS_PER_IP_MAX for
+ * this address). */
 int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct slice name,
               struct slice client, struct slice ttext) WARN_UNUSED;
 

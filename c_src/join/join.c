@@ -990,6 +990,14 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             if (j->released_any && p->ev.t >= j->rel_lo && p->ev.t <= j->rel_hi)
                 return order_error(j, "a DNS answer", p->ev.t, e);
             rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""), ts);
+            if (rc == ERR_LIMIT && iptab_count(j->tab) < JOIN_RECORDS_MAX) {
+                char ipt[IPADDR_STRMAX];
+                ipaddr_format(&ip, ipt);
+                return err_set(e, rc, "more than JOIN_ANSWERS_PER_IP_MAX (%llu) DNS answers "
+                               "for %s in one window; use a smaller window, or leave that "
+                               "address out with a search filter (" LIMIT_BUILD_HINT ")",
+                               (unsigned long long)JOIN_ANSWERS_PER_IP_MAX, ipt);
+            }
             if (rc == ERR_LIMIT)
                 return err_set(e, rc, "more than JOIN_RECORDS_MAX (%llu) DNS answers held at "
                                "once; use a smaller window (" LIMIT_BUILD_HINT ")",

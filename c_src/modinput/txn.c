@@ -827,7 +827,8 @@ int txn_feed(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_
         rc = feed_extra(t, d, time_us, off, e);
     else
         rc = feed_plain(t, d, time_us, off, e);
-    if (rc == ERR_LIMIT || rc == ERR_NOMEM)
+    /* an error the emit callback described keeps its own message */
+    if ((rc == ERR_LIMIT || rc == ERR_NOMEM) && e->code != rc)
         return err_set(e, rc, "DNS transaction state: %s", err_str(rc));
     return rc;
 }

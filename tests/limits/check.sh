@@ -62,6 +62,14 @@ run() {
         rc=$?
         sed -n 's/^\(ERROR\|WARN\) /\1 /p' "$tmp/err" >"$tmp/msgs"
         ;;
+    run)
+        # run mode: the configuration XML on stdin; an error case stops by itself
+        timeout 30 "$small/dnsmasq_log" <"$in" >"$tmp/out" 2>"$tmp/all"
+        rc=$?
+        # run mode always ends with its statistics (INFO): the rest is counted
+        grep -v '^INFO dnsmasq_log: lines=' "$tmp/all" >"$tmp/err"
+        sed -n 's/^\(ERROR\|WARN\) /\1 /p' "$tmp/err" >"$tmp/msgs"
+        ;;
     validate)
         timeout 30 "$small/dnsmasq_log" --validate-arguments <"$in" >"$tmp/out" 2>"$tmp/err"
         rc=$?

@@ -7,6 +7,7 @@ small-limits` compiles in (Makefile SMALL_LIMITS); keep the two in step.
                             frames in FILE, one "LEVEL text" a line
 """
 import json
+import os
 import sys
 
 T0 = 1700000000
@@ -117,6 +118,11 @@ def dns_rows(n):
             for i in range(n)]
 
 
+def shared_ip_rows(n):
+    # n names answered with one (CDN) address, a second apart
+    return ["%d,n%d.example,192.0.2.7,10.0.0.1" % (T0 - i, i) for i in range(n)]
+
+
 def wide(ncols):
     names = ["f%d" % i for i in range(ncols - 1)]
     return csv("_time," + ",".join(names), ["%d," % T0 + ",".join("v" for _ in names)])
@@ -172,6 +178,8 @@ CSV = {
     "maxbuffer_over": lambda: unordered(40),
     "records_at": lambda: csv("_time,query,answer,src", dns_rows(50)),
     "records_over": lambda: csv("_time,query,answer,src", dns_rows(51)),
+    "per_ip_at": lambda: csv("_time,query,answer,src", shared_ip_rows(10)),
+    "per_ip_over": lambda: csv("_time,query,answer,src", shared_ip_rows(11)),
     "series_at": lambda: series(20),
     "series_over": lambda: series(21),
     "bins_at": lambda: bins(100),
@@ -212,6 +220,23 @@ def dm_inflight(n):
     return s + dm_txn(n + 1, "last.example", ["192.0.2.1"], sec=1)
 
 
+def run_xml(log, n):
+    # run mode: one query left open, then n answered transactions, whose
+    # offsets are kept until the open one is done (the last stays open too:
+    # more answer lines could follow it)
+    with open(log, "w") as f:
+        f.write(dm(0, "1 10.0.0.2/40000 query[A] open.example from 10.0.0.2")
+                + "".join(dm_txn(i + 2, "d%d.example" % i, ["192.0.2.1"], sec=1)
+                          for i in range(n)))
+    return ("<input><server_host>t</server_host><server_uri>https://127.0.0.1:8089</server_uri>"
+            "<session_key>1</session_key><checkpoint_dir>%s</checkpoint_dir>"
+            '<configuration><stanza name="dnsmasq_log://r" app="TA-dnsjoin">'
+            '<param name="path">%s</param><param name="start">beginning</param>'
+            '<param name="flush_after">3600</param><param name="timezone">UTC</param>'
+            '<param name="index">main</param><param name="interval">0</param>'
+            "</stanza></configuration></input>" % (os.path.dirname(log), log))
+
+
 def dm_answers(n):
     return dm_txn(1, "many.example", ["192.0.2.%d" % (i + 1) for i in range(n)])
 
@@ -230,6 +255,7 @@ TEXT = {
     "line_over": lambda tmp: dm_line(201),
     "inflight_at": lambda tmp: dm_inflight(19),
     "inflight_over": lambda tmp: dm_inflight(20),
+    "inflight_run_over": lambda tmp: run_xml(tmp, 42),
     "answers_at": lambda tmp: dm_answers(5),
     "answers_over": lambda tmp: dm_answers(6),
     "xml_at": lambda tmp: items_xml(tmp, 4096),
