@@ -520,7 +520,10 @@ static void on_warn(void *ctx, const char *msg)
     nwarn++;
 }
 
-static struct history *hist(int64_t window_s)
+static struct history *hist_max(int64_t window_s, size_t max_records);
+static struct history *hist(int64_t window_s) { return hist_max(window_s, 1000); }
+
+static struct history *hist_max(int64_t window_s, size_t max_records)
 {
     struct history_opts o;
     struct err e;
@@ -536,7 +539,7 @@ static struct history *hist(int64_t window_s)
     o.app_dir = "/nonexistent/etc/apps/TA-dnsjoin";
     o.transport = &t;
     o.warn = on_warn;
-    o.max_records = 1000;
+    o.max_records = max_records;
     struct history *h = history_new(&o, &e);
     assert_non_null(h);
     return h;
@@ -600,6 +603,33 @@ static void test_history_rules(void **state)
     assert_int_equal(hs.addresses, 2);
     assert_int_equal(hs.failed, 0);
     assert_int_equal(nwarn, 0);
+    history_free(h);
+}
+
+/* More stored records than max_records (PDNS_RECORDS_MAX in the binary):
+ * one WARN naming the limit, the first ones kept and used, no error. */
+static void test_history_records_max(void **state)
+{
+    struct join_hist_rec rec;
+    struct err e;
+    struct history_stats hs;
+    (void)state;
+    nwarn = 0;
+    F.gen = 1;
+    struct history *h = hist_max(600, 2);
+    const struct join_history *hk = history_hook(h);
+    want(h, "192.0.2.1");
+    assert_int_equal(hk->fetch(hk->ctx, &e), 0);
+    history_stats(h, &hs);
+    assert_int_equal(hs.records, 2);  /* a and b; c is over the limit */
+    assert_int_equal(nwarn, 1);
+    assert_non_null(strstr(warned, "PDNS_RECORDS_MAX (2)"));
+    assert_null(strstr(warned, SECRET));
+    assert_int_equal(look(h, "192.0.2.1", 3100, &rec), 1);
+    assert_true(slice_eq_cstr(rec.name, "b.example"));
+    want(h, "192.0.2.9");
+    assert_int_equal(hk->fetch(hk->ctx, &e), 0);
+    assert_int_equal(nwarn, 1);  /* once per search */
     history_free(h);
 }
 
@@ -669,6 +699,7 @@ int main(void)
         cmocka_unit_test_setup(test_kv_save_batches, setup),
         cmocka_unit_test_setup(test_kv_conf, setup),
         cmocka_unit_test_setup(test_history_rules, setup),
+        cmocka_unit_test_setup(test_history_records_max, setup),
         cmocka_unit_test_setup(test_history_fault, setup),
         cmocka_unit_test_setup(test_history_bad_uri, setup),
     };
