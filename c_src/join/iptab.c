@@ -20,20 +20,13 @@ struct iptab {
     size_t nents, ents_cap;
     uint32_t *slots;      /* OWNED: hash slots -> entry index + 1 (0 = empty) */
     size_t nslots;
-    char *retired;        /* OWNED list of evicted records' strings, linked
-                           * through the word before each (RLINK) */
+    char *retired;        /* OWNED list of evicted records' buffers, linked
+                           * through their first word (REC_TEXT_OFF) */
 };
 
-/* A record's strings are allocated with one pointer in front, which links
+/* A record's strings come after one pointer (REC_TEXT_OFF), which links
  * them into the retired list once the record is evicted: retiring never
  * allocates, so it cannot fail. */
-#define RLINK sizeof(char *)
-
-static void buf_free(char *buf)
-{
-    if (buf != NULL)
-        xfree(buf - RLINK);
-}
 
 void iptab_flush_retired(struct iptab *t)
 {
@@ -66,7 +59,7 @@ void iptab_free(struct iptab *t)
     if (t == NULL)
         return;
     for (uint64_t s = t->first; t->ring != NULL && s < t->next; s++)
-        buf_free(t->ring[s & (t->cap - 1)].buf);
+        xfree(t->ring[s & (t->cap - 1)].buf);
     iptab_flush_retired(t);
     for (size_t i = 0; i < t->nents; i++)
         xfree(t->ents[i].seq);
@@ -192,16 +185,16 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     }
     r = &t->ring[t->next & (t->cap - 1)];
     memset(r, 0, sizeof *r);
-    char *base = xmalloc(RLINK + name.n + client.n + ttext.n + 1);
-    if (base == NULL)
+    r->buf = xmalloc(REC_TEXT_OFF + name.n + client.n + ttext.n + 1);
+    if (r->buf == NULL)
         return ERR_NOMEM;
-    r->buf = base + RLINK;
+    char *w = r->buf + REC_TEXT_OFF;
     if (name.n)
-        memcpy(r->buf, name.p, name.n);
+        memcpy(w, name.p, name.n);
     if (client.n)
-        memcpy(r->buf + name.n, client.p, client.n);
+        memcpy(w + name.n, client.p, client.n);
     if (ttext.n)
-        memcpy(r->buf + name.n + client.n, ttext.p, ttext.n);
+        memcpy(w + name.n + client.n, ttext.p, ttext.n);
     r->name_n = (uint32_t)name.n;
     r->client_n = (uint32_t)client.n;
     r->ttext_n = (uint32_t)ttext.n;
@@ -249,9 +242,8 @@ void iptab_pop(struct iptab *t)
         if (e->head == e->n)
             e->head = e->n = 0;
     }
-    char *base = r->buf - RLINK;
-    memcpy(base, &t->retired, sizeof t->retired);
-    t->retired = base;
+    memcpy(r->buf, &t->retired, sizeof t->retired);
+    t->retired = r->buf;
     r->buf = NULL;
     t->first++;
 }

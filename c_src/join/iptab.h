@@ -18,23 +18,31 @@
 #include "util/err.h"
 #include "util/slice.h"
 
+/* A record's text starts this far into its buffer: the word before it
+ * links an evicted record's buffer into a list (iptab_pop). */
+#define REC_TEXT_OFF sizeof(char *)
+
 struct rec {
     struct ipaddr ip;        /* the answered address */
     int64_t t;               /* the DNS event's _time, microseconds */
-    char *buf;               /* OWNED: name, client, time text, back to back */
+    char *buf;               /* OWNED: a link word, then name, client, time
+                              * text, back to back */
     uint32_t name_n, client_n, ttext_n;
     int client_is_ip;
     struct ipaddr client_ip; /* valid when client_is_ip */
 };
 
-static inline struct slice rec_name(const struct rec *r) { return slice_of(r->buf, r->name_n); }
+static inline struct slice rec_name(const struct rec *r)
+{
+    return slice_of(r->buf + REC_TEXT_OFF, r->name_n);
+}
 static inline struct slice rec_client(const struct rec *r)
 {
-    return slice_of(r->buf + r->name_n, r->client_n);
+    return slice_of(r->buf + REC_TEXT_OFF + r->name_n, r->client_n);
 }
 static inline struct slice rec_ttext(const struct rec *r)
 {
-    return slice_of(r->buf + r->name_n + r->client_n, r->ttext_n);
+    return slice_of(r->buf + REC_TEXT_OFF + r->name_n + r->client_n, r->ttext_n);
 }
 
 struct iptab;

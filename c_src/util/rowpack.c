@@ -163,24 +163,25 @@ size_t rowpack_store(struct rowref *r, const char *src, size_t n, char *dst, siz
         w += n - lit;
     }
     uint32_t plen = (uint32_t)(w - ROWPACK_HEAD);
-    memcpy(dst, &r, sizeof r);
-    memcpy(dst + sizeof r, &plen, sizeof plen);
+    uintptr_t addr = (uintptr_t)r;
+    memcpy(dst, &addr, sizeof addr);
+    memcpy(dst + sizeof addr, &plen, sizeof plen);
     r->refs++;
     return w;
 }
 
 struct rowref *rowpack_ref(const char *stored)
 {
-    struct rowref *r;
-    memcpy(&r, stored, sizeof r);
-    return r;
+    uintptr_t addr;
+    memcpy(&addr, stored, sizeof addr);
+    return (struct rowref *)addr;
 }
 
 int rowpack_load(const char *stored, char *dst, size_t n)
 {
     const struct rowref *r = rowpack_ref(stored);
     uint32_t plen;
-    memcpy(&plen, stored + sizeof r, sizeof plen);
+    memcpy(&plen, stored + sizeof(uintptr_t), sizeof plen);
     const unsigned char *p = (const unsigned char *)stored + ROWPACK_HEAD, *end = p + plen;
     size_t out = 0;
 

@@ -37,7 +37,7 @@ void rowref_drop(struct rowref *r);
  * usable for unpacking. */
 void rowref_retire(struct rowref *r);
 
-#define ROWPACK_HEAD (sizeof(struct rowref *) + sizeof(uint32_t))
+#define ROWPACK_HEAD (sizeof(uintptr_t) + sizeof(uint32_t))
 
 /* Stores src[0..n) packed against r (which must not be retired) in
  * dst[0..cap), taking one reference to r.  Returns the stored length, or 0

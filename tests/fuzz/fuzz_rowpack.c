@@ -43,9 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(cut != NULL);
             memcpy(cut, st, k);
             uint32_t plen;
-            memcpy(&plen, cut + sizeof r, sizeof plen);
+            memcpy(&plen, cut + sizeof(uintptr_t), sizeof plen);
             plen--;
-            memcpy(cut + sizeof r, &plen, sizeof plen);
+            memcpy(cut + sizeof(uintptr_t), &plen, sizeof plen);
             FUZZ_CHECK(rowpack_load(cut, out, n) == -1);
             free(cut);
         }
