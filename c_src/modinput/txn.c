@@ -796,6 +796,10 @@ int txn_feed(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_
 {
     int rc;
 
+    /* so that an error the emit callback sets can be told from one it did
+     * not describe (below) */
+    if (e != NULL)
+        e->code = 0;
     t->st.lines++;
     if (time_us > t->now_us)
         t->now_us = time_us;
@@ -828,7 +832,7 @@ int txn_feed(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_
     else
         rc = feed_plain(t, d, time_us, off, e);
     /* an error the emit callback described keeps its own message */
-    if ((rc == ERR_LIMIT || rc == ERR_NOMEM) && e->code != rc)
+    if ((rc == ERR_LIMIT || rc == ERR_NOMEM) && (e == NULL || e->code != rc))
         return err_set(e, rc, "DNS transaction state: %s", err_str(rc));
     return rc;
 }
