@@ -260,6 +260,17 @@ static void free_later(struct join *j)
     j->nlater = 0;
 }
 
+/* The packers' references and buffers (rows packed against a reference
+ * hold their own count of it). */
+static void packers_free(struct join *j)
+{
+    for (size_t k = 0; k < PACK_KINDS; k++) {
+        rowref_drop(j->pk[k].ref);
+        xfree(j->pk[k].recent);
+        memset(&j->pk[k], 0, sizeof j->pk[k]);
+    }
+}
+
 void join_free(struct join *j)
 {
     if (j == NULL)
@@ -270,10 +281,7 @@ void join_free(struct join *j)
             rowref_drop(rowpack_ref(p->row.raw.p));
     }
     free_later(j);
-    for (size_t k = 0; k < PACK_KINDS; k++) {
-        rowref_drop(j->pk[k].ref);
-        xfree(j->pk[k].recent);
-    }
+    packers_free(j);
     xfree(j->q);
     xfree(j->later);
     xfree(j->ccells);
@@ -1145,11 +1153,7 @@ int join_finish(struct join *j, struct arena *a, join_sink sink, void *ctx, stru
     xfree(j->q);
     j->q = NULL;
     j->qcap = j->qhead = j->qlen = 0;
-    for (size_t k = 0; k < PACK_KINDS; k++) {
-        rowref_drop(j->pk[k].ref);
-        xfree(j->pk[k].recent);
-        memset(&j->pk[k], 0, sizeof j->pk[k]);
-    }
+    packers_free(j);
     return 0;
 }
 
