@@ -115,6 +115,12 @@
 #ifndef REPORT_CONVERSATIONS_MAX
 #define REPORT_CONVERSATIONS_MAX 10000000ull
 #endif
+/* Bytes of one conversation's active hours (report/hourset): about one per
+ * distinct hour, so no real range comes near it; it keeps the offsets in
+ * 32 bits. */
+#ifndef REPORT_HOURSET_BYTES_MAX
+#define REPORT_HOURSET_BYTES_MAX (1u << 30)
+#endif
 
 /* --- modular input --------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include "limits.h"
 #include "net/tunnel.h"
 #include "report/dname.h"
+#include "report/hourset.h"
 #include "report/strtab.h"
 #include "util/num.h"
 #include "util/xmem.h"
@@ -19,20 +20,13 @@ enum { F_UDP3544 = 1, F_TEREDO_ADDR = 2, F_6TO4_ADDR = 4 };
 enum { V_PORT = 0, V_TRANSPORT = 1, V_SOURCETYPE = 2 };
 
 struct conv {
+    /* the key and the counters first: most events touch only these */
     uint32_t client, name;   /* strtab ids; name 0 = no DNS answer */
     uint8_t kind, flags, has_ip, vtrunc;
-    uint8_t hw;              /* dense hours: bytes per cell (1, 2 or 4) */
     struct ipaddr ip;
     uint64_t lookups, conns, blocked, allowed, proxied;
     int64_t first, last;
-    /* Active hours with their connections, in the smaller of two forms
-     * (see add_hour): sparse, (hour since the epoch, connections) uint32
-     * pairs, ascending; or dense, one cell per hour from hbase, 0 = not
-     * active, else connections + 1. */
-    void *hours;             /* OWNED */
-    uint32_t nh;             /* active hours */
-    uint32_t caph;           /* allocated: sparse pairs or dense cells */
-    uint32_t hbase, span;    /* dense: first hour and cells in use; span 0 = sparse */
+    struct hourset hours;    /* active hours, connections per hour */
     uint32_t *vals;          /* OWNED: strtab id << 2 | V_* tag, distinct */
     uint32_t nv, capv;
 };
@@ -81,7 +75,7 @@ void profile_free(struct profile *p)
     if (p == NULL)
         return;
     for (size_t i = 0; i < p->n; i++) {
-        xfree(CONV(p, i)->hours);
+        hourset_free(&CONV(p, i)->hours);
         xfree(CONV(p, i)->vals);
     }
     for (size_t i = 0; i < p->npages; i++)
@@ -242,7 +236,7 @@ static int intern_name(struct profile *p, struct slice name, uint32_t *id, struc
 
 static void see_time(struct profile *p, struct conv *c, int64_t t)
 {
-    if (c->first == 0 && c->last == 0 && c->nh == 0 && c->lookups + c->conns + c->proxied == 0) {
+    if (c->hours.n == 0) {
         c->first = c->last = t;
     } else {
         if (t < c->first)
@@ -269,190 +263,19 @@ static uint32_t hour_of(int64_t t)
     return h > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)h;
 }
 
-/* Dense cells, width hw. */
-static uint32_t cell_get(const struct conv *c, uint32_t k)
-{
-    if (c->hw == 1)
-        return ((const uint8_t *)c->hours)[k];
-    if (c->hw == 2)
-        return ((const uint16_t *)c->hours)[k];
-    return ((const uint32_t *)c->hours)[k];
-}
-
-static void cell_set(struct conv *c, uint32_t k, uint32_t v)
-{
-    if (c->hw == 1)
-        ((uint8_t *)c->hours)[k] = (uint8_t)v;
-    else if (c->hw == 2)
-        ((uint16_t *)c->hours)[k] = (uint16_t)v;
-    else
-        ((uint32_t *)c->hours)[k] = v;
-}
-
-static uint8_t width_for(uint64_t v) { return v <= 0xff ? 1 : v <= 0xffff ? 2 : 4; }
-
-/* Hours of a conversation in ascending order, in either form. */
-struct hit {
-    const struct conv *c;
-    uint32_t i;
-};
-
-static int hit_next(struct hit *it, uint32_t *h, uint32_t *n)
-{
-    const struct conv *c = it->c;
-    if (c->span == 0) {
-        const uint32_t *v = c->hours;
-        if (it->i >= c->nh)
-            return 0;
-        *h = v[2 * it->i];
-        *n = v[2 * it->i + 1];
-        it->i++;
-        return 1;
-    }
-    while (it->i < c->span) {
-        uint32_t x = cell_get(c, it->i++);
-        if (x) {
-            *h = c->hbase + it->i - 1;
-            *n = x - 1;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Rebuild the hours in the other form (dense with cells of width hw from
- * hbase over span, or sparse when span is 0). */
-static int reshape(struct conv *c, uint32_t hbase, uint32_t span, uint8_t hw)
-{
-    struct hit it = {c, 0};
-    uint32_t h, n, k = 0;
-    uint32_t cap = span ? (span + 15) & ~15u : c->nh + 1;
-    void *v = span ? xcalloc(cap, hw) : xreallocarray(NULL, cap, 2 * sizeof(uint32_t));
-    if (v == NULL)
-        return ERR_NOMEM;
-    struct conv nc = *c;
-    nc.hours = v;
-    nc.caph = cap;
-    nc.hbase = hbase;
-    nc.span = span;
-    nc.hw = hw;
-    while (hit_next(&it, &h, &n)) {
-        if (span) {
-            cell_set(&nc, h - hbase, n + 1);
-        } else {
-            ((uint32_t *)v)[2 * k] = h;
-            ((uint32_t *)v)[2 * k + 1] = n;
-            k++;
-        }
-    }
-    xfree(c->hours);
-    *c = nc;
-    return 0;
-}
-
-/* Sparse pairs cost 8 bytes per active hour, dense cells hw bytes per hour
- * of the range.  A conversation switches to dense once that is no larger,
- * and back once it is more than twice, so a busy conversation costs a byte
- * or two per hour of the search and a rare one a few pairs. */
-#define DENSE_IN(span, hw, nh) ((uint64_t)(span) * (hw) <= 8 * (uint64_t)(nh))
-#define DENSE_OUT(span, hw, nh) ((uint64_t)(span) * (hw) > 16 * (uint64_t)(nh) + 64)
-
-static int add_hour_sparse(struct conv *c, uint32_t h, uint32_t conns)
-{
-    uint32_t *hv = c->hours;
-    uint32_t lo = 0, hi = c->nh;
-    /* time-ordered input appends at either end: check the ends first */
-    if (c->nh > 0 && hv[2 * (c->nh - 1)] < h)
-        lo = c->nh;
-    else if (c->nh > 0 && hv[0] > h)
-        hi = 0;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (hv[2 * mid] < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < c->nh && hv[2 * lo] == h) {
-        hv[2 * lo + 1] += conns;
-        return 0;
-    }
-    if (c->nh == c->caph) {
-        /* by half: hundreds of thousands of these stay for the session */
-        uint32_t nc = c->caph ? c->caph + (c->caph + 1) / 2 : 4;
-        uint32_t *v = xreallocarray(c->hours, (size_t)nc * 2, sizeof *v);
-        if (v == NULL)
-            return ERR_NOMEM;
-        c->hours = hv = v;
-        c->caph = nc;
-    }
-    memmove(&hv[2 * (lo + 1)], &hv[2 * lo], (size_t)(c->nh - lo) * 2 * sizeof *hv);
-    hv[2 * lo] = h;
-    hv[2 * lo + 1] = conns;
-    c->nh++;
-    uint32_t span = hv[2 * (c->nh - 1)] - hv[0] + 1;
-    if (c->nh >= 8 && DENSE_IN(span, 1, c->nh)) {
-        uint32_t most = 0;
-        for (uint32_t i = 0; i < c->nh; i++)
-            most = hv[2 * i + 1] > most ? hv[2 * i + 1] : most;
-        uint8_t w = width_for((uint64_t)most + 1);
-        if (DENSE_IN(span, w, c->nh) && (uint64_t)most + 1 <= UINT32_MAX)
-            return reshape(c, hv[0], span, w);
-    }
-    return 0;
-}
-
 /* Mark the hour of t active and add `conns` connections to it. */
 static int add_hour(struct conv *c, int64_t t, uint32_t conns)
 {
-    uint32_t h = hour_of(t);
-    if (c->span == 0)
-        return add_hour_sparse(c, h, conns);
-    if (h < c->hbase || h - c->hbase >= c->span) {
-        uint32_t lo = h < c->hbase ? h : c->hbase;
-        uint32_t top = c->hbase + c->span - 1, hi = h > top ? h : top;
-        uint64_t span = (uint64_t)hi - lo + 1;
-        if (span > UINT32_MAX / 2 || DENSE_OUT(span, c->hw, c->nh + 1)) {
-            int rc = reshape(c, 0, 0, 0);
-            return rc ? rc : add_hour_sparse(c, h, conns);
-        }
-        if (span > c->caph) {
-            uint32_t cap = ((uint32_t)span + 15) & ~15u;
-            void *v = xreallocarray(c->hours, cap, c->hw);
-            if (v == NULL)
-                return ERR_NOMEM;
-            c->hours = v;
-            c->caph = cap;
-        }
-        char *b = c->hours;
-        if (lo < c->hbase) {
-            /* newest-first input grows the range downwards */
-            size_t shift = (size_t)(c->hbase - lo) * c->hw;
-            memmove(b + shift, b, (size_t)c->span * c->hw);
-            memset(b, 0, shift);
-        } else {
-            memset(b + (size_t)c->span * c->hw, 0, (size_t)(span - c->span) * c->hw);
-        }
-        c->hbase = lo;
-        c->span = (uint32_t)span;
-    }
-    uint32_t k = h - c->hbase, x = cell_get(c, k);
-    uint64_t nx = (uint64_t)(x ? x : 1) + conns;
-    if (x == 0)
-        c->nh++;
-    if (nx > UINT32_MAX) {
-        /* only the sparse form holds a count this large */
-        cell_set(c, k, x ? x : 1);
-        int rc = reshape(c, 0, 0, 0);
-        return rc ? rc : add_hour_sparse(c, h, conns);
-    }
-    if (width_for(nx) > c->hw) {
-        int rc = reshape(c, c->hbase, c->span, width_for(nx));
-        if (rc)
-            return rc;
-    }
-    cell_set(c, k, (uint32_t)nx);
-    return 0;
+    return hourset_add(&c->hours, hour_of(t), conns);
+}
+
+/* The message for a failed add_hour or add_val. */
+static int add_failed(struct err *e, int rc, const char *what)
+{
+    if (rc == ERR_LIMIT)
+        return err_set(e, rc, "a conversation's active hours passed REPORT_HOURSET_BYTES_MAX "
+                       "adding %s (" LIMIT_BUILD_HINT ")", what);
+    return err_set(e, ERR_NOMEM, "out of memory adding %s", what);
 }
 
 static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
@@ -506,8 +329,8 @@ int profile_lookup(struct profile *p, struct slice client, struct slice name,
         return e->code;
     see_time(p, c, t);
     c->lookups++;
-    if (add_hour(c, t, 0) || add_val(p, c, V_SOURCETYPE, sourcetype))
-        return err_set(e, ERR_NOMEM, "out of memory adding a lookup");
+    if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
+        return add_failed(e, rc, "a lookup");
     return 0;
 }
 
@@ -573,9 +396,10 @@ int profile_conn(struct profile *p, struct slice client, struct slice name,
     char tl[16];
     if (transport.n <= sizeof tl)
         transport = slice_of(tl, dname_lower(transport, tl, sizeof tl));
-    if (add_hour(c, t, 1) || add_val(p, c, V_PORT, port) ||
-        add_val(p, c, V_TRANSPORT, transport) || add_val(p, c, V_SOURCETYPE, sourcetype))
-        return err_set(e, ERR_NOMEM, "out of memory adding a connection");
+    if ((rc = add_hour(c, t, 1)) != 0 || (rc = add_val(p, c, V_PORT, port)) != 0 ||
+        (rc = add_val(p, c, V_TRANSPORT, transport)) != 0 ||
+        (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
+        return add_failed(e, rc, "a connection");
     return 0;
 }
 
@@ -595,26 +419,28 @@ int profile_proxy(struct profile *p, struct slice client, struct slice host, int
         return e->code;
     see_time(p, c, t);
     c->proxied++;
-    if (add_hour(c, t, 0) || add_val(p, c, V_SOURCETYPE, sourcetype))
-        return err_set(e, ERR_NOMEM, "out of memory adding a proxy request");
+    if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
+        return add_failed(e, rc, "a proxy request");
     return 0;
 }
 
-/* Distinct hours of two sorted hour lists together. */
+/* Distinct hours of two hour sets together. */
 static uint64_t union_hours(const struct conv *a, const struct conv *b)
 {
-    struct hit ia = {a, 0}, ib = {b, 0};
-    uint32_t ha, hb, x;
-    int more_a = hit_next(&ia, &ha, &x), more_b = hit_next(&ib, &hb, &x);
-    uint64_t n = 0;
+    struct hourset_it ia, ib;
+    uint32_t ha = 0, hb = 0;
+    uint64_t x, n = 0;
+    hourset_it_init(&ia, &a->hours);
+    hourset_it_init(&ib, &b->hours);
+    int more_a = hourset_next(&ia, &ha, &x), more_b = hourset_next(&ib, &hb, &x);
     while (more_a || more_b) {
         if (!more_b || (more_a && ha < hb)) {
-            more_a = hit_next(&ia, &ha, &x);
+            more_a = hourset_next(&ia, &ha, &x);
         } else if (!more_a || hb < ha) {
-            more_b = hit_next(&ib, &hb, &x);
+            more_b = hourset_next(&ib, &hb, &x);
         } else {
-            more_a = hit_next(&ia, &ha, &x);
-            more_b = hit_next(&ib, &hb, &x);
+            more_a = hourset_next(&ia, &ha, &x);
+            more_b = hourset_next(&ib, &hb, &x);
         }
         n++;
     }
@@ -670,7 +496,7 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->proxied = c->proxied;
     r->first = c->first;
     r->last = c->last;
-    r->active_hours = c->nh;
+    r->active_hours = c->hours.n;
     if (c->kind == KIND_CONV && c->name != 0) {
         long k = find(p, KIND_PROXY, c->client, c->name, NULL);
         if (k >= 0) {
@@ -837,10 +663,12 @@ size_t profile_hourly(const struct profile *p, const struct profile_row *r, int6
     size_t step = (nhours + PROFILE_SPARK_POINTS_MAX - 1) / PROFILE_SPARK_POINTS_MAX;
     size_t np = (nhours + step - 1) / step;
     const struct conv *c = CONV(p, r->conv);
-    struct hit it = {c, 0};
-    uint32_t hr, n;
+    struct hourset_it it;
+    uint32_t hr;
+    uint64_t n;
     memset(out, 0, np * sizeof *out);
-    while (hit_next(&it, &hr, &n)) {
+    hourset_it_init(&it, &c->hours);
+    while (hourset_next(&it, &hr, &n)) {
         int64_t h = (int64_t)hr - h0;
         if (h >= 0 && (size_t)h < nhours)
             out[(size_t)h / step] += n;

@@ -6,9 +6,10 @@
  * (lookups), network events with their chosen name (connections; no name
  * = a "nodns" conversation), and proxy requests (per client and URL host).
  * Each conversation keeps counters, its first and last time, the clock
- * hours it was active with the connections in each, and its distinct
- * ports, transports and sourcetypes, so state grows with conversations and
- * their active hours, never with events.
+ * hours it was active with the connections in each (report/hourset, about
+ * a byte per active hour), and its distinct ports, transports and
+ * sourcetypes, so state grows with conversations and their active hours,
+ * never with events.
  *
  * Proxy requests are kept per (client, host), since a proxy log names the
  * site, not the address the client would have used; at the end they are

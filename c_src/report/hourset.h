@@ -1,0 +1,55 @@
+/*
+ * hourset: the clock hours a conversation was active in, with a count per
+ * hour, in about one byte per active hour.
+ *
+ * dnsprofile keeps one per conversation for the whole search, so this is
+ * most of its memory: a cell per hour of the range cost 840 bytes per
+ * conversation over 35 days whether it was active or not, and a pair of
+ * 32-bit numbers per active hour cost 8.  Here the hours are a byte string
+ * of (gap from the previous hour, count) entries in ascending order; a gap
+ * of 1..8 with a count of 0..15 is one byte, anything else a marker byte
+ * and two LEB128 numbers.
+ *
+ * Input arrives close to time order, newest or oldest first: an hour past
+ * either end is added without a walk, and a walk to an hour inside starts
+ * from the entry touched last when that is before it.  Shuffled input is
+ * correct, only slower (a walk from the start).
+ */
+#ifndef REPORT_HOURSET_H
+#define REPORT_HOURSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct hourset {
+    uint8_t *b;                  /* OWNED entries; NULL when empty */
+    uint32_t len, cap;           /* bytes used and allocated */
+    uint32_t n;                  /* entries: distinct active hours */
+    uint32_t first, last;        /* hours since the epoch (n > 0) */
+    uint32_t hint_off, hint_hour; /* an entry and its hour: where the last
+                                   * change was (n > 0) */
+};
+
+/* Zeroed is empty.  Free with hourset_free (the struct itself is the
+ * caller's). */
+void hourset_free(struct hourset *s);
+
+/* Mark hour h active and add c to its count.  0, or with the set unchanged
+ * ERR_NOMEM, or ERR_LIMIT when it would pass REPORT_HOURSET_BYTES_MAX
+ * bytes (limits.h) or the count its 64-bit range. */
+int hourset_add(struct hourset *s, uint32_t h, uint64_t c) WARN_UNUSED;
+
+/* Entries in ascending order: init, then next until it returns 0. */
+struct hourset_it {
+    const struct hourset *s;
+    uint32_t off, hour;
+};
+void hourset_it_init(struct hourset_it *it, const struct hourset *s);
+int hourset_next(struct hourset_it *it, uint32_t *h, uint64_t *c);
+
+/* Bytes allocated (for tests and measurements). */
+size_t hourset_bytes(const struct hourset *s);
+
+#endif
