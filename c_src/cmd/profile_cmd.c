@@ -13,7 +13,12 @@
 #include "util/xmem.h"
 
 /* Extra fields read through the engine (join_opts.extra). */
-enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_ANSWER_MV, PX_N };
+enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_N };
+
+/* An answer's address is checked for a repeat against the first this many
+ * distinct ones: answers list a few addresses, and in a longer list a
+ * repeat past them is counted as another lookup. */
+#define PF_ANSWER_REPEATS 16
 
 /* Output columns, in order. */
 enum {
@@ -96,7 +101,6 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->names[PX_SOURCETYPE] = xstrndup("sourcetype", 10);
     st->names[PX_ACTION] = xstrndup("action", 6);
     st->names[PX_URL] = xstrndup("url", 3);
-    st->names[PX_ANSWER_MV] = cmd_mv_name(st->o.answer_field);
     for (int k = 0; k < PX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -157,6 +161,8 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
 {
     struct pf_state *st = ctx;
     struct arena *a = &st->s->arena;
+    struct profile_key k;
+    int rc;
 
     if (!ev->has_time) {
         st->skipped_no_time++;
@@ -166,33 +172,35 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
     struct slice url = join_field(row, JF_X0 + PX_URL, a);
     if (!slice_is_blank(url)) {
         /* a proxy request: it names the site, not an address */
-        struct slice host = dname_url_host(url);
-        struct ipaddr hip;
+        struct slice host = dname_url_host(url), client = row_client(row, a);
+        struct ipaddr hip, cip;
         if (host.n == 0 || ipaddr_parse(host, &hip) == 0)
             return 0;
-        return profile_proxy(st->p, row_client(row, a), host, ev->t, stype, e);
+        int is_ip = client.n > 0 && ipaddr_parse(client, &cip) == 0;
+        if ((rc = profile_key(st->p, client, is_ip ? &cip : NULL, host, &k, e)) != 0)
+            return rc;
+        return profile_proxy(st->p, &k, ev->t, stype, e);
     }
     if (ev->kind == JOIN_DNS) {
-        struct slice client = join_field(row, JF_SRC, a), q = join_field(row, JF_QUERY, a), v;
-        struct ipaddr seen[16];
+        /* the engine has parsed the answer's addresses (unordered_sink) */
+        if (ev->nanswers == 0)
+            return 0;
+        if ((rc = profile_key(st->p, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
+                              join_field(row, JF_QUERY, a), &k, e)) != 0)
+            return rc;
+        const struct ipaddr *seen[PF_ANSWER_REPEATS];
         size_t nseen = 0;
-        struct mv_iter it;
-        int rc;
-        mv_iter_init(&it, join_field(row, JF_ANSWER, a), join_field(row, JF_X0 + PX_ANSWER_MV, a));
-        while (mv_next(&it, a, &v) == 1) {
-            struct ipaddr ip;
-            size_t k;
-            if (ipaddr_parse(v, &ip) != 0)
-                continue;
+        for (size_t i = 0; i < ev->nanswers; i++) {
+            const struct ipaddr *ip = &ev->answers[i];
+            size_t j;
             /* an answer that lists an address twice is one lookup of it */
-            for (k = 0; k < nseen && !ipaddr_eq(&seen[k], &ip); k++)
+            for (j = 0; j < nseen && !ipaddr_eq(seen[j], ip); j++)
                 ;
-            if (k < nseen)
+            if (j < nseen)
                 continue;
-            if (nseen < sizeof seen / sizeof seen[0])
+            if (nseen < PF_ANSWER_REPEATS)
                 seen[nseen++] = ip;
-            rc = profile_lookup(st->p, client, q, &ip, ev->t, stype, e);
-            if (rc)
+            if ((rc = profile_lookup(st->p, &k, ip, ev->t, stype, e)) != 0)
                 return rc;
         }
         return 0;
@@ -200,8 +208,11 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
     if (ev->kind == JOIN_NET) {
         if (ev->match == JOIN_NONE && !st->nodns)
             return 0;
-        return profile_conn(st->p, ev->client, ev->match == JOIN_NONE ? SLICE_NULL : ev->name,
-                            &ev->ip, ev->t, join_field(row, JF_X0 + PX_ACTION, a),
+        if ((rc = profile_key(st->p, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
+                              ev->match == JOIN_NONE ? SLICE_NULL : ev->name, &k, e)) != 0)
+            return rc;
+        return profile_conn(st->p, &k, &ev->ip, ev->t, ev->udp3544,
+                            join_field(row, JF_X0 + PX_ACTION, a),
                             join_field(row, JF_DEST_PORT, a), join_field(row, JF_TRANSPORT, a),
                             stype, e);
     }

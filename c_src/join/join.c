@@ -126,6 +126,9 @@ struct join {
     size_t ccap;
     char *ptext;              /* OWNED scratch: a packed row's text */
     size_t ptext_cap;
+    struct ipaddr *ans;       /* OWNED scratch: the addresses of the DNS row
+                               * being classified (unordered_sink) */
+    size_t nans, ans_cap;
     struct packer pk[PACK_KINDS];
     unsigned long pk_clock;
     uint64_t plain_bytes;     /* held rows kept as they came */
@@ -286,6 +289,7 @@ void join_free(struct join *j)
     xfree(j->later);
     xfree(j->ccells);
     xfree(j->ptext);
+    xfree(j->ans);
     while (j->tb_head) {
         struct tblock *n = j->tb_head->next;
         xfree(j->tb_head);
@@ -823,6 +827,11 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
     ev.client_is_ip = p->ev.client_is_ip;
     ev.client_ip = p->ev.client_ip;
     ev.udp3544 = p->ev.udp3544;
+    if (ev.kind == JOIN_DNS && j->o.unordered_sink) {
+        /* classified just now (ingest_row): the scratch holds its answers */
+        ev.answers = j->ans;
+        ev.nanswers = j->nans;
+    }
     if (ev.kind == JOIN_NET) {
         rc = decide(j, &ev, a, e);
         if (rc)
@@ -955,6 +964,21 @@ static void evict(struct join *j)
 
 /* ---- ingest --------------------------------------------------------------- */
 
+/* One more address of the DNS row being classified (unordered_sink). */
+static int keep_answer(struct join *j, const struct ipaddr *ip)
+{
+    if (j->nans == j->ans_cap) {
+        size_t nc = j->ans_cap ? j->ans_cap * 2 : 16;
+        struct ipaddr *v = xreallocarray(j->ans, nc, sizeof *v);
+        if (v == NULL)
+            return ERR_NOMEM;
+        j->ans = v;
+        j->ans_cap = nc;
+    }
+    j->ans[j->nans++] = *ip;
+    return 0;
+}
+
 static int classify(struct join *j, const struct csv_table *t, size_t r, struct pend *p,
                     struct arena *a, struct err *e)
 {
@@ -962,6 +986,7 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
     int rc;
 
     memset(p, 0, sizeof *p);
+    j->nans = 0;
     p->js = j->cur;
     p->row.raw = t->raw[r];
     p->row.base = t->base;
@@ -987,6 +1012,12 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             return 0;
         struct slice client = join_field(&row, JF_SRC, a);
         int32_t ai = j->cur->widx[JF_ANSWER], am = j->cur->mvwidx[JF_ANSWER];
+        if (j->o.unordered_sink) {
+            /* handed over right after this: the sink gets the client and
+             * the parsed answers (a held copy would have to keep them) */
+            p->ev.client = client.p ? client : SLICE_LIT("");
+            p->ev.client_is_ip = client.n > 0 && ipaddr_parse(client, &p->ev.client_ip) == 0;
+        }
         struct mv_iter it;
         struct slice v;
         mv_iter_init(&it, ai >= 0 ? cell_slice(p->row.base, p->row.cells[ai]) : SLICE_NULL,
@@ -995,6 +1026,8 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             struct ipaddr ip;
             if (ipaddr_parse(v, &ip) != 0)
                 continue;  /* CNAME targets, NXDOMAIN: no record */
+            if (j->o.unordered_sink && (rc = keep_answer(j, &ip)) != 0)
+                return err_set(e, rc, "out of memory reading a DNS answer");
             if (j->released_any && p->ev.t >= j->rel_lo && p->ev.t <= j->rel_hi)
                 return order_error(j, "a DNS answer", p->ev.t, e);
             rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""), ts);

@@ -129,7 +129,8 @@ struct join_event {
     struct ipaddr ip;              /* JOIN_NET: the destination */
     int client_is_ip;
     struct ipaddr client_ip;
-    struct slice client;           /* VIEW into the row */
+    struct slice client;           /* VIEW into the row (JOIN_DNS: only with
+                                    * unordered_sink) */
     int udp3544;                   /* JOIN_NET: dest_port 3544, transport udp
                                     * (any case): Teredo's port */
     enum join_match match;
@@ -141,6 +142,11 @@ struct join_event {
                                     * distinct candidate names, sorted */
     size_t nnames;                 /* at most maxnames */
     size_t ncandidates;
+    /* JOIN_DNS with unordered_sink: the answer's addresses as the engine
+     * parsed them, in order, repeats kept (VIEW valid during the call), so
+     * that the sink need not parse them again; NULL otherwise. */
+    const struct ipaddr *answers;
+    size_t nanswers;
 };
 
 /* Called once per input row, in input order.  Row and event are valid until

@@ -51,6 +51,22 @@ struct profile {
     } cc[1024];
     uint32_t vc[3][4];
     unsigned vcnext[3];
+    /* Recently interned names, direct-mapped by hash, with their text: a
+     * hit costs no access to the string table (four cache misses there). */
+    struct ncache *nc;           /* OWNED: NCACHE entries */
+    /* Made by profile_order: per conversation, its proxy aggregate + 1 (0:
+     * none), so that rows made twice while the reply is written look it up
+     * once. */
+    uint32_t *pconv;             /* OWNED or NULL */
+};
+
+/* One line per entry; a name longer than NCACHE_TEXT goes to the table. */
+#define NCACHE 8192
+#define NCACHE_TEXT 54
+struct ncache {
+    uint32_t hash, id;
+    uint16_t n;              /* 0: empty (a blank name is never interned) */
+    char s[NCACHE_TEXT];
 };
 
 #define CONV_PAGE 4096
@@ -63,7 +79,10 @@ struct profile *profile_new(const struct endpoints *ep)
         return NULL;
     p->ep = ep;
     p->str = strtab_new(REPORT_CONVERSATIONS_MAX);
-    if (p->str == NULL) {
+    p->nc = xcalloc(NCACHE, sizeof *p->nc);
+    if (p->str == NULL || p->nc == NULL) {
+        strtab_free(p->str);
+        xfree(p->nc);
         xfree(p);
         return NULL;
     }
@@ -82,6 +101,8 @@ void profile_free(struct profile *p)
         xfree(p->pages[i]);
     xfree(p->pages);
     xfree(p->slots);
+    xfree(p->nc);
+    xfree(p->pconv);
     strtab_free(p->str);
     xfree(p);
 }
@@ -188,32 +209,45 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
     return c;
 }
 
+static int intern_failed(struct err *e, int rc)
+{
+    return err_set(e, rc, rc == ERR_LIMIT ? "more than REPORT_CONVERSATIONS_MAX distinct clients "
+                   "and names; narrow the search (" LIMIT_BUILD_HINT ")" : "out of memory");
+}
+
 /* Clients are compared as addresses when they are IPs ("::ffff:10.0.0.57"
  * is 10.0.0.57), so they are keyed by their canonical text. */
-static int intern_client(struct profile *p, struct slice client, uint32_t *id, struct err *e)
+static int intern_client(struct profile *p, struct slice client, const struct ipaddr *a,
+                         uint32_t *id, struct err *e)
 {
     char buf[IPADDR_STRMAX];
-    struct ipaddr a;
     struct ccache *cc = NULL;
-    if (client.n > 0 && ipaddr_parse(client, &a) == 0) {
-        cc = &p->cc[ipaddr_hash(&a) & (sizeof p->cc / sizeof p->cc[0] - 1)];
-        if (cc->id != 0 && ipaddr_eq(&cc->a, &a)) {
+    if (a != NULL) {
+        cc = &p->cc[ipaddr_hash(a) & (sizeof p->cc / sizeof p->cc[0] - 1)];
+        if (cc->id != 0 && ipaddr_eq(&cc->a, a)) {
             *id = cc->id;
             return 0;
         }
-        client = slice_of(buf, ipaddr_format(&a, buf));
+        client = slice_of(buf, ipaddr_format(a, buf));
     }
     if (client.p == NULL)
         client = SLICE_LIT("");
     int rc = strtab_intern(p->str, client, id);
     if (rc)
-        return err_set(e, rc, rc == ERR_LIMIT ? "more than REPORT_CONVERSATIONS_MAX distinct clients and names; narrow the "
-                                             "search (" LIMIT_BUILD_HINT ")" : "out of memory");
+        return intern_failed(e, rc);
     if (cc != NULL && *id != 0) {
-        cc->a = a;
+        cc->a = *a;
         cc->id = *id;
     }
     return 0;
+}
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h ^ h >> 15;
 }
 
 /* Names are case-insensitive and may carry the root's dot. */
@@ -227,11 +261,44 @@ static int intern_name(struct profile *p, struct slice name, uint32_t *id, struc
     }
     if (name.n <= sizeof buf)
         name = slice_of(buf, dname_lower(name, buf, sizeof buf));
+    struct ncache *nc = NULL;
+    uint32_t h = 0;
+    if (name.n <= NCACHE_TEXT) {
+        h = name_hash(name.p, name.n);
+        nc = &p->nc[h & (NCACHE - 1)];
+        if (nc->n == name.n && nc->hash == h && memcmp(nc->s, name.p, name.n) == 0) {
+            *id = nc->id;
+            return 0;
+        }
+    }
     int rc = strtab_intern(p->str, name, id);
     if (rc)
-        return err_set(e, rc, rc == ERR_LIMIT ? "more than REPORT_CONVERSATIONS_MAX distinct clients and names; narrow the "
-                                             "search (" LIMIT_BUILD_HINT ")" : "out of memory");
+        return intern_failed(e, rc);
+    if (nc != NULL) {
+        nc->hash = h;
+        nc->id = *id;
+        nc->n = (uint16_t)name.n;
+        memcpy(nc->s, name.p, name.n);
+    }
     return 0;
+}
+
+int profile_key(struct profile *p, struct slice client, const struct ipaddr *client_ip,
+                struct slice name, struct profile_key *k, struct err *e)
+{
+    struct teredo_info ti;
+    struct ipaddr v4;
+    int rc = intern_client(p, client, client_ip, &k->client, e);
+    if (rc == 0)
+        rc = intern_name(p, name, &k->name, e);
+    k->client_flags = 0;
+    if (client_ip != NULL) {
+        if (tunnel_teredo(client_ip, &ti))
+            k->client_flags = F_TEREDO_ADDR;
+        else if (tunnel_6to4(client_ip, &v4))
+            k->client_flags = F_6TO4_ADDR;
+    }
+    return rc;
 }
 
 static void see_time(struct profile *p, struct conv *c, int64_t t)
@@ -315,16 +382,11 @@ static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
     return 0;
 }
 
-int profile_lookup(struct profile *p, struct slice client, struct slice name,
-                   const struct ipaddr *ip, int64_t t, struct slice sourcetype, struct err *e)
+int profile_lookup(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
+                   int64_t t, struct slice sourcetype, struct err *e)
 {
-    uint32_t cid, nid;
-    int rc = intern_client(p, client, &cid, e);
-    if (rc == 0)
-        rc = intern_name(p, name, &nid, e);
-    if (rc)
-        return rc;
-    struct conv *c = get(p, KIND_CONV, cid, nid, ip, e);
+    int rc;
+    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
@@ -365,19 +427,12 @@ int profile_action(struct slice a)
     return 0;
 }
 
-int profile_conn(struct profile *p, struct slice client, struct slice name,
-                 const struct ipaddr *ip, int64_t t, struct slice action, struct slice port,
+int profile_conn(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
+                 int64_t t, int udp3544, struct slice action, struct slice port,
                  struct slice transport, struct slice sourcetype, struct err *e)
 {
-    uint32_t cid, nid;
-    struct ipaddr ca, v4;
-    struct teredo_info ti;
-    int rc = intern_client(p, client, &cid, e);
-    if (rc == 0)
-        rc = intern_name(p, name, &nid, e);
-    if (rc)
-        return rc;
-    struct conv *c = get(p, KIND_CONV, cid, nid, ip, e);
+    int rc;
+    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
@@ -385,14 +440,7 @@ int profile_conn(struct profile *p, struct slice client, struct slice name,
     int act = profile_action(action);
     c->blocked += act == 1;
     c->allowed += act == 2;
-    if (slice_eq_cstr(port, "3544") && ieq(transport, "udp"))
-        c->flags |= F_UDP3544;
-    if (client.n > 0 && ipaddr_parse(client, &ca) == 0) {
-        if (tunnel_teredo(&ca, &ti))
-            c->flags |= F_TEREDO_ADDR;
-        else if (tunnel_6to4(&ca, &v4))
-            c->flags |= F_6TO4_ADDR;
-    }
+    c->flags |= (uint8_t)(k->client_flags | (udp3544 ? F_UDP3544 : 0));
     char tl[16];
     if (transport.n <= sizeof tl)
         transport = slice_of(tl, dname_lower(transport, tl, sizeof tl));
@@ -403,18 +451,13 @@ int profile_conn(struct profile *p, struct slice client, struct slice name,
     return 0;
 }
 
-int profile_proxy(struct profile *p, struct slice client, struct slice host, int64_t t,
+int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
                   struct slice sourcetype, struct err *e)
 {
-    uint32_t cid, nid;
-    int rc = intern_client(p, client, &cid, e);
-    if (rc == 0)
-        rc = intern_name(p, host, &nid, e);
-    if (rc)
-        return rc;
-    if (nid == 0)
+    int rc;
+    if (k->name == 0)
         return 0;
-    struct conv *c = get(p, KIND_PROXY, cid, nid, NULL, e);
+    struct conv *c = get(p, KIND_PROXY, k->client, k->name, NULL, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
@@ -498,7 +541,8 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->last = c->last;
     r->active_hours = c->hours.n;
     if (c->kind == KIND_CONV && c->name != 0) {
-        long k = find(p, KIND_PROXY, c->client, c->name, NULL);
+        long k = p->pconv != NULL ? (long)p->pconv[i] - 1
+                                  : find(p, KIND_PROXY, c->client, c->name, NULL);
         if (k >= 0) {
             const struct conv *pc = CONV(p, k);
             r->pconv = (size_t)k;
@@ -516,6 +560,8 @@ void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *
 {
     fill_row(p, conv, r);
 }
+
+static void sort_vals(const struct profile *p, struct conv *c);
 
 /* What the row order needs, without the rest of a row. */
 struct sortkey {
@@ -549,18 +595,23 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
     struct sortkey *v = xcalloc(p->n ? p->n : 1, sizeof *v);
     size_t m = 0;
-    if (used == NULL || v == NULL) {
+    xfree(p->pconv);
+    p->pconv = xcalloc(p->n ? p->n : 1, sizeof *p->pconv);
+    if (used == NULL || v == NULL || p->pconv == NULL) {
         xfree(used);
         xfree(v);
         return err_set(e, ERR_NOMEM, "out of memory building the rows");
     }
     /* proxy aggregates that a conversation takes in are not rows */
     for (size_t i = 0; i < p->n; i++) {
-        const struct conv *c = CONV(p, i);
+        struct conv *c = CONV(p, i);
+        sort_vals(p, c);
         if (c->kind == KIND_CONV && c->name != 0) {
             long k = find(p, KIND_PROXY, c->client, c->name, NULL);
-            if (k >= 0)
+            if (k >= 0) {
                 used[k] = 1;
+                p->pconv[i] = (uint32_t)k + 1;
+            }
         }
     }
     for (size_t i = 0; i < p->n; i++) {
@@ -590,54 +641,56 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     return 0;
 }
 
-int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
-                 struct err *e)
+/* Values in bytewise order of their text (tags mixed), so that a row's
+ * lists come out sorted without a sort per row; an insertion sort, as a
+ * conversation has a few. */
+static void sort_vals(const struct profile *p, struct conv *c)
 {
-    uint32_t *o = NULL;
-    size_t m = 0;
-    int rc = profile_order(p, nodns, &o, &m, e);
-    if (rc)
-        return rc;
-    struct profile_row *v = xcalloc(m ? m : 1, sizeof *v);
-    if (v == NULL) {
-        xfree(o);
-        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    for (uint32_t i = 1; i < c->nv; i++) {
+        uint32_t x = c->vals[i], k = i;
+        struct slice xs = strtab_get(p->str, x >> 2);
+        while (k > 0 && slice_cmp(strtab_get(p->str, c->vals[k - 1] >> 2), xs) > 0) {
+            c->vals[k] = c->vals[k - 1];
+            k--;
+        }
+        c->vals[k] = x;
     }
-    for (size_t i = 0; i < m; i++)
-        fill_row(p, o[i], &v[i]);
-    xfree(o);
-    *rows = v;
-    *n = m;
-    return 0;
 }
 
-static int slice_qcmp(const void *a, const void *b)
+/* The next value of a tag in a sorted list, from *i on. */
+static int next_val(const struct profile *p, const struct conv *c, uint32_t *i, int which,
+                    struct slice *out)
 {
-    return slice_cmp(*(const struct slice *)a, *(const struct slice *)b);
+    for (; c != NULL && *i < c->nv; (*i)++)
+        if ((c->vals[*i] & 3) == (uint32_t)which) {
+            *out = strtab_get(p->str, c->vals[(*i)++] >> 2);
+            return 1;
+        }
+    return 0;
 }
 
 size_t profile_values(const struct profile *p, const struct profile_row *r, int which,
                       struct slice *out, size_t max, int *truncated)
 {
+    const struct conv *a = CONV(p, r->conv),
+                      *b = r->pconv != SIZE_MAX ? CONV(p, r->pconv) : NULL;
+    uint32_t ia = 0, ib = 0;
+    struct slice va, vb;
     size_t n = 0;
-    *truncated = 0;
-    const struct conv *cs[2] = {CONV(p, r->conv),
-                                r->pconv != SIZE_MAX ? CONV(p, r->pconv) : NULL};
-    for (int k = 0; k < 2; k++) {
-        const struct conv *c = cs[k];
-        if (c == NULL)
-            continue;
-        *truncated |= (c->vtrunc >> which) & 1;
-        for (uint32_t i = 0; i < c->nv && n < max; i++)
-            if ((c->vals[i] & 3) == (uint32_t)which)
-                out[n++] = strtab_get(p->str, c->vals[i] >> 2);
+    *truncated = (a->vtrunc >> which) & 1;
+    if (b != NULL)
+        *truncated |= (b->vtrunc >> which) & 1;
+    /* a merge of the two sorted lists, a value in both once */
+    int ha = next_val(p, a, &ia, which, &va), hb = next_val(p, b, &ib, which, &vb);
+    while ((ha || hb) && n < max) {
+        int c = !hb ? -1 : !ha ? 1 : slice_cmp(va, vb);
+        out[n++] = c <= 0 ? va : vb;
+        if (c <= 0)
+            ha = next_val(p, a, &ia, which, &va);
+        if (c >= 0)
+            hb = next_val(p, b, &ib, which, &vb);
     }
-    qsort(out, n, sizeof *out, slice_qcmp);
-    size_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        if (d == 0 || !slice_eq(out[d - 1], out[i]))
-            out[d++] = out[i];
-    return d;
+    return n;
 }
 
 int profile_hours(const struct profile *p, int64_t earliest_us, int64_t latest_us, int64_t *h0,

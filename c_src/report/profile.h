@@ -46,20 +46,34 @@ struct profile;
 struct profile *profile_new(const struct endpoints *ep);
 void profile_free(struct profile *p);
 
-/* A DNS answer: `client` got `ip` for `name` at time t.  0 or ERR_NOMEM /
- * ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled. */
-int profile_lookup(struct profile *p, struct slice client, struct slice name,
-                   const struct ipaddr *ip, int64_t t, struct slice sourcetype,
-                   struct err *e) WARN_UNUSED;
+/* Who an event is about, interned once per event (a DNS answer with
+ * several addresses is several lookups of one key). */
+struct profile_key {
+    uint32_t client, name;   /* name 0: none (blank) */
+    uint8_t client_flags;    /* internal: the client is a Teredo or 6to4 address */
+};
 
-/* A network event from `client` to `ip`, tied to `name` (blank: no DNS
- * answer in the window).  action is read as DOMAIN.md 2.9 says. */
-int profile_conn(struct profile *p, struct slice client, struct slice name,
-                 const struct ipaddr *ip, int64_t t, struct slice action, struct slice port,
+/* The key of `client` (client_ip: the same as an address, or NULL when it
+ * is not one) and `name`.  0 or ERR_NOMEM / ERR_LIMIT
+ * (REPORT_CONVERSATIONS_MAX distinct strings), e filled. */
+int profile_key(struct profile *p, struct slice client, const struct ipaddr *client_ip,
+                struct slice name, struct profile_key *k, struct err *e) WARN_UNUSED;
+
+/* A DNS answer: the key's client got `ip` for its name at time t.  0 or
+ * ERR_NOMEM / ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled. */
+int profile_lookup(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
+                   int64_t t, struct slice sourcetype, struct err *e) WARN_UNUSED;
+
+/* A network event from the key's client to `ip`, tied to its name (none:
+ * no DNS answer in the window).  udp3544: dest_port 3544 over UDP.  action
+ * is read as DOMAIN.md 2.9 says. */
+int profile_conn(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
+                 int64_t t, int udp3544, struct slice action, struct slice port,
                  struct slice transport, struct slice sourcetype, struct err *e) WARN_UNUSED;
 
-/* A proxy request from `client` for a URL whose host is `host`. */
-int profile_proxy(struct profile *p, struct slice client, struct slice host, int64_t t,
+/* A proxy request from the key's client for a URL whose host is its name
+ * (none: ignored). */
+int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
                   struct slice sourcetype, struct err *e) WARN_UNUSED;
 
 /* 1 blocked, 2 allowed, 0 neither (teardown, empty, unknown). */
@@ -81,15 +95,11 @@ struct profile_row {
     size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
 };
 
-/* All rows (nodns: include conversations without a name), sorted by
- * connections descending, then src, dns_query, dest_ip bytewise.  *rows is
- * OWNED (xfree).  0 or ERR_NOMEM. */
-int profile_rows(struct profile *p, int nodns, struct profile_row **rows, size_t *n,
-                 struct err *e) WARN_UNUSED;
-
-/* The same rows in the same order as conversation numbers only (*order
- * OWNED, xfree), for a result too large to hold as full rows; each row is
- * made with profile_row_of when it is needed.  0 or ERR_NOMEM. */
+/* The rows (nodns: include conversations without a name) as conversation
+ * numbers (*order OWNED, xfree), sorted by connections descending, then
+ * src, dns_query, dest_ip bytewise; each row is made with profile_row_of
+ * when it is needed, so the rows never exist all at once.  Once called,
+ * no more events may be added.  0 or ERR_NOMEM. */
 int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n,
                   struct err *e) WARN_UNUSED;
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);
