@@ -44,6 +44,11 @@ static size_t enc(uint8_t *p, uint32_t gap, uint64_t c)
         p[0] = (uint8_t)(0x80 | (gap - 1) << 4 | c);
         return 1;
     }
+    if (gap >= 1 && gap <= 64 && c <= 255) {
+        p[0] = (uint8_t)(0x40 | (gap - 1));
+        p[1] = (uint8_t)c;
+        return 2;
+    }
     p[0] = 0;
     size_t k = 1 + put_uleb(p + 1, gap);
     return k + put_uleb(p + k, c);
@@ -56,6 +61,11 @@ static size_t dec(const uint8_t *p, uint32_t *gap, uint64_t *c)
         *gap = (uint32_t)((p[0] >> 4 & 7) + 1);
         *c = p[0] & 15;
         return 1;
+    }
+    if (p[0] & 0x40) {
+        *gap = (uint32_t)((p[0] & 63) + 1);
+        *c = p[1];
+        return 2;
     }
     uint64_t g;
     size_t k = 1 + get_uleb(p + 1, &g);
@@ -91,7 +101,7 @@ static int splice(struct hourset *s, uint32_t off, uint32_t old, const uint8_t *
 int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
 {
     uint8_t e[2 * ENTRY_MAX];
-    uint32_t gap;
+    uint32_t gap, off, prev, sz, k, k1;
     uint64_t cnt;
     int rc;
 
@@ -100,8 +110,8 @@ int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
         if (rc)
             return rc;
         s->n = 1;
-        s->first = s->last = s->hint_hour = h;
-        s->hint_off = 0;
+        s->first = s->last = h;
+        s->last_off = 0;
         return 0;
     }
     if (h > s->last) {
@@ -110,57 +120,64 @@ int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
         if (rc)
             return rc;
         s->n++;
-        s->last = s->hint_hour = h;
-        s->hint_off = at;
+        s->last = h;
+        s->last_off = at;
         return 0;
     }
     if (h < s->first) {
         /* the old first entry's gap now counts from h */
-        uint32_t old = (uint32_t)dec(s->b, &gap, &cnt);
-        uint32_t k = (uint32_t)enc(e, 1, c);
-        k += (uint32_t)enc(e + k, s->first - h, cnt);
-        rc = splice(s, 0, old, e, k);
+        sz = (uint32_t)dec(s->b, &gap, &cnt);
+        k1 = (uint32_t)enc(e, 1, c);
+        k = k1 + (uint32_t)enc(e + k1, s->first - h, cnt);
+        rc = splice(s, 0, sz, e, k);
         if (rc)
             return rc;
+        s->last_off = s->n == 1 ? k1 : s->last_off + k - sz;
         s->n++;
-        s->first = s->hint_hour = h;
-        s->hint_off = 0;
+        s->first = h;
         return 0;
     }
-    /* inside: walk from the hint when it is not past h, else from the start */
-    uint32_t off = 0, prev = s->first - 1;
-    if (s->hint_hour <= h) {
-        off = s->hint_off;
-        prev = s->hint_hour - (uint32_t)(dec(s->b + off, &gap, &cnt), gap);
+    /* first <= h <= last: the last entry directly, else a walk */
+    if (h == s->last) {
+        off = s->last_off;
+        prev = s->last - (uint32_t)(dec(s->b + off, &gap, &cnt), gap);
+    } else {
+        off = 0;
+        prev = s->first - 1;
     }
     for (;;) {
-        uint32_t sz = (uint32_t)dec(s->b + off, &gap, &cnt);
+        sz = (uint32_t)dec(s->b + off, &gap, &cnt);
         uint32_t hour = prev + gap;
         if (hour == h) {
             if (c > UINT64_MAX - cnt)
                 return ERR_LIMIT;
-            uint32_t k = (uint32_t)enc(e, gap, cnt + c);
-            rc = sz == k ? (memcpy(s->b + off, e, k), 0) : splice(s, off, sz, e, k);
-            if (rc)
-                return rc;
-            break;
-        }
-        if (hour > h) {
-            /* a new entry before this one, whose gap now counts from h */
-            uint32_t k = (uint32_t)enc(e, h - prev, c);
-            k += (uint32_t)enc(e + k, hour - h, cnt);
+            k = (uint32_t)enc(e, gap, cnt + c);
+            if (k == sz) {
+                memcpy(s->b + off, e, k);
+                return 0;
+            }
             rc = splice(s, off, sz, e, k);
             if (rc)
                 return rc;
+            if (off < s->last_off)
+                s->last_off += k - sz;
+            return 0;
+        }
+        if (hour > h) {
+            /* a new entry before this one, whose gap now counts from h */
+            k1 = (uint32_t)enc(e, h - prev, c);
+            k = k1 + (uint32_t)enc(e + k1, hour - h, cnt);
+            rc = splice(s, off, sz, e, k);
+            if (rc)
+                return rc;
+            /* the entry was the last one, or one before it */
+            s->last_off = off == s->last_off ? off + k1 : s->last_off + k - sz;
             s->n++;
-            break;
+            return 0;
         }
         prev = hour;
         off += sz;
     }
-    s->hint_off = off;
-    s->hint_hour = h;
-    return 0;
 }
 
 void hourset_it_init(struct hourset_it *it, const struct hourset *s)

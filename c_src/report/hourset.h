@@ -3,17 +3,17 @@
  * hour, in about one byte per active hour.
  *
  * dnsprofile keeps one per conversation for the whole search, so this is
- * most of its memory: a cell per hour of the range cost 840 bytes per
- * conversation over 35 days whether it was active or not, and a pair of
- * 32-bit numbers per active hour cost 8.  Here the hours are a byte string
- * of (gap from the previous hour, count) entries in ascending order; a gap
- * of 1..8 with a count of 0..15 is one byte, anything else a marker byte
- * and two LEB128 numbers.
+ * most of its memory.  A cell per hour of the range would cost 840 bytes
+ * per conversation over 35 days, active or not, and a pair of 32-bit
+ * numbers per active hour 8.  Here the hours are a byte string of (gap
+ * from the previous hour, count) entries in ascending order: a gap of 1..8
+ * with a count of 0..15 is one byte, a gap of 1..64 with a count of 0..255
+ * two, anything else a marker byte and two LEB128 numbers.
  *
  * Input arrives close to time order, newest or oldest first: an hour past
- * either end is added without a walk, and a walk to an hour inside starts
- * from the entry touched last when that is before it.  Shuffled input is
- * correct, only slower (a walk from the start).
+ * either end, or the first or last hour again, is reached without a walk;
+ * any other hour walks from the start (a short walk: a conversation has a
+ * byte or two per active hour).  Shuffled input is correct, only slower.
  */
 #ifndef REPORT_HOURSET_H
 #define REPORT_HOURSET_H
@@ -28,8 +28,7 @@ struct hourset {
     uint32_t len, cap;           /* bytes used and allocated */
     uint32_t n;                  /* entries: distinct active hours */
     uint32_t first, last;        /* hours since the epoch (n > 0) */
-    uint32_t hint_off, hint_hour; /* an entry and its hour: where the last
-                                   * change was (n > 0) */
+    uint32_t last_off;           /* where the last entry starts (n > 0) */
 };
 
 /* Zeroed is empty.  Free with hourset_free (the struct itself is the

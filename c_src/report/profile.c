@@ -19,17 +19,34 @@ enum { KIND_CONV = 0, KIND_PROXY = 1 };
 enum { F_UDP3544 = 1, F_TEREDO_ADDR = 2, F_6TO4_ADDR = 4 };
 enum { V_PORT = 0, V_TRANSPORT = 1, V_SOURCETYPE = 2 };
 
+/* Values kept in the conversation itself before an array is allocated: a
+ * connection brings three (port, transport, sourcetype). */
+#define VALS_INLINE 4
+
 struct conv {
     /* the key and the counters first: most events touch only these */
     uint32_t client, name;   /* strtab ids; name 0 = no DNS answer */
     uint8_t kind, flags, has_ip, vtrunc;
+    uint16_t nv, capv;       /* values; capv 0: they are in v.in */
     struct ipaddr ip;
-    uint64_t lookups, conns, blocked, allowed, proxied;
+    union {
+        uint64_t lookups;    /* KIND_CONV */
+        uint64_t proxied;    /* KIND_PROXY */
+    };
+    uint64_t conns, blocked, allowed;
     int64_t first, last;
     struct hourset hours;    /* active hours, connections per hour */
-    uint32_t *vals;          /* OWNED: strtab id << 2 | V_* tag, distinct */
-    uint32_t nv, capv;
+    union {
+        uint32_t in[VALS_INLINE];
+        uint32_t *heap;      /* OWNED when capv > 0 */
+    } v;                     /* strtab id << 2 | V_* tag, distinct */
 };
+
+/* Two cache lines: the conversations are most of the state. */
+_Static_assert(sizeof(struct conv) <= 128, "struct conv grew past two cache lines");
+
+static uint32_t *vals_of(struct conv *c) { return c->capv ? c->v.heap : c->v.in; }
+static const uint32_t *cvals_of(const struct conv *c) { return c->capv ? c->v.heap : c->v.in; }
 
 struct profile {
     const struct endpoints *ep;  /* BORROWED */
@@ -95,7 +112,8 @@ void profile_free(struct profile *p)
         return;
     for (size_t i = 0; i < p->n; i++) {
         hourset_free(&CONV(p, i)->hours);
-        xfree(CONV(p, i)->vals);
+        if (CONV(p, i)->capv)
+            xfree(CONV(p, i)->v.heap);
     }
     for (size_t i = 0; i < p->npages; i++)
         xfree(p->pages[i]);
@@ -360,25 +378,28 @@ static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
             return ERR_NOMEM;
         p->vc[tag][p->vcnext[tag]++ % 4] = id;
     }
-    uint32_t x = id << 2 | (uint32_t)tag;
+    uint32_t x = id << 2 | (uint32_t)tag, *vals = vals_of(c);
     for (uint32_t i = 0; i < c->nv; i++) {
-        if (c->vals[i] == x)
+        if (vals[i] == x)
             return 0;
-        n += (c->vals[i] & 3) == (uint32_t)tag;
+        n += (vals[i] & 3) == (uint32_t)tag;
     }
     if (n >= PROFILE_VALUES_MAX) {
         c->vtrunc |= (uint8_t)(1 << tag);
         return 0;
     }
-    if (c->nv == c->capv) {
-        uint32_t nc = c->capv ? c->capv * 2 : 2;
-        uint32_t *nv = xreallocarray(c->vals, nc, sizeof *nv);
+    if (c->nv == (c->capv ? c->capv : VALS_INLINE)) {
+        /* 3 * PROFILE_VALUES_MAX at most: well inside 16 bits */
+        uint16_t nc = (uint16_t)(c->nv * 2);
+        uint32_t *nv = xreallocarray(c->capv ? c->v.heap : NULL, nc, sizeof *nv);
         if (nv == NULL)
             return ERR_NOMEM;
-        c->vals = nv;
+        if (c->capv == 0)
+            memcpy(nv, c->v.in, sizeof c->v.in);
+        c->v.heap = vals = nv;
         c->capv = nc;
     }
-    c->vals[c->nv++] = x;
+    vals[c->nv++] = x;
     return 0;
 }
 
@@ -532,11 +553,11 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->ip = c->ip;
     if (c->has_ip)
         ipaddr_format(&c->ip, r->ip_text);
-    r->lookups = c->lookups;
+    r->lookups = c->kind == KIND_CONV ? c->lookups : 0;
     r->connections = c->conns;
     r->blocked = c->blocked;
     r->allowed = c->allowed;
-    r->proxied = c->proxied;
+    r->proxied = c->kind == KIND_PROXY ? c->proxied : 0;
     r->first = c->first;
     r->last = c->last;
     r->active_hours = c->hours.n;
@@ -646,14 +667,15 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
  * conversation has a few. */
 static void sort_vals(const struct profile *p, struct conv *c)
 {
+    uint32_t *v = vals_of(c);
     for (uint32_t i = 1; i < c->nv; i++) {
-        uint32_t x = c->vals[i], k = i;
+        uint32_t x = v[i], k = i;
         struct slice xs = strtab_get(p->str, x >> 2);
-        while (k > 0 && slice_cmp(strtab_get(p->str, c->vals[k - 1] >> 2), xs) > 0) {
-            c->vals[k] = c->vals[k - 1];
+        while (k > 0 && slice_cmp(strtab_get(p->str, v[k - 1] >> 2), xs) > 0) {
+            v[k] = v[k - 1];
             k--;
         }
-        c->vals[k] = x;
+        v[k] = x;
     }
 }
 
@@ -661,9 +683,12 @@ static void sort_vals(const struct profile *p, struct conv *c)
 static int next_val(const struct profile *p, const struct conv *c, uint32_t *i, int which,
                     struct slice *out)
 {
-    for (; c != NULL && *i < c->nv; (*i)++)
-        if ((c->vals[*i] & 3) == (uint32_t)which) {
-            *out = strtab_get(p->str, c->vals[(*i)++] >> 2);
+    if (c == NULL)
+        return 0;
+    const uint32_t *v = cvals_of(c);
+    for (; *i < c->nv; (*i)++)
+        if ((v[*i] & 3) == (uint32_t)which) {
+            *out = strtab_get(p->str, v[(*i)++] >> 2);
             return 1;
         }
     return 0;

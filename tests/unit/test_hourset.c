@@ -40,14 +40,22 @@ static size_t used(const struct hourset *s) { return s->len; }
 static const struct hcase hcases[] = {
     {"one hour", {{100, 3}}, 1, {{100, 3}}, 1, 1},
     {"same hour twice adds up", {{100, 3}, {100, 4}}, 2, {{100, 7}}, 1, 1},
-    {"a count past 15 takes the long form", {{100, 15}, {100, 1}}, 2, {{100, 16}}, 1, 3},
+    {"a count past 15 takes two bytes", {{100, 15}, {100, 1}}, 2, {{100, 16}}, 1, 2},
+    {"a count past 255 takes the long form", {{100, 255}, {100, 1}}, 2, {{100, 256}}, 1, 4},
     {"ascending, gaps of 1..8: a byte each", {{1, 1}, {2, 0}, {10, 2}}, 3,
      {{1, 1}, {2, 0}, {10, 2}}, 3, 3},
-    {"a gap of 9 takes the long form", {{1, 1}, {10, 1}}, 2, {{1, 1}, {10, 1}}, 2, 4},
+    {"a gap of 9 takes two bytes", {{1, 1}, {10, 1}}, 2, {{1, 1}, {10, 1}}, 2, 3},
+    {"a gap of 65 takes the long form", {{1, 1}, {66, 1}}, 2, {{1, 1}, {66, 1}}, 2, 4},
     {"descending: each new first hour re-encodes the old first (49 is 9 after 40)",
-     {{50, 1}, {49, 2}, {40, 3}}, 3, {{40, 3}, {49, 2}, {50, 1}}, 3, 5},
+     {{50, 1}, {49, 2}, {40, 3}}, 3, {{40, 3}, {49, 2}, {50, 1}}, 3, 4},
     {"an hour between two: both gaps change", {{10, 1}, {20, 1}, {15, 5}}, 3,
      {{10, 1}, {15, 5}, {20, 1}}, 3, 3},
+    {"a long gap split in two short ones", {{10, 1}, {110, 1}, {60, 1}}, 3,
+     {{10, 1}, {60, 1}, {110, 1}}, 3, 5},
+    {"the last hour again after a prepend", {{10, 1}, {5, 1}, {10, 1}}, 3,
+     {{5, 1}, {10, 2}}, 2, 2},
+    {"the last hour again after an insert", {{10, 1}, {30, 1}, {20, 1}, {30, 200}}, 4,
+     {{10, 1}, {20, 1}, {30, 201}}, 3, 6},
     {"hour 0 and the top hour", {{UINT32_MAX, 2}, {0, 1}}, 2, {{0, 1}, {UINT32_MAX, 2}}, 2, 8},
     {"a count of zero still marks the hour", {{7, 0}, {7, 0}}, 2, {{7, 0}}, 1, 1},
     {"a huge count", {{7, UINT64_MAX - 1}, {7, 1}}, 2, {{7, UINT64_MAX}}, 1, 13},
@@ -61,7 +69,13 @@ static void check_entries(const struct hourset *s, const struct add *want, size_
     uint64_t c;
     size_t k = 0;
     hourset_it_init(&it, s);
-    while (hourset_next(&it, &h, &c)) {
+    for (;;) {
+        uint32_t at = it.off;
+        if (!hourset_next(&it, &h, &c))
+            break;
+        /* the set finds its last entry without a walk */
+        if (k + 1 == n && at != s->last_off)
+            fail_msg("%s: the last entry starts at %u, last_off is %u", name, at, s->last_off);
         if (k >= n)
             fail_msg("%s: more than %zu entries", name, n);
         if (h != want[k].h || c != want[k].c)
@@ -204,7 +218,11 @@ static void test_size(void **st)
             assert_int_equal(hourset_add(&s, h, 1), 0);
     assert_int_equal(s.n, 840);
     assert_int_equal(used(&s), 840);
-    assert_true(hourset_bytes(&s) <= 840 + 840 / 4 + 8);
+    /* the same hours with 20 connections each: two bytes per hour */
+    for (uint32_t h = 500000; h < 500000 + 840; h++)
+        assert_int_equal(hourset_add(&s, h, 17), 0);
+    assert_int_equal(used(&s), 2 * 840);
+    assert_true(hourset_bytes(&s) <= 2 * 840 + 2 * 840 / 4 + 8);
     hourset_free(&s);
 }
 
