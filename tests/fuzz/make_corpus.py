@@ -16,6 +16,7 @@ libFuzzer's -merge=1, which keeps only inputs that add coverage.
 import gzip
 import warnings
 import hashlib
+import struct
 import os
 import re
 import sys
@@ -157,6 +158,15 @@ def main():
     put("fuzz_rowpack", "self", b"Nov 14 21:58:12 fw01 kernel: SRC=10.20.0.124 DST=54.220.4.5")
     put("fuzz_rowpack", "empty_row", b"abcdefgh\x1f")
     put("fuzz_rowpack", "empty_ref", b"\x1fabcdefgh")
+
+    # --- active hours: a base hour (4 bytes), then (offset, count) adds
+    def adds(base, ops):
+        return struct.pack("<I", base) + b"".join(struct.pack("<HB", o, c) for o, c in ops)
+    put("fuzz_hourset", "descending_busy", adds(480000, [(300 - k // 3, k % 7) for k in range(300)]))
+    put("fuzz_hourset", "ascending_long_gaps_top",
+        adds(0xFFFFFFFF, [(k * 97, 200 + k % 56) for k in range(40)]))
+    put("fuzz_hourset", "scattered_from_zero",
+        adds(0, [((k * 2654435761) % 4096, (k * 40503) % 256) for k in range(200)]))
 
     # --- IP addresses: one seed per line of the address tables
     ipd = os.path.join(ROOT, "tests/data/ipaddr")
