@@ -14,7 +14,7 @@
 #include "util/xmem.h"
 
 /* Extra fields read through the engine (join_opts.extra). */
-enum { TX_BY, TX_BY_MV, TX_URL, TX_ANSWER_MV, TX_N };
+enum { TX_BY, TX_BY_MV, TX_URL, TX_N };
 
 struct tc_state {
     struct join_opts o;
@@ -114,7 +114,6 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->names[TX_BY] = dup_slice(by);
     st->names[TX_BY_MV] = cmd_mv_name(by);
     st->names[TX_URL] = dup_slice(SLICE_LIT("url"));
-    st->names[TX_ANSWER_MV] = cmd_mv_name(st->o.answer_field);
     for (int k = 0; k < TX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -154,34 +153,28 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     return 0;
 }
 
-/* The event's client as an address, or 0 when it has none. */
+/* The event's client as an address, or 0 when it has none (the engine has
+ * read it from network events and, with unordered_sink, DNS events). */
 static int event_client(const struct join_row *row, const struct join_event *ev,
                         struct arena *a, struct ipaddr *out)
 {
     struct slice c;
-    if (ev->kind == JOIN_NET) {
+    if (ev->kind == JOIN_NET || ev->kind == JOIN_DNS) {
         *out = ev->client_ip;
         return ev->client_is_ip;
     }
-    if (ev->kind == JOIN_DNS) {
-        c = join_field(row, JF_SRC, a);
-    } else {
-        c = join_field(row, JF_CLIENT1, a);
-        if (slice_is_blank(c))
-            c = join_field(row, JF_CLIENT2, a);
-    }
+    c = join_field(row, JF_CLIENT1, a);
+    if (slice_is_blank(c))
+        c = join_field(row, JF_CLIENT2, a);
     return !slice_is_blank(c) && ipaddr_parse(c, out) == 0;
 }
 
-/* 1 if some IP answer of a DNS event is inside `r`. */
-static int answers_in(const struct join_row *row, const struct ipcidr *r, struct arena *a)
+/* 1 if some IP answer of a DNS event is inside `r` (the engine has parsed
+ * them: unordered_sink). */
+static int answers_in(const struct join_event *ev, const struct ipcidr *r)
 {
-    struct mv_iter it;
-    struct slice v;
-    struct ipaddr ip;
-    mv_iter_init(&it, join_field(row, JF_ANSWER, a), join_field(row, JF_X0 + TX_ANSWER_MV, a));
-    while (mv_next(&it, a, &v) == 1)
-        if (ipaddr_parse(v, &ip) == 0 && ipcidr_contains(r, &ip))
+    for (size_t i = 0; i < ev->nanswers; i++)
+        if (ipcidr_contains(r, &ev->answers[i]))
             return 1;
     return 0;
 }
@@ -197,7 +190,7 @@ static int keep(struct tc_state *st, const struct join_row *row, const struct jo
     }
     if (st->has_ip) {
         if (ev->kind == JOIN_NET ? !ipcidr_contains(&st->ip, &ev->ip)
-                                 : ev->kind != JOIN_DNS || !answers_in(row, &st->ip, a))
+                                 : ev->kind != JOIN_DNS || !answers_in(ev, &st->ip))
             return 0;
     }
     if (st->domain.p != NULL) {
