@@ -141,11 +141,17 @@ SMALL_LIMITS = -DSCP_HEADER_MAX=40 -DSCP_META_MAX=16384 -DSCP_BODY_MAX=262144 \
                -DARGS_COUNT_MAX=8 -DARG_LEN_MAX=256 -DJOIN_RECORDS_MAX=50 \
                -DJOIN_ANSWERS_PER_IP_MAX=10 \
                -DREPORT_SERIES_MAX=20 -DREPORT_BINS_MAX=100 \
-               -DREPORT_CONVERSATIONS_MAX=50 -DMODINPUT_XML_MAX=4096 \
+               -DREPORT_CONVERSATIONS_MAX=50 -DREPORT_HOURSET_BYTES_MAX=64 \
+               -DMODINPUT_XML_MAX=4096 \
                -DDNSMASQ_LINE_MAX=200 -DDNSMASQ_INFLIGHT_MAX=20 \
                -DDNSMASQ_ANSWERS_MAX=5 -DREST_RESPONSE_MAX=1048576 \
                -DREST_URL_MAX=512 -DPDNS_RECORDS_MAX=50
+# Objects depend on their sources, not on flags: a changed SMALL_LIMITS
+# starts the build over.
 small-limits:
+	@mkdir -p build/limits/obj
+	@echo '$(SMALL_LIMITS)' | cmp -s - build/limits/obj/.flags || \
+	    { rm -rf build/limits; mkdir -p build/limits/obj; echo '$(SMALL_LIMITS)' > build/limits/obj/.flags; }
 	$(MAKE) BUILD=build/limits/obj BIN=build/limits EXTRA_CFLAGS="$(SMALL_LIMITS)" \
 	    build/limits/dnsjoin build/limits/dnsmasq_log
 

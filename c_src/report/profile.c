@@ -359,7 +359,7 @@ static int add_failed(struct err *e, int rc, const char *what)
 {
     if (rc == ERR_LIMIT)
         return err_set(e, rc, "a conversation's active hours passed REPORT_HOURSET_BYTES_MAX "
-                       "adding %s (" LIMIT_BUILD_HINT ")", what);
+                       "adding %s; search a shorter time range (" LIMIT_BUILD_HINT ")", what);
     return err_set(e, ERR_NOMEM, "out of memory adding %s", what);
 }
 

@@ -164,6 +164,13 @@ def convs(n):
     return csv("_time,src_ip,dest_ip", net_rows(n))
 
 
+def hours(n):
+    # one conversation, one connection in each of n consecutive hours: a
+    # byte each in its active hours
+    return csv("_time,src_ip,dest_ip", ["%d,10.0.0.1,192.0.9.9" % (T0 - 3600 * i)
+                                        for i in range(n)])
+
+
 CSV = {
     "field_at": lambda: field(1000),
     "field_over": lambda: field(1001),
@@ -186,6 +193,8 @@ CSV = {
     "bins_over": lambda: bins(101),
     "conv_at": lambda: convs(50),
     "conv_over": lambda: convs(50) + "%d,10.0.0.1,192.0.9.9\n" % T0,
+    "hours_at": lambda: hours(64),
+    "hours_over": lambda: hours(65),
     "pdns_at": lambda: csv("_time,query,answer,src", dns_rows(50)),
     "pdns_over": lambda: csv("_time,query,answer,src", dns_rows(51)),
 }
