@@ -127,10 +127,10 @@ struct join_event {
     int has_time;
     int64_t t;
     struct ipaddr ip;              /* JOIN_NET: the destination */
-    int client_is_ip;
+    int client_is_ip;              /* client parsed as an address */
     struct ipaddr client_ip;
-    struct slice client;           /* VIEW into the row (JOIN_DNS: only with
-                                    * unordered_sink) */
+    struct slice client;           /* VIEW into the row; JOIN_NET, and JOIN_DNS
+                                    * with unordered_sink (else empty) */
     int udp3544;                   /* JOIN_NET: dest_port 3544, transport udp
                                     * (any case): Teredo's port */
     enum join_match match;
