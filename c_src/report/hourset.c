@@ -73,27 +73,53 @@ static size_t dec(const uint8_t *p, uint32_t *gap, uint64_t *c)
     return k + get_uleb(p + k, c);
 }
 
-/* Replace bytes [off, off + old) with the m bytes of src. */
+/* Replace bytes [off, off + old) of the entries with the m bytes of src.
+ * The entries sit between free room at both ends, and a growing splice
+ * moves the shorter side: newest-first input adds its hours at the front,
+ * and moving the whole string for each was most of the cost late in a
+ * long search. */
 static int splice(struct hourset *s, uint32_t off, uint32_t old, const uint8_t *src, uint32_t m)
 {
     uint64_t need = (uint64_t)s->len - old + m;
+    uint8_t *d = s->b != NULL ? s->b + s->head : NULL;
+    uint32_t back = s->len - off - old;
+
     if (need > REPORT_HOURSET_BYTES_MAX)
         return ERR_LIMIT;
-    if (need > s->cap) {
-        /* by a quarter: a few hundred thousand of these stay all session */
-        uint64_t nc = (uint64_t)s->cap + s->cap / 4;
-        if (nc < need)
-            nc = need;
-        nc = (nc + 7) & ~(uint64_t)7;
-        uint8_t *nb = xrealloc(s->b, (size_t)nc);
-        if (nb == NULL)
-            return ERR_NOMEM;
-        s->b = nb;
-        s->cap = (uint32_t)nc;
+    if (m <= old) {
+        memcpy(d + off, src, m);
+        memmove(d + off + m, d + off + old, back);
+    } else {
+        uint32_t grow = m - old, room_end = s->cap - s->head - s->len;
+        if (s->head >= grow && (off <= back || room_end < grow)) {
+            memmove(d - grow, d, off);
+            s->head -= grow;
+            memcpy(s->b + s->head + off, src, m);
+        } else if (room_end >= grow) {
+            memmove(d + off + m, d + off + old, back);
+            memcpy(d + off, src, m);
+        } else {
+            /* by a quarter, half of it in front: a few hundred thousand of
+             * these stay all session */
+            uint64_t nc = need + need / 4;
+            if (nc < need + 8)
+                nc = need + 8;
+            nc = (nc + 7) & ~(uint64_t)7;
+            uint8_t *nb = xmalloc((size_t)nc);
+            if (nb == NULL)
+                return ERR_NOMEM;
+            uint32_t h = (uint32_t)((nc - need) / 2);
+            if (off)
+                memcpy(nb + h, d, off);
+            memcpy(nb + h + off, src, m);
+            if (back)
+                memcpy(nb + h + off + m, d + off + old, back);
+            xfree(s->b);
+            s->b = nb;
+            s->head = h;
+            s->cap = (uint32_t)nc;
+        }
     }
-    if (m != old)
-        memmove(s->b + off + m, s->b + off + old, s->len - off - old);
-    memcpy(s->b + off, src, m);
     s->len = (uint32_t)need;
     return 0;
 }
@@ -105,11 +131,10 @@ int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
     uint64_t cnt;
     int rc;
 
-    if (s->n == 0) {
+    if (s->len == 0) {
         rc = splice(s, 0, 0, e, (uint32_t)enc(e, 1, c));
         if (rc)
             return rc;
-        s->n = 1;
         s->first = s->last = h;
         s->last_off = 0;
         return 0;
@@ -119,41 +144,39 @@ int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
         rc = splice(s, at, 0, e, (uint32_t)enc(e, h - s->last, c));
         if (rc)
             return rc;
-        s->n++;
         s->last = h;
         s->last_off = at;
         return 0;
     }
     if (h < s->first) {
         /* the old first entry's gap now counts from h */
-        sz = (uint32_t)dec(s->b, &gap, &cnt);
+        sz = (uint32_t)dec(s->b + s->head, &gap, &cnt);
         k1 = (uint32_t)enc(e, 1, c);
         k = k1 + (uint32_t)enc(e + k1, s->first - h, cnt);
         rc = splice(s, 0, sz, e, k);
         if (rc)
             return rc;
-        s->last_off = s->n == 1 ? k1 : s->last_off + k - sz;
-        s->n++;
+        s->last_off = s->last == s->first ? k1 : s->last_off + k - sz;
         s->first = h;
         return 0;
     }
     /* first <= h <= last: the last entry directly, else a walk */
     if (h == s->last) {
         off = s->last_off;
-        prev = s->last - (uint32_t)(dec(s->b + off, &gap, &cnt), gap);
+        prev = s->last - (uint32_t)(dec(s->b + s->head + off, &gap, &cnt), gap);
     } else {
         off = 0;
         prev = s->first - 1;
     }
     for (;;) {
-        sz = (uint32_t)dec(s->b + off, &gap, &cnt);
+        sz = (uint32_t)dec(s->b + s->head + off, &gap, &cnt);
         uint32_t hour = prev + gap;
         if (hour == h) {
             if (c > UINT64_MAX - cnt)
                 return ERR_LIMIT;
             k = (uint32_t)enc(e, gap, cnt + c);
             if (k == sz) {
-                memcpy(s->b + off, e, k);
+                memcpy(s->b + s->head + off, e, k);
                 return 0;
             }
             rc = splice(s, off, sz, e, k);
@@ -172,7 +195,6 @@ int hourset_add(struct hourset *s, uint32_t h, uint64_t c)
                 return rc;
             /* the entry was the last one, or one before it */
             s->last_off = off == s->last_off ? off + k1 : s->last_off + k - sz;
-            s->n++;
             return 0;
         }
         prev = hour;
@@ -192,10 +214,22 @@ int hourset_next(struct hourset_it *it, uint32_t *h, uint64_t *c)
     uint32_t gap;
     if (it->off >= it->s->len)
         return 0;
-    it->off += (uint32_t)dec(it->s->b + it->off, &gap, c);
+    it->off += (uint32_t)dec(it->s->b + it->s->head + it->off, &gap, c);
     it->hour += gap;
     *h = it->hour;
     return 1;
+}
+
+size_t hourset_count(const struct hourset *s)
+{
+    struct hourset_it it;
+    uint32_t h;
+    uint64_t c;
+    size_t n = 0;
+    hourset_it_init(&it, s);
+    while (hourset_next(&it, &h, &c))
+        n++;
+    return n;
 }
 
 size_t hourset_bytes(const struct hourset *s) { return s->cap; }

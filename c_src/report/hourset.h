@@ -24,11 +24,10 @@
 #include "util/err.h"
 
 struct hourset {
-    uint8_t *b;                  /* OWNED entries; NULL when empty */
-    uint32_t len, cap;           /* bytes used and allocated */
-    uint32_t n;                  /* entries: distinct active hours */
-    uint32_t first, last;        /* hours since the epoch (n > 0) */
-    uint32_t last_off;           /* where the last entry starts (n > 0) */
+    uint8_t *b;                  /* OWNED; NULL when empty */
+    uint32_t head, len, cap;     /* the entries are b[head, head + len) of cap */
+    uint32_t first, last;        /* hours since the epoch (len > 0) */
+    uint32_t last_off;           /* where the last entry starts (len > 0) */
 };
 
 /* Zeroed is empty.  Free with hourset_free (the struct itself is the
@@ -47,6 +46,9 @@ struct hourset_it {
 };
 void hourset_it_init(struct hourset_it *it, const struct hourset *s);
 int hourset_next(struct hourset_it *it, uint32_t *h, uint64_t *c);
+
+/* Distinct active hours (a walk over the entries). */
+size_t hourset_count(const struct hourset *s);
 
 /* Bytes allocated (for tests and measurements). */
 size_t hourset_bytes(const struct hourset *s);

@@ -321,7 +321,7 @@ int profile_key(struct profile *p, struct slice client, const struct ipaddr *cli
 
 static void see_time(struct profile *p, struct conv *c, int64_t t)
 {
-    if (c->hours.n == 0) {
+    if (c->hours.len == 0) {
         c->first = c->last = t;
     } else {
         if (t < c->first)
@@ -560,7 +560,7 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->proxied = c->kind == KIND_PROXY ? c->proxied : 0;
     r->first = c->first;
     r->last = c->last;
-    r->active_hours = c->hours.n;
+    r->active_hours = hourset_count(&c->hours);
     if (c->kind == KIND_CONV && c->name != 0) {
         long k = p->pconv != NULL ? (long)p->pconv[i] - 1
                                   : find(p, KIND_PROXY, c->client, c->name, NULL);

@@ -6,7 +6,8 @@
  * an hour offset of 0..4095 and a count (small, zero, or past the one- and
  * two-byte forms).  A plain array of counts is kept alongside.  Properties:
  * - iterating gives exactly the hours added, ascending, with their sums;
- * - n, first, last and last_off agree with the entries;
+ * - the count, first, last and last_off agree with the entries, which lie
+ *   inside the allocation;
  * - no entry takes more than 16 bytes.
  */
 #include <string.h>
@@ -62,9 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (want < SPAN && !seen[want])
         want++;
     FUZZ_CHECK(want == SPAN);
-    FUZZ_CHECK(n == s.n);
+    FUZZ_CHECK(n == hourset_count(&s));
     FUZZ_CHECK(it.off == s.len);
-    FUZZ_CHECK(s.len <= 16 * (uint64_t)s.n);
+    FUZZ_CHECK(s.len <= 16 * (uint64_t)n);
+    FUZZ_CHECK(s.head + (uint64_t)s.len <= s.cap);
     if (n > 0) {
         FUZZ_CHECK(s.last == h);
         FUZZ_CHECK(s.last_off == last_at);

@@ -83,8 +83,8 @@ static void check_entries(const struct hourset *s, const struct add *want, size_
                      (unsigned long long)c, want[k].h, (unsigned long long)want[k].c);
         k++;
     }
-    if (k != n || s->n != n)
-        fail_msg("%s: %zu entries (n %u), want %zu", name, k, s->n, n);
+    if (k != n || hourset_count(s) != n)
+        fail_msg("%s: %zu entries (count %zu), want %zu", name, k, hourset_count(s), n);
 }
 
 static void test_table(void **st)
@@ -216,7 +216,7 @@ static void test_size(void **st)
     for (uint32_t h = 500000 + 840; h-- > 500000;)
         for (uint32_t k = 0; k < 3; k++)
             assert_int_equal(hourset_add(&s, h, 1), 0);
-    assert_int_equal(s.n, 840);
+    assert_int_equal(hourset_count(&s), 840);
     assert_int_equal(used(&s), 840);
     /* the same hours with 20 connections each: two bytes per hour */
     for (uint32_t h = 500000; h < 500000 + 840; h++)
@@ -244,7 +244,7 @@ static void test_nomem(void **st)
             size_t nb = 0;
             struct hourset_it it;
             hourset_it_init(&it, &s);
-            while (s.n > 0 && hourset_next(&it, &before[nb].h, &before[nb].c))
+            while (s.len > 0 && hourset_next(&it, &before[nb].h, &before[nb].c))
                 nb++;
             xmem_fail_at(at);
             int rc = hourset_add(&s, seq[fail].h, seq[fail].c);
