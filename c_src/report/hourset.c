@@ -81,45 +81,52 @@ static size_t dec(const uint8_t *p, uint32_t *gap, uint64_t *c)
 static int splice(struct hourset *s, uint32_t off, uint32_t old, const uint8_t *src, uint32_t m)
 {
     uint64_t need = (uint64_t)s->len - old + m;
-    uint8_t *d = s->b != NULL ? s->b + s->head : NULL;
     uint32_t back = s->len - off - old;
 
     if (need > REPORT_HOURSET_BYTES_MAX)
         return ERR_LIMIT;
-    if (m <= old) {
-        memcpy(d + off, src, m);
-        memmove(d + off + m, d + off + old, back);
-    } else {
-        uint32_t grow = m - old, room_end = s->cap - s->head - s->len;
+    if (s->b != NULL) {
+        uint8_t *d = s->b + s->head;
+        uint32_t grow = m > old ? m - old : 0, room_end = s->cap - s->head - s->len;
+        if (m <= old) {
+            memcpy(d + off, src, m);
+            memmove(d + off + m, d + off + old, back);
+            s->len = (uint32_t)need;
+            return 0;
+        }
         if (s->head >= grow && (off <= back || room_end < grow)) {
             memmove(d - grow, d, off);
             s->head -= grow;
             memcpy(s->b + s->head + off, src, m);
-        } else if (room_end >= grow) {
+            s->len = (uint32_t)need;
+            return 0;
+        }
+        if (room_end >= grow) {
             memmove(d + off + m, d + off + old, back);
             memcpy(d + off, src, m);
-        } else {
-            /* by a quarter, half of it in front: a few hundred thousand of
-             * these stay all session */
-            uint64_t nc = need + need / 4;
-            if (nc < need + 8)
-                nc = need + 8;
-            nc = (nc + 7) & ~(uint64_t)7;
-            uint8_t *nb = xmalloc((size_t)nc);
-            if (nb == NULL)
-                return ERR_NOMEM;
-            uint32_t h = (uint32_t)((nc - need) / 2);
-            if (off)
-                memcpy(nb + h, d, off);
-            memcpy(nb + h + off, src, m);
-            if (back)
-                memcpy(nb + h + off + m, d + off + old, back);
-            xfree(s->b);
-            s->b = nb;
-            s->head = h;
-            s->cap = (uint32_t)nc;
+            s->len = (uint32_t)need;
+            return 0;
         }
     }
+    /* A new allocation, by a quarter, half of the room in front: a few
+     * hundred thousand of these stay all session. */
+    uint64_t nc = need + need / 4;
+    if (nc < need + 8)
+        nc = need + 8;
+    nc = (nc + 7) & ~(uint64_t)7;
+    uint8_t *nb = xmalloc((size_t)nc);
+    if (nb == NULL)
+        return ERR_NOMEM;
+    uint32_t h = (uint32_t)((nc - need) / 2);
+    memcpy(nb + h + off, src, m);
+    if (s->b != NULL) {
+        memcpy(nb + h, s->b + s->head, off);
+        memcpy(nb + h + off + m, s->b + s->head + off + old, back);
+        xfree(s->b);
+    }
+    s->b = nb;
+    s->head = h;
+    s->cap = (uint32_t)nc;
     s->len = (uint32_t)need;
     return 0;
 }
