@@ -165,6 +165,18 @@ static int cmp_up(const void *a, const void *b)
 }
 static int cmp_down(const void *a, const void *b) { return cmp_up(b, a); }
 
+/* Near-sorted, as the join hands events over: neighbours a few places
+ * apart swapped. */
+static void jostle(struct add *adds, size_t n)
+{
+    for (size_t k = 0; k + 8 < n; k += 3) {
+        size_t j = k + rnd() % 8;
+        struct add t = adds[k];
+        adds[k] = adds[j];
+        adds[j] = t;
+    }
+}
+
 static void test_random(void **st)
 {
     (void)st;
@@ -188,21 +200,10 @@ static void test_random(void **st)
         run_stream(adds, n, base, "ascending");
         qsort(adds, n, sizeof *adds, cmp_down);
         run_stream(adds, n, base, "descending");
-        /* near-sorted: neighbours a few places apart swapped */
-        for (size_t k = 0; k + 8 < n; k += 3) {
-            size_t j = k + rnd() % 8;
-            struct add t = adds[k];
-            adds[k] = adds[j];
-            adds[j] = t;
-        }
+        jostle(adds, n);
         run_stream(adds, n, base, "near-sorted descending");
         qsort(adds, n, sizeof *adds, cmp_up);
-        for (size_t k = 0; k + 8 < n; k += 3) {
-            size_t j = k + rnd() % 8;
-            struct add t = adds[k];
-            adds[k] = adds[j];
-            adds[j] = t;
-        }
+        jostle(adds, n);
         run_stream(adds, n, base, "near-sorted ascending");
     }
 }
