@@ -71,10 +71,13 @@ struct profile {
     /* Recently interned names, direct-mapped by hash, with their text: a
      * hit costs no access to the string table (four cache misses there). */
     struct ncache *nc;           /* OWNED: NCACHE entries */
-    /* Made by profile_order: per conversation, its proxy aggregate + 1 (0:
-     * none), so that rows made twice while the reply is written look it up
-     * once. */
-    uint32_t *pconv;             /* OWNED or NULL */
+    /* Made by profile_order, per conversation: what a row needs that takes
+     * a lookup or a walk, done once although each row is made twice while
+     * the reply is written. */
+    struct rowinfo {
+        uint64_t active_hours;   /* with its proxy aggregate's */
+        uint32_t pconv;          /* its proxy aggregate + 1, 0: none */
+    } *ri;                       /* OWNED or NULL */
 };
 
 /* One line per entry; a name longer than NCACHE_TEXT goes to the table. */
@@ -120,7 +123,7 @@ void profile_free(struct profile *p)
     xfree(p->pages);
     xfree(p->slots);
     xfree(p->nc);
-    xfree(p->pconv);
+    xfree(p->ri);
     strtab_free(p->str);
     xfree(p);
 }
@@ -560,18 +563,13 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->proxied = c->kind == KIND_PROXY ? c->proxied : 0;
     r->first = c->first;
     r->last = c->last;
-    r->active_hours = hourset_count(&c->hours);
-    if (c->kind == KIND_CONV && c->name != 0) {
-        long k = p->pconv != NULL ? (long)p->pconv[i] - 1
-                                  : find(p, KIND_PROXY, c->client, c->name, NULL);
-        if (k >= 0) {
-            const struct conv *pc = CONV(p, k);
-            r->pconv = (size_t)k;
-            r->proxied = pc->proxied;
-            r->first = pc->first < r->first ? pc->first : r->first;
-            r->last = pc->last > r->last ? pc->last : r->last;
-            r->active_hours = union_hours(c, pc);
-        }
+    r->active_hours = p->ri[i].active_hours;
+    if (p->ri[i].pconv != 0) {
+        const struct conv *pc = CONV(p, p->ri[i].pconv - 1);
+        r->pconv = p->ri[i].pconv - 1;
+        r->proxied = pc->proxied;
+        r->first = pc->first < r->first ? pc->first : r->first;
+        r->last = pc->last > r->last ? pc->last : r->last;
     }
     r->path = path_of(r);
     r->tunnel = tunnel_of(p, c, r);
@@ -616,9 +614,9 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
     struct sortkey *v = xcalloc(p->n ? p->n : 1, sizeof *v);
     size_t m = 0;
-    xfree(p->pconv);
-    p->pconv = xcalloc(p->n ? p->n : 1, sizeof *p->pconv);
-    if (used == NULL || v == NULL || p->pconv == NULL) {
+    xfree(p->ri);
+    p->ri = xcalloc(p->n ? p->n : 1, sizeof *p->ri);
+    if (used == NULL || v == NULL || p->ri == NULL) {
         xfree(used);
         xfree(v);
         return err_set(e, ERR_NOMEM, "out of memory building the rows");
@@ -626,13 +624,16 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     /* proxy aggregates that a conversation takes in are not rows */
     for (size_t i = 0; i < p->n; i++) {
         struct conv *c = CONV(p, i);
+        long k = -1;
         sort_vals(p, c);
-        if (c->kind == KIND_CONV && c->name != 0) {
-            long k = find(p, KIND_PROXY, c->client, c->name, NULL);
-            if (k >= 0) {
-                used[k] = 1;
-                p->pconv[i] = (uint32_t)k + 1;
-            }
+        if (c->kind == KIND_CONV && c->name != 0)
+            k = find(p, KIND_PROXY, c->client, c->name, NULL);
+        if (k >= 0) {
+            used[k] = 1;
+            p->ri[i].pconv = (uint32_t)k + 1;
+            p->ri[i].active_hours = union_hours(c, CONV(p, k));
+        } else {
+            p->ri[i].active_hours = hourset_count(&c->hours);
         }
     }
     for (size_t i = 0; i < p->n; i++) {

@@ -102,6 +102,7 @@ struct profile_row {
  * no more events may be added.  0 or ERR_NOMEM. */
 int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n,
                   struct err *e) WARN_UNUSED;
+/* Row `conv` of the order profile_order made (only after it). */
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);
 
 /* Distinct values of a row, sorted bytewise: which = 0 dest_port,
