@@ -16,8 +16,8 @@ SAN     ?=
 WARN     = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
 CPPFLAGS = -Ic_src -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CFLAGS   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(EXTRA_CFLAGS)
-LDFLAGS  = $(SAN)
+CFLAGS   = -std=c11 $(OPT) -g -pthread $(WARN) $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS  = -pthread $(SAN)
 
 # jansson is linked statically so a Splunk host needs no jansson.
 JANSSON  = -l:libjansson.a

@@ -7,18 +7,15 @@
 #include "join/join.h"
 #include "report/dname.h"
 #include "report/endpoints.h"
+#include "report/pfeed.h"
 #include "report/profile.h"
 #include "scp/mv.h"
 #include "util/num.h"
+#include "util/worker.h"
 #include "util/xmem.h"
 
 /* Extra fields read through the engine (join_opts.extra). */
 enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_N };
-
-/* An answer's address is checked for a repeat against the first this many
- * distinct ones: answers list a few addresses, and in a longer list a
- * repeat past them is counted as another lookup. */
-#define PF_ANSWER_REPEATS 16
 
 /* Output columns, in order. */
 enum {
@@ -40,6 +37,7 @@ struct pf_state {
     struct history *hist;       /* OWNED, NULL without history= */
     struct endpoints *ep;       /* OWNED */
     struct profile *p;          /* OWNED */
+    struct pfeed *feed;         /* OWNED: events go to p through it */
     int nodns;
     char *names[PX_N];          /* OWNED field names */
     const char *extra[PX_N + 1];
@@ -124,7 +122,9 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         return rc;
     st->j = join_new(&st->o, s->cols);
     st->p = profile_new(st->ep);
-    if (st->j == NULL || st->p == NULL)
+    /* counting overlaps reading when a second processor is online */
+    st->feed = st->p != NULL ? pfeed_new(st->p, worker_cpus() > 1) : NULL;
+    if (st->j == NULL || st->p == NULL || st->feed == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
     /* store cells only for the fields the engine reads */
     s->want = join_want(st->j, &s->nwant);
@@ -161,8 +161,6 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
 {
     struct pf_state *st = ctx;
     struct arena *a = &st->s->arena;
-    struct profile_key k;
-    int rc;
 
     if (!ev->has_time) {
         st->skipped_no_time++;
@@ -177,44 +175,21 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
         if (host.n == 0 || ipaddr_parse(host, &hip) == 0)
             return 0;
         int is_ip = client.n > 0 && ipaddr_parse(client, &cip) == 0;
-        if ((rc = profile_key(st->p, client, is_ip ? &cip : NULL, host, &k, e)) != 0)
-            return rc;
-        return profile_proxy(st->p, &k, ev->t, stype, e);
+        return pfeed_proxy(st->feed, client, is_ip ? &cip : NULL, host, ev->t, stype, e);
     }
-    if (ev->kind == JOIN_DNS) {
+    if (ev->kind == JOIN_DNS)
         /* the engine has parsed the answer's addresses (unordered_sink) */
-        if (ev->nanswers == 0)
-            return 0;
-        if ((rc = profile_key(st->p, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
-                              join_field(row, JF_QUERY, a), &k, e)) != 0)
-            return rc;
-        const struct ipaddr *seen[PF_ANSWER_REPEATS];
-        size_t nseen = 0;
-        for (size_t i = 0; i < ev->nanswers; i++) {
-            const struct ipaddr *ip = &ev->answers[i];
-            size_t j;
-            /* an answer that lists an address twice is one lookup of it */
-            for (j = 0; j < nseen && !ipaddr_eq(seen[j], ip); j++)
-                ;
-            if (j < nseen)
-                continue;
-            if (nseen < PF_ANSWER_REPEATS)
-                seen[nseen++] = ip;
-            if ((rc = profile_lookup(st->p, &k, ip, ev->t, stype, e)) != 0)
-                return rc;
-        }
-        return 0;
-    }
+        return pfeed_lookup(st->feed, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
+                            join_field(row, JF_QUERY, a), ev->answers, ev->nanswers, ev->t,
+                            stype, e);
     if (ev->kind == JOIN_NET) {
         if (ev->match == JOIN_NONE && !st->nodns)
             return 0;
-        if ((rc = profile_key(st->p, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
-                              ev->match == JOIN_NONE ? SLICE_NULL : ev->name, &k, e)) != 0)
-            return rc;
-        return profile_conn(st->p, &k, &ev->ip, ev->t, ev->udp3544,
-                            join_field(row, JF_X0 + PX_ACTION, a),
-                            join_field(row, JF_DEST_PORT, a), join_field(row, JF_TRANSPORT, a),
-                            stype, e);
+        return pfeed_conn(st->feed, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
+                          ev->match == JOIN_NONE ? SLICE_NULL : ev->name, &ev->ip, ev->t,
+                          ev->udp3544, join_field(row, JF_X0 + PX_ACTION, a),
+                          join_field(row, JF_DEST_PORT, a), join_field(row, JF_TRANSPORT, a),
+                          stype, e);
     }
     return 0;
 }
@@ -363,7 +338,11 @@ static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
 static int emit_rows(struct pf_state *st, struct err *e)
 {
     struct scp *s = st->s;
-    int rc = profile_order(st->p, st->nodns, &st->order, &st->nrows, e);
+    /* every event is in the profile once the worker is done */
+    int rc = pfeed_flush(st->feed, e);
+    if (rc)
+        return rc;
+    rc = profile_order(st->p, st->nodns, &st->order, &st->nrows, e);
     if (rc)
         return rc;
     int have_hours = profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &st->h0,
@@ -425,6 +404,7 @@ static void pf_free(void *state)
         return;
     join_free(st->j);
     history_free(st->hist);
+    pfeed_free(st->feed);  /* before the profile its worker writes */
     profile_free(st->p);
     endpoints_free(st->ep);
     xfree(st->order);

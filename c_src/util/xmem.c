@@ -1,25 +1,30 @@
 #include "util/xmem.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long alloc_count;
-static unsigned long fail_at;
+/* Atomic: a command may allocate on a worker thread too (util/worker.h).
+ * Relaxed is enough for a count; which thread's allocation is the Nth is
+ * then up to the scheduler, and every later one fails as well. */
+static atomic_ulong alloc_count;
+static atomic_ulong fail_at;
 
 static int should_fail(void)
 {
-    alloc_count++;
-    return fail_at != 0 && alloc_count >= fail_at;
+    unsigned long n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
+    unsigned long f = atomic_load_explicit(&fail_at, memory_order_relaxed);
+    return f != 0 && n >= f;
 }
 
 void xmem_fail_at(unsigned long n)
 {
-    alloc_count = 0;
-    fail_at = n;
+    atomic_store(&alloc_count, 0);
+    atomic_store(&fail_at, n);
 }
 
-unsigned long xmem_count(void) { return alloc_count; }
+unsigned long xmem_count(void) { return atomic_load(&alloc_count); }
 
 void *xmalloc(size_t n)
 {

@@ -13,7 +13,7 @@ FUZZ_BUILD ?= build/fuzz
 WARN     = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
 CPPFLAGS = -Ic_src -Itests/fuzz -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-LIBS     = -l:libjansson.a -lcurl
+LIBS     = -l:libjansson.a -lcurl -pthread
 
 LIB_SRC  = $(wildcard c_src/util/*.c c_src/scp/*.c c_src/net/*.c \
                       c_src/join/*.c c_src/report/*.c c_src/rest/*.c) \

@@ -1,0 +1,295 @@
+#include "report/pfeed.h"
+
+#include <string.h>
+
+#include "limits.h"
+#include "util/worker.h"
+#include "util/xmem.h"
+
+enum { R_LOOKUP, R_CONN, R_PROXY };
+
+/* A string copied into the batch's text. */
+struct rtext {
+    uint32_t off, n;
+};
+
+/* Offsets are 32 bits: a batch's text is flushed past PFEED_BATCH_TEXT,
+ * and one event adds at most six fields. */
+_Static_assert((uint64_t)PFEED_BATCH_TEXT + 6 * (uint64_t)CSV_FIELD_MAX < UINT32_MAX,
+               "pfeed text offsets need more than 32 bits");
+
+struct rec {
+    int64_t t;
+    struct ipaddr client_ip, ip;    /* ip: R_CONN */
+    struct rtext client, name, sourcetype, action, port, transport;
+    uint32_t ips, nips;             /* R_LOOKUP: into the batch's addresses */
+    uint8_t kind, client_is_ip, udp3544;
+};
+
+struct batch {
+    struct rec *r;                  /* OWNED: PFEED_BATCH_EVENTS */
+    size_t n;
+    struct ipaddr *ips;             /* OWNED */
+    size_t nips, ipcap;
+    char *text;                     /* OWNED */
+    size_t tlen, tcap;
+    struct err e;                   /* filled by the worker on failure */
+};
+
+struct pfeed {
+    struct profile *p;              /* BORROWED; the worker's while it runs */
+    struct worker *w;               /* OWNED */
+    struct batch b[2];              /* one filled here, one applied there */
+    int cur;
+    int failed;                     /* first error seen, then every call */
+    struct err fe;
+};
+
+static int apply(void *ctx, void *job);
+
+struct pfeed *pfeed_new(struct profile *p, int threaded)
+{
+    struct pfeed *f = xcalloc(1, sizeof *f);
+    if (f == NULL)
+        return NULL;
+    f->p = p;
+    for (int i = 0; i < 2; i++)
+        if ((f->b[i].r = xcalloc(PFEED_BATCH_EVENTS, sizeof *f->b[i].r)) == NULL)
+            goto fail;
+    if ((f->w = worker_new(apply, f, threaded)) == NULL)
+        goto fail;
+    return f;
+fail:
+    pfeed_free(f);
+    return NULL;
+}
+
+void pfeed_free(struct pfeed *f)
+{
+    if (f == NULL)
+        return;
+    worker_free(f->w);  /* first: the worker may still read the batches */
+    for (int i = 0; i < 2; i++) {
+        xfree(f->b[i].r);
+        xfree(f->b[i].ips);
+        xfree(f->b[i].text);
+    }
+    xfree(f);
+}
+
+int pfeed_threaded(const struct pfeed *f) { return worker_threaded(f->w); }
+
+static struct slice text_of(const struct batch *b, struct rtext t)
+{
+    return slice_of(b->text != NULL ? b->text + t.off : "", t.n);
+}
+
+/* Count one batch into the profile (worker_fn). */
+static int apply(void *ctx, void *job)
+{
+    struct pfeed *f = ctx;
+    struct batch *b = job;
+    struct profile_key k;
+    int rc = 0;
+
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        const struct rec *r = &b->r[i];
+        rc = profile_key(f->p, text_of(b, r->client), r->client_is_ip ? &r->client_ip : NULL,
+                         text_of(b, r->name), &k, &b->e);
+        if (rc)
+            break;
+        struct slice st = text_of(b, r->sourcetype);
+        if (r->kind == R_CONN) {
+            rc = profile_conn(f->p, &k, &r->ip, r->t, r->udp3544, text_of(b, r->action),
+                              text_of(b, r->port), text_of(b, r->transport), st, &b->e);
+        } else if (r->kind == R_PROXY) {
+            rc = profile_proxy(f->p, &k, r->t, st, &b->e);
+        } else {
+            const struct ipaddr *seen[PFEED_ANSWER_REPEATS];
+            size_t nseen = 0;
+            for (uint32_t a = 0; a < r->nips && rc == 0; a++) {
+                const struct ipaddr *ip = &b->ips[r->ips + a];
+                size_t j;
+                /* an answer that lists an address twice is one lookup of it */
+                for (j = 0; j < nseen && !ipaddr_eq(seen[j], ip); j++)
+                    ;
+                if (j < nseen)
+                    continue;
+                if (nseen < PFEED_ANSWER_REPEATS)
+                    seen[nseen++] = ip;
+                rc = profile_lookup(f->p, &k, ip, r->t, st, &b->e);
+            }
+        }
+    }
+    b->n = b->nips = b->tlen = 0;
+    return rc;
+}
+
+/* Remember the first error (from batch b) and report it. */
+static int failed(struct pfeed *f, int rc, const struct batch *b, struct err *e)
+{
+    if (!f->failed) {
+        f->failed = rc;
+        f->fe = b->e;
+        if (f->fe.code == 0)
+            err_set(&f->fe, rc, "%s counting the events", err_str(rc));
+    }
+    *e = f->fe;
+    return f->failed;
+}
+
+/* Hand the current batch to the worker and start filling the other. */
+static int submit(struct pfeed *f, struct err *e)
+{
+    struct batch *b = &f->b[f->cur];
+    err_clear(&b->e);
+    int rc = worker_submit(f->w, b);
+    f->cur ^= 1;
+    /* the earlier job was the other batch: the one we fill next */
+    return rc ? failed(f, rc, &f->b[f->cur], e) : 0;
+}
+
+/* Room for one record with `text` bytes of strings and nips addresses. */
+static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, struct err *e)
+{
+    struct batch *b = &f->b[f->cur];
+    int rc;
+    if (f->failed) {
+        *e = f->fe;
+        return f->failed;
+    }
+    if (b->n == PFEED_BATCH_EVENTS || b->tlen >= PFEED_BATCH_TEXT) {
+        if ((rc = submit(f, e)) != 0)
+            return rc;
+        b = &f->b[f->cur];
+    }
+    if (b->tlen + text > b->tcap) {
+        size_t nc = b->tcap ? b->tcap * 2 : 64u * 1024;
+        if (nc < b->tlen + text)
+            nc = b->tlen + text;
+        char *nt = xrealloc(b->text, nc);
+        if (nt == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+        b->text = nt;
+        b->tcap = nc;
+    }
+    if (b->nips + nips > b->ipcap) {
+        size_t nc = b->ipcap ? b->ipcap * 2 : 1024;
+        if (nc < b->nips + nips)
+            nc = b->nips + nips;
+        struct ipaddr *ni = xreallocarray(b->ips, nc, sizeof *ni);
+        if (ni == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+        b->ips = ni;
+        b->ipcap = nc;
+    }
+    struct rec *r = &b->r[b->n++];
+    memset(r, 0, sizeof *r);
+    *out = r;
+    return 0;
+}
+
+static struct rtext put(struct batch *b, struct slice s)
+{
+    struct rtext t = {(uint32_t)b->tlen, s.p != NULL ? (uint32_t)s.n : 0};
+    if (t.n) {
+        memcpy(b->text + b->tlen, s.p, t.n);
+        b->tlen += t.n;
+    }
+    return t;
+}
+
+static size_t len(struct slice s) { return s.p != NULL ? s.n : 0; }
+
+static void put_client(struct batch *b, struct rec *r, struct slice client,
+                       const struct ipaddr *client_ip)
+{
+    if (client_ip != NULL) {
+        /* the profile keys an address client by the address */
+        r->client_is_ip = 1;
+        r->client_ip = *client_ip;
+    } else {
+        r->client = put(b, client);
+    }
+}
+
+int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
+                 struct slice name, const struct ipaddr *ips, size_t nips, int64_t t,
+                 struct slice sourcetype, struct err *e)
+{
+    struct rec *r;
+    size_t text = (client_ip ? 0 : len(client)) + len(name) + len(sourcetype);
+    if (nips == 0)
+        return 0;
+    int rc = reserve(f, text, nips, &r, e);
+    if (rc)
+        return rc;
+    struct batch *b = &f->b[f->cur];
+    r->kind = R_LOOKUP;
+    r->t = t;
+    put_client(b, r, client, client_ip);
+    r->name = put(b, name);
+    r->sourcetype = put(b, sourcetype);
+    r->ips = (uint32_t)b->nips;
+    r->nips = (uint32_t)nips;
+    memcpy(b->ips + b->nips, ips, nips * sizeof *ips);
+    b->nips += nips;
+    return 0;
+}
+
+int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
+               struct slice name, const struct ipaddr *ip, int64_t t, int udp3544,
+               struct slice action, struct slice port, struct slice transport,
+               struct slice sourcetype, struct err *e)
+{
+    struct rec *r;
+    size_t text = (client_ip ? 0 : len(client)) + len(name) + len(action) + len(port) +
+                  len(transport) + len(sourcetype);
+    int rc = reserve(f, text, 0, &r, e);
+    if (rc)
+        return rc;
+    struct batch *b = &f->b[f->cur];
+    r->kind = R_CONN;
+    r->t = t;
+    r->ip = *ip;
+    r->udp3544 = udp3544 != 0;
+    put_client(b, r, client, client_ip);
+    r->name = put(b, name);
+    r->action = put(b, action);
+    r->port = put(b, port);
+    r->transport = put(b, transport);
+    r->sourcetype = put(b, sourcetype);
+    return 0;
+}
+
+int pfeed_proxy(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
+                struct slice host, int64_t t, struct slice sourcetype, struct err *e)
+{
+    struct rec *r;
+    size_t text = (client_ip ? 0 : len(client)) + len(host) + len(sourcetype);
+    int rc = reserve(f, text, 0, &r, e);
+    if (rc)
+        return rc;
+    struct batch *b = &f->b[f->cur];
+    r->kind = R_PROXY;
+    r->t = t;
+    put_client(b, r, client, client_ip);
+    r->name = put(b, host);
+    r->sourcetype = put(b, sourcetype);
+    return 0;
+}
+
+int pfeed_flush(struct pfeed *f, struct err *e)
+{
+    int rc = 0;
+    if (f->failed) {
+        *e = f->fe;
+        return f->failed;
+    }
+    if (f->b[f->cur].n > 0 && (rc = submit(f, e)) != 0)
+        return rc;
+    /* the last job was the batch just handed over: the other one */
+    if ((rc = worker_wait(f->w)) != 0)
+        return failed(f, rc, &f->b[f->cur ^ 1], e);
+    return 0;
+}

@@ -1,0 +1,127 @@
+#include "util/worker.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "util/xmem.h"
+
+struct worker {
+    worker_fn fn;
+    void *ctx;             /* BORROWED */
+    int threaded;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;     /* job handed over, job done, or stop */
+    void *job;             /* in flight (guarded by mu), NULL when idle */
+    int rc;                /* result not yet reported (guarded by mu) */
+    int stop;              /* guarded by mu */
+};
+
+static void *run(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->job == NULL && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->job == NULL)
+            break;
+        void *job = w->job;
+        pthread_mutex_unlock(&w->mu);
+        int rc = w->fn(w->ctx, job);
+        pthread_mutex_lock(&w->mu);
+        w->job = NULL;
+        if (w->rc == 0)
+            w->rc = rc;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+struct worker *worker_new(worker_fn fn, void *ctx, int threaded)
+{
+    struct worker *w = xcalloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->fn = fn;
+    w->ctx = ctx;
+    if (!threaded)
+        return w;
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        return w;
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        return w;
+    }
+    /* Signals stay with the main thread, which handles them today: the
+     * worker starts with all of them blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    w->threaded = pthread_create(&w->th, NULL, run, w) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!w->threaded) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+    }
+    return w;
+}
+
+int worker_wait(struct worker *w)
+{
+    int rc;
+    if (!w->threaded) {
+        rc = w->rc;
+        w->rc = 0;
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->job != NULL)
+        pthread_cond_wait(&w->cv, &w->mu);
+    rc = w->rc;
+    w->rc = 0;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int worker_submit(struct worker *w, void *job)
+{
+    int rc = worker_wait(w);
+    if (!w->threaded) {
+        w->rc = w->fn(w->ctx, job);
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->job = job;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int worker_threaded(const struct worker *w) { return w->threaded; }
+
+void worker_free(struct worker *w)
+{
+    if (w == NULL)
+        return;
+    if (w->threaded) {
+        pthread_mutex_lock(&w->mu);
+        while (w->job != NULL)
+            pthread_cond_wait(&w->cv, &w->mu);
+        w->stop = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+    }
+    xfree(w);
+}
+
+long worker_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
