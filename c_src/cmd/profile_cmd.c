@@ -17,6 +17,8 @@
 /* Extra fields read through the engine (join_opts.extra). */
 enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_N };
 
+int profile_cmd_lines = 1, profile_cmd_threads = 1;
+
 /* Output columns, in order. */
 enum {
     PC_SRC, PC_QUERY, PC_DEST_IP, PC_LOOKUPS, PC_CONNECTIONS, PC_BLOCKED, PC_ALLOWED,
@@ -123,7 +125,7 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->j = join_new(&st->o, s->cols);
     st->p = profile_new(st->ep);
     /* counting overlaps reading when a second processor is online */
-    st->feed = st->p != NULL ? pfeed_new(st->p, worker_cpus() > 1) : NULL;
+    st->feed = st->p != NULL ? pfeed_new(st->p, profile_cmd_threads && worker_cpus() > 1) : NULL;
     if (st->j == NULL || st->p == NULL || st->feed == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
     /* store cells only for the fields the engine reads */
@@ -244,10 +246,11 @@ static int values_cells(struct pf_state *st, const struct profile_row *r, int wh
 #define REP64(s) REP4(REP4(REP4(s)))
 static const char zeros_plain[] = REP64("\n0"), zeros_mv[] = REP64(";$0$");
 
-static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct arena *a,
-                        struct slice *plain, struct slice *mv)
+/* The sparkline's two cells from st->counts. */
+static int hourly_cells(struct pf_state *st, struct arena *a, struct slice *plain,
+                        struct slice *mv)
 {
-    size_t np = profile_hourly(st->p, r, st->h0, st->nhours, st->counts);
+    size_t np = st->npoints;
     size_t ml = sizeof SPARK_MARK - 1;
     char *pp = arena_alloc(a, ml + np * 21), *mp = arena_alloc(a, ml + 2 + np * 23);
     if (pp == NULL || mp == NULL)
@@ -289,11 +292,10 @@ static int hourly_cells(struct pf_state *st, const struct profile_row *r, struct
     return 0;
 }
 
-/* The cells of output row i, made while the reply is written so that the
- * rows never exist all at once (csvw_gen_fn). */
-static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
+/* Output row i's cells but the sparkline's, whose counts go to st->counts
+ * (st->npoints of them). */
+static int row_cells_but_hourly(struct pf_state *st, size_t i, struct slice *c, struct arena *a)
 {
-    struct pf_state *st = ctx;
     struct profile_row row;
     const struct profile_row *r = &row;
     char finding[1024];
@@ -316,12 +318,9 @@ static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
         values_cells(st, r, 1, a, &c[PC_TRANSPORT], &c[PC_TRANSPORT_MV]) ||
         values_cells(st, r, 2, a, &c[PC_SOURCETYPE], &c[PC_SOURCETYPE_MV]))
         return ERR_NOMEM;
-    if (st->npoints > 0) {
-        if (hourly_cells(st, r, a, &c[PC_HOURLY], &c[PC_HOURLY_MV]))
-            return ERR_NOMEM;
-    } else {
-        c[PC_HOURLY] = c[PC_HOURLY_MV] = SLICE_LIT("");
-    }
+    if (st->npoints > 0)
+        (void)profile_hourly(st->p, r, st->h0, st->nhours, st->counts);
+    c[PC_HOURLY] = c[PC_HOURLY_MV] = SLICE_LIT("");
     c[PC_PATH] = slice_cstr(profile_path_name(r->path));
     c[PC_TUNNEL] = slice_cstr(endpoints_kind_name(r->tunnel));
     size_t fl = profile_finding(st->p, r, finding, sizeof finding);
@@ -332,6 +331,129 @@ static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
     for (int k = 0; k < PC_N; k++)
         if (c[k].p == NULL)
             return ERR_NOMEM;
+    return 0;
+}
+
+/* The cells of output row i, made while the reply is written so that the
+ * rows never exist all at once (csvw_gen_fn). */
+static int row_cells(void *ctx, size_t i, struct slice *c, struct arena *a)
+{
+    struct pf_state *st = ctx;
+    if (row_cells_but_hourly(st, i, c, a))
+        return ERR_NOMEM;
+    return st->npoints > 0 ? hourly_cells(st, a, &c[PC_HOURLY], &c[PC_HOURLY_MV]) : 0;
+}
+
+static size_t digits(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 10; v /= 10)
+        n++;
+    return n;
+}
+
+/* The sparkline cells as a row holds them (what csvw makes of
+ * hourly_cells): the plain one quoted, since it has newlines and never a
+ * quote; the multivalue one as it is. */
+static size_t spark_len(const struct pf_state *st)
+{
+    size_t ml = sizeof SPARK_MARK - 1, d = 0;
+    if (st->npoints == 0)
+        return 0;
+    for (size_t k = 0; k < st->npoints; k++)
+        d += digits(st->counts[k]);
+    return (2 + ml + st->npoints + d) + (2 + ml + 3 * st->npoints + d) + 1;
+}
+
+/* v's digits at d, nothing after them (num_format_u64 adds a NUL). */
+static char *put_u64(char *d, uint64_t v)
+{
+    char t[24];
+    size_t n = num_format_u64(v, t);
+    memcpy(d, t, n);
+    return d + n;
+}
+
+/* Write them (spark_len bytes, the comma between them included). */
+static char *spark_put(const struct pf_state *st, char *d)
+{
+    size_t ml = sizeof SPARK_MARK - 1, np = st->npoints;
+    *d++ = '"';
+    memcpy(d, SPARK_MARK, ml);
+    d += ml;
+    for (size_t k = 0; k < np; k++) {
+        uint64_t v = st->counts[k];
+        size_t z;
+        for (z = 0; k + z < np && st->counts[k + z] == 0 && z < ZEROS_RUN; z++)
+            ;
+        if (z > 1) {
+            memcpy(d, zeros_plain, 2 * z);
+            d += 2 * z;
+            k += z - 1;
+            continue;
+        }
+        *d++ = '\n';
+        if (v < 10)
+            *d++ = (char)('0' + v);
+        else
+            d = put_u64(d, v);
+    }
+    *d++ = '"';
+    *d++ = ',';
+    *d++ = '$';
+    memcpy(d, SPARK_MARK, ml);
+    d += ml;
+    *d++ = '$';
+    for (size_t k = 0; k < np; k++) {
+        uint64_t v = st->counts[k];
+        size_t z;
+        for (z = 0; k + z < np && st->counts[k + z] == 0 && z < ZEROS_RUN; z++)
+            ;
+        if (z > 1) {
+            memcpy(d, zeros_mv, 4 * z);
+            d += 4 * z;
+            k += z - 1;
+            continue;
+        }
+        *d++ = ';';
+        *d++ = '$';
+        if (v < 10)
+            *d++ = (char)('0' + v);
+        else
+            d = put_u64(d, v);
+        *d++ = '$';
+    }
+    return d;
+}
+
+/* Output row i as CSV text (csvw_line_fn): the same bytes csvw makes of
+ * row_cells, but the sparkline (most of the reply) is measured from its
+ * counts and written in place, never formatted to be measured. */
+static int row_line(void *ctx, size_t i, char *dst, size_t cap, size_t *len, struct arena *a)
+{
+    struct pf_state *st = ctx;
+    struct slice c[PC_N];
+    if (row_cells_but_hourly(st, i, c, a))
+        return ERR_NOMEM;
+    size_t n = PC_N - 1;  /* the commas */
+    for (int k = 0; k < PC_N; k++)
+        if (k != PC_HOURLY && k != PC_HOURLY_MV)
+            n += csvw_value_len(c[k]);
+    n += spark_len(st) - (st->npoints > 0);  /* its comma is counted above */
+    *len = n;
+    if (dst == NULL || n > cap)
+        return 0;
+    char *d = dst;
+    for (int k = 0; k < PC_N; k++) {
+        if (k == PC_HOURLY && st->npoints > 0) {
+            d = spark_put(st, d);
+            k = PC_HOURLY_MV;
+        } else {
+            d = csvw_put_value(d, c[k]);
+        }
+        if (k + 1 < PC_N)
+            *d++ = ',';
+    }
     return 0;
 }
 
@@ -359,7 +481,8 @@ static int emit_rows(struct pf_state *st, struct err *e)
     st->vals = xcalloc(PROFILE_VALUES_MAX * 2 + 1, sizeof *st->vals);
     if (st->counts == NULL || st->vals == NULL)
         return err_set(e, ERR_NOMEM, "out of memory writing the rows");
-    if (scp_emit_gen(s, &st->sc, row_cells, st, 0, st->nrows))
+    if (scp_emit_gen_lines(s, &st->sc, row_cells, profile_cmd_lines ? row_line : NULL, st, 0,
+                           st->nrows))
         return err_set(e, ERR_NOMEM, "out of memory writing the rows");
     return 0;
 }

@@ -14,4 +14,9 @@
 
 extern const struct scp_command profile_command;
 
+/* For tests, which check that each way gives the same bytes: 0 writes the
+ * reply from the row cells alone, without the line producer; 0 counts the
+ * events on the main thread. */
+extern int profile_cmd_lines, profile_cmd_threads;
+
 #endif

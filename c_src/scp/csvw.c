@@ -34,6 +34,7 @@ void csvw_free(struct csvw *w)
     xfree(w->split);
     xfree(w->quote);
     xfree(w->gcells);
+    xfree(w->bigline);
     arena_free(&w->scratch);
     arena_free(&w->gscratch);
     csvw_init(w);
@@ -100,8 +101,8 @@ int csvw_add_packed(struct csvw *w, const char *stored, size_t n, const struct s
     return rc;
 }
 
-int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i,
-                 size_t n)
+int csvw_add_gen_lines(struct csvw *w, const struct schema *s, csvw_gen_fn gen,
+                       csvw_line_fn line, void *ctx, size_t i, size_t n)
 {
     if (n == 0)
         return 0;
@@ -118,10 +119,16 @@ int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *
     int rc = add_row(w, SLICE_NULL, s, NULL, NULL, NULL, NULL, NULL);
     if (rc)
         return rc;
-    w->gens[w->ngens] = (struct csvw_gen){.fn = gen, .ctx = ctx, .i = i, .n = n};
+    w->gens[w->ngens] = (struct csvw_gen){.fn = gen, .line = line, .ctx = ctx, .i = i, .n = n};
     w->rows[w->nrows - 1].gen = (uint32_t)++w->ngens;
     w->nlog += n - 1;
     return 0;
+}
+
+int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx, size_t i,
+                 size_t n)
+{
+    return csvw_add_gen_lines(w, s, gen, NULL, ctx, i, n);
 }
 
 /* Walk the rows: a generated entry stands for its range's n rows, the k-th
@@ -249,6 +256,10 @@ static char *put_value(char *d, struct slice v)
 {
     return put_value2(d, v, has_special(v.p, v.n));
 }
+
+size_t csvw_value_len(struct slice v) { return value_len(v); }
+
+char *csvw_put_value(char *d, struct slice v) { return put_value(d, v); }
 
 int csvw_value(struct buf *out, struct slice v)
 {
@@ -429,13 +440,38 @@ static int same_shape(const struct csvw_row *a, const struct csvw_row *b)
     return a->s == b->s && a->xs == b->xs;
 }
 
+static int reply_too_large(struct err *e)
+{
+    return err_set(e, ERR_LIMIT, "a reply is larger than SCP_REPLY_MAX (%llu bytes); lower "
+                   "maxresultrows in limits.conf so that splunkd sends smaller chunks, or "
+                   "narrow the search (" LIMIT_BUILD_HINT ")", (unsigned long long)SCP_REPLY_MAX);
+}
+
+/* The generated range of row when its producer's lines stand for its
+ * cells: the header is exactly its schema, of more than one column (a lone
+ * empty cell is written as "", which a line does not know). */
+static const struct csvw_gen *line_gen(struct csvw *w, const struct csvw_row *row)
+{
+    if (!row->gen || w->gens[row->gen - 1].line == NULL || row->xs != NULL)
+        return NULL;
+    if (row->s != w->lines_s) {
+        w->lines_s = row->s;
+        w->lines_ok = row->s->n == w->nh && w->nh > 1;
+        for (size_t k = 0; w->lines_ok && k < w->nh; k++)
+            w->lines_ok = w->header[k] == row->s->ids[k];
+    }
+    return w->lines_ok ? &w->gens[row->gen - 1] : NULL;
+}
+
 int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct err *e)
 {
+    size_t maxline = 0;
     size_t total = 0;
     const struct csvw_row *last = NULL;
     const struct schema *complete = NULL;
 
     *body_len = 0;
+    w->lines_s = NULL;
     w->split_row = NULL;
     arena_reset(&w->scratch);
     for (size_t h = 0; h < w->nh; h++)
@@ -488,6 +524,20 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
         const struct csvw_row *row = ent;
         size_t rowlen = w->nh, nonempty = 0;
         struct csvw_row tmp;
+        const struct csvw_gen *lg = line_gen(w, row);
+        if (lg != NULL) {
+            /* measured by its producer, no cells made */
+            size_t len;
+            arena_reset(&w->gscratch);
+            if (lg->line(lg->ctx, gi, NULL, 0, &len, &w->gscratch))
+                return err_set(e, ERR_NOMEM, "out of memory writing a reply");
+            maxline = len > maxline ? len : maxline;
+            bit += w->nh;
+            total += len + 1;
+            if (total > SCP_REPLY_MAX)
+                return reply_too_large(e);
+            continue;
+        }
         if (row->gen) {
             if (gen_row(w, row, gi, &tmp))
                 return err_set(e, ERR_NOMEM, "out of memory writing a reply");
@@ -523,10 +573,15 @@ int csvw_prepare(struct csvw *w, const struct cols *c, size_t *body_len, struct 
             rowlen += 2;
         total += rowlen;
         if (total > SCP_REPLY_MAX)
-            return err_set(e, ERR_LIMIT, "a reply is larger than SCP_REPLY_MAX (%llu bytes); "
-                           "lower maxresultrows in limits.conf so that splunkd sends smaller "
-                           "chunks, or narrow the search (" LIMIT_BUILD_HINT ")",
-                           (unsigned long long)SCP_REPLY_MAX);
+            return reply_too_large(e);
+    }
+    if (maxline > WBLOCK && maxline > w->bigline_cap) {
+        /* now, so that writing after the frame header needs no memory */
+        char *nb = xrealloc(w->bigline, maxline);
+        if (nb == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory writing a reply");
+        w->bigline = nb;
+        w->bigline_cap = maxline;
     }
     *body_len = total;
     return 0;
@@ -606,8 +661,39 @@ static int wvalue(struct wout *o, struct slice v, char sep)
     return wvalue2(o, v, has_special(v.p, v.n), sep);
 }
 
+/* A generated row through its line producer: straight into the block when
+ * it fits, else after a flush, else (longer than the block) through the
+ * line buffer prepare sized.  Then the newline. */
+static int wline(struct csvw *w, struct wout *o, const struct csvw_gen *g, size_t gi)
+{
+    size_t len, room = WBLOCK - o->n;
+    int rc;
+    arena_reset(&w->gscratch);
+    if (g->line(g->ctx, gi, o->b + o->n, room, &len, &w->gscratch))
+        return ERR_NOMEM;
+    if (len <= room) {
+        o->n += len;
+    } else if ((rc = wflush(o)) != 0) {
+        return rc;
+    } else if (len <= WBLOCK) {
+        arena_reset(&w->gscratch);
+        if (g->line(g->ctx, gi, o->b, WBLOCK, &len, &w->gscratch))
+            return ERR_NOMEM;
+        o->n = len;
+    } else {
+        arena_reset(&w->gscratch);
+        if (len > w->bigline_cap ||
+            g->line(g->ctx, gi, w->bigline, w->bigline_cap, &len, &w->gscratch))
+            return ERR_NOMEM;
+        if ((rc = wraw(o, w->bigline, len)) != 0)
+            return rc;
+    }
+    return wraw(o, "\n", 1);
+}
+
 static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
 {
+    w->lines_s = NULL;
     w->split_row = NULL;
     arena_reset(&w->scratch);
     const struct csvw_row *last = NULL;
@@ -627,6 +713,12 @@ static int write_body(struct csvw *w, const struct cols *c, struct wout *o)
         const struct csvw_row *row = ent;
         size_t nonempty = 0;
         struct csvw_row tmp;
+        const struct csvw_gen *lg = line_gen(w, row);
+        if (lg != NULL) {
+            rc = wline(w, o, lg, gi);
+            bit += w->nh;
+            continue;
+        }
         if (row->gen) {
             if (gen_row(w, row, gi, &tmp))
                 return ERR_NOMEM;

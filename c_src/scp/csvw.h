@@ -43,9 +43,21 @@ struct schema {
  * 0 or ERR_NOMEM. */
 typedef int (*csvw_gen_fn)(void *ctx, size_t i, struct slice *cells, struct arena *scratch);
 
+/* Optional with a generated range: row i as the text the writer would make
+ * of fn's cells when the reply's header is exactly the range's schema (the
+ * cells in order, each as csvw_put_value writes it, comma-separated, no
+ * newline).  Sets *len to its length and writes it into dst only when dst
+ * is not NULL and *len <= cap, so a producer can measure a row without
+ * formatting its largest cells, and write it where it goes.  scratch is
+ * reset before each call.  Every call for one i must give the same text.
+ * 0 or ERR_NOMEM. */
+typedef int (*csvw_line_fn)(void *ctx, size_t i, char *dst, size_t cap, size_t *len,
+                            struct arena *scratch);
+
 /* A generated range: rows i .. i + n - 1 made by fn(ctx, ...). */
 struct csvw_gen {
     csvw_gen_fn fn;
+    csvw_line_fn line;           /* or NULL */
     void *ctx;                   /* BORROWED */
     size_t i, n;
 };
@@ -101,6 +113,11 @@ struct csvw {
     char *block;            /* OWNED: output block, allocated by prepare so that
                              * writing the body after the frame header cannot
                              * fail for lack of memory */
+    const struct schema *lines_s;  /* the schema line_gen last checked ... */
+    int lines_ok;           /* ... and whether the header is exactly it */
+    char *bigline;          /* OWNED: a generated line longer than the block
+                             * (sized by prepare) */
+    size_t bigline_cap;
     struct slice *gcells;   /* OWNED: the current generated row's cells */
     size_t gcells_cap;
     struct arena gscratch;  /* their values; reset per generated row */
@@ -134,6 +151,11 @@ int csvw_add_packed(struct csvw *w, const char *stored, size_t n, const struct s
  * body has been written).  0 or ERR_NOMEM. */
 int csvw_add_gen(struct csvw *w, const struct schema *s, csvw_gen_fn gen, void *ctx,
                  size_t i, size_t n) WARN_UNUSED;
+/* The same with a line producer (NULL: none), used instead of gen for the
+ * length and the bytes whenever the header is exactly s; gen still decides
+ * the header and stands in otherwise. */
+int csvw_add_gen_lines(struct csvw *w, const struct schema *s, csvw_gen_fn gen,
+                       csvw_line_fn line, void *ctx, size_t i, size_t n) WARN_UNUSED;
 
 /* Compute the header and the exact body length (0 with no rows: an empty
  * body).  0, ERR_NOMEM, or ERR_LIMIT past SCP_REPLY_MAX. */
@@ -147,5 +169,10 @@ int csvw_finish(struct csvw *w, const struct cols *c, struct buf *out, struct er
 
 /* Append one value with minimal quoting. */
 int csvw_value(struct buf *out, struct slice v) WARN_UNUSED;
+
+/* The bytes v takes in a row, and v written that way into d (which has
+ * that much room); returns the end.  For line producers. */
+size_t csvw_value_len(struct slice v);
+char *csvw_put_value(char *d, struct slice v);
 
 #endif

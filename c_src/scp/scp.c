@@ -58,8 +58,14 @@ int scp_emit_packed(struct scp *s, const char *stored, size_t n, const struct sc
 int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx, size_t i,
                  size_t n)
 {
+    return scp_emit_gen_lines(s, sc, gen, NULL, ctx, i, n);
+}
+
+int scp_emit_gen_lines(struct scp *s, const struct schema *sc, csvw_gen_fn gen,
+                       csvw_line_fn line, void *ctx, size_t i, size_t n)
+{
     s->rows_out += n;
-    return csvw_add_gen(&s->out, sc, gen, ctx, i, n);
+    return csvw_add_gen_lines(&s->out, sc, gen, line, ctx, i, n);
 }
 
 int scp_emit_row(struct scp *s, const struct csv_table *in, size_t r, const struct schema *xs,

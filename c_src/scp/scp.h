@@ -102,6 +102,9 @@ int scp_emit_packed(struct scp *s, const char *stored, size_t n, const struct sc
  * until then. */
 int scp_emit_gen(struct scp *s, const struct schema *sc, csvw_gen_fn gen, void *ctx,
                  size_t i, size_t n) WARN_UNUSED;
+/* The same with a line producer as well (csvw_add_gen_lines). */
+int scp_emit_gen_lines(struct scp *s, const struct schema *sc, csvw_gen_fn gen,
+                       csvw_line_fn line, void *ctx, size_t i, size_t n) WARN_UNUSED;
 
 /* Queue row `r` of the current request unchanged, plus optional extra
  * fields; its input text is reused verbatim when possible. */
