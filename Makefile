@@ -2,6 +2,7 @@
 #   make            build bin/dnsjoin, bin/scpdrive, bin/dnsmasq_log
 #   make test       unit + protocol tests (cmocka), app checks
 #   make asan       the whole test suite under ASan+UBSan
+#   make tsan       the suites that start a thread, under TSan
 #   make demo       run the story through scpdrive
 #   make bench      throughput and peak RSS (see README.md)
 #   make soak       50M events through join and profile (bench/README.md)
@@ -47,7 +48,7 @@ TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all deps test asan demo bench soak clean valgrind small-limits
+.PHONY: all deps test asan tsan demo bench soak clean valgrind small-limits
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -126,6 +127,17 @@ asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
 	    OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+# The suites whose commands start a thread (util/worker: dnsprofile counts
+# on one), under ThreadSanitizer.
+TSAN_SUITES = test_worker test_profile_reply test_fault_join test_profile
+tsan:
+	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang OPT="-O1" SAN="-fsanitize=thread" \
+	    build/tsan/bin/dnsjoin build/tsan/bin/scpdrive build/tsan/gen_story \
+	    $(TSAN_SUITES:%=build/tsan/tests/%)
+	@for t in $(TSAN_SUITES); do \
+	    DNSJOIN_BIN=$$(pwd)/build/tsan/bin GEN_STORY=build/tsan/gen_story \
+	    TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/$$t || exit 1; done
 
 valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(PACKED_JOIN)
 	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) VALGRIND=1 \

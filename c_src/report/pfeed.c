@@ -138,6 +138,16 @@ static int failed(struct pfeed *f, int rc, const struct batch *b, struct err *e)
     return f->failed;
 }
 
+/* An event could not be queued: the counts would be short of it, so the
+ * feed fails from here on, like a failure while counting. */
+static int lost(struct pfeed *f, struct err *e)
+{
+    f->failed = ERR_NOMEM;
+    err_set(&f->fe, ERR_NOMEM, "out of memory queueing an event");
+    *e = f->fe;
+    return f->failed;
+}
+
 /* Hand the current batch to the worker and start filling the other. */
 static int submit(struct pfeed *f, struct err *e)
 {
@@ -169,7 +179,7 @@ static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, 
             nc = b->tlen + text;
         char *nt = xrealloc(b->text, nc);
         if (nt == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+            return lost(f, e);
         b->text = nt;
         b->tcap = nc;
     }
@@ -179,7 +189,7 @@ static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, 
             nc = b->nips + nips;
         struct ipaddr *ni = xreallocarray(b->ips, nc, sizeof *ni);
         if (ni == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory queueing an event");
+            return lost(f, e);
         b->ips = ni;
         b->ipcap = nc;
     }
