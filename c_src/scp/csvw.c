@@ -777,6 +777,8 @@ int csvw_write(struct csvw *w, const struct cols *c, int fd, struct err *e)
     rc = write_body(w, c, &o);
     if (rc == ERR_NOMEM)
         err_set(e, rc, "out of memory writing a reply");
+    else if (rc != 0 && rc != ERR_PIPE && rc != ERR_IO)  /* those come with a message */
+        err_set(e, rc, "%s writing a reply", err_str(rc));
     return rc;
 }
 

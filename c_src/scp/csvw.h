@@ -50,7 +50,7 @@ typedef int (*csvw_gen_fn)(void *ctx, size_t i, struct slice *cells, struct aren
  * is not NULL and *len <= cap, so a producer can measure a row without
  * formatting its largest cells, and write it where it goes.  scratch is
  * reset before each call.  Every call for one i must give the same text.
- * 0 or ERR_NOMEM. */
+ * 0, ERR_NOMEM, or another ERR_* code (the reply is then cut short). */
 typedef int (*csvw_line_fn)(void *ctx, size_t i, char *dst, size_t cap, size_t *len,
                             struct arena *scratch);
 
