@@ -159,18 +159,18 @@ static int submit(struct pfeed *f, struct err *e)
     return rc ? failed(f, rc, &f->b[f->cur], e) : 0;
 }
 
-/* Room for one record with `text` bytes of strings and nips addresses. */
-static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, struct err *e)
+/* Room for one record with `text` bytes of strings and nips addresses, in
+ * the batch being filled; NULL with e filled (f->failed set). */
+static struct rec *reserve(struct pfeed *f, size_t text, size_t nips, struct err *e)
 {
     struct batch *b = &f->b[f->cur];
-    int rc;
     if (f->failed) {
         *e = f->fe;
-        return f->failed;
+        return NULL;
     }
     if (b->n == PFEED_BATCH_EVENTS || b->tlen >= PFEED_BATCH_TEXT) {
-        if ((rc = submit(f, e)) != 0)
-            return rc;
+        if (submit(f, e) != 0)
+            return NULL;
         b = &f->b[f->cur];
     }
     if (b->tlen + text > b->tcap) {
@@ -178,8 +178,10 @@ static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, 
         if (nc < b->tlen + text)
             nc = b->tlen + text;
         char *nt = xrealloc(b->text, nc);
-        if (nt == NULL)
-            return lost(f, e);
+        if (nt == NULL) {
+            (void)lost(f, e);
+            return NULL;
+        }
         b->text = nt;
         b->tcap = nc;
     }
@@ -188,15 +190,16 @@ static int reserve(struct pfeed *f, size_t text, size_t nips, struct rec **out, 
         if (nc < b->nips + nips)
             nc = b->nips + nips;
         struct ipaddr *ni = xreallocarray(b->ips, nc, sizeof *ni);
-        if (ni == NULL)
-            return lost(f, e);
+        if (ni == NULL) {
+            (void)lost(f, e);
+            return NULL;
+        }
         b->ips = ni;
         b->ipcap = nc;
     }
     struct rec *r = &b->r[b->n++];
     memset(r, 0, sizeof *r);
-    *out = r;
-    return 0;
+    return r;
 }
 
 static struct rtext put(struct batch *b, struct slice s)
@@ -231,9 +234,8 @@ int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *clie
     size_t text = (client_ip ? 0 : len(client)) + len(name) + len(sourcetype);
     if (nips == 0)
         return 0;
-    int rc = reserve(f, text, nips, &r, e);
-    if (rc)
-        return rc;
+    if ((r = reserve(f, text, nips, e)) == NULL)
+        return f->failed;
     struct batch *b = &f->b[f->cur];
     r->kind = R_LOOKUP;
     r->t = t;
@@ -255,9 +257,8 @@ int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client
     struct rec *r;
     size_t text = (client_ip ? 0 : len(client)) + len(name) + len(action) + len(port) +
                   len(transport) + len(sourcetype);
-    int rc = reserve(f, text, 0, &r, e);
-    if (rc)
-        return rc;
+    if ((r = reserve(f, text, 0, e)) == NULL)
+        return f->failed;
     struct batch *b = &f->b[f->cur];
     r->kind = R_CONN;
     r->t = t;
@@ -277,9 +278,8 @@ int pfeed_proxy(struct pfeed *f, struct slice client, const struct ipaddr *clien
 {
     struct rec *r;
     size_t text = (client_ip ? 0 : len(client)) + len(host) + len(sourcetype);
-    int rc = reserve(f, text, 0, &r, e);
-    if (rc)
-        return rc;
+    if ((r = reserve(f, text, 0, e)) == NULL)
+        return f->failed;
     struct batch *b = &f->b[f->cur];
     r->kind = R_PROXY;
     r->t = t;
