@@ -1,9 +1,6 @@
 #include "scp/csv.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "limits.h"
 #include "util/xmem.h"
@@ -35,69 +32,8 @@ long csv_col_index(const struct csv_table *t, uint32_t id)
     return -1;
 }
 
-/* Bytes where a field may end or a quoted one starts. */
-static const unsigned char structural[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
-
-/*
- * Where the next structural byte is, 64 bytes at a time: a row is mostly
- * short and empty fields, and finding each one's end with a bit scan of a
- * window's mask (made once per 64 bytes) costs less than a byte loop whose
- * exit the branch predictor cannot guess.
- */
-struct scan {
-    const char *b;
-    size_t n;
-    size_t base;     /* the window's first byte; past n + 63 before the first */
-    uint64_t mask;   /* bit k: byte base + k is structural */
-};
-
-static void scan_init(struct scan *s, const char *b, size_t n)
-{
-    s->b = b;
-    s->n = n;
-    s->base = n + 64;
-    s->mask = 0;
-}
-
-static inline uint64_t window_mask(const char *p, size_t avail)
-{
-    uint64_t m = 0;
-#if defined(__SSE2__)
-    if (avail >= 64) {
-        const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
-        const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-            __m128i x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-            m |= (uint64_t)(unsigned)_mm_movemask_epi8(x) << (16 * k);
-        }
-        return m;
-    }
-#endif
-    for (size_t i = 0; i < avail && i < 64; i++)
-        m |= (uint64_t)structural[(unsigned char)p[i]] << i;
-    return m;
-}
-
-/* The first structural byte at or after i (<= n), or n. */
-static inline size_t scan_next(struct scan *s, size_t i)
-{
-    for (;;) {
-        if (i - s->base >= 64) {  /* outside the window (unsigned: also before it) */
-            if (i >= s->n)
-                return s->n;
-            s->base = i & ~(size_t)63;
-            s->mask = window_mask(s->b + s->base, s->n - s->base);
-        }
-        uint64_t m = s->mask & (~UINT64_C(0) << (i - s->base));
-        if (m)
-            return s->base + (size_t)__builtin_ctzll(m);
-        i = s->base + 64;
-        if (i >= s->n)
-            return s->n;
-    }
-}
+/* Field-ending bytes of an unquoted field. */
+static const unsigned char stop[256] = {[','] = 1, ['\n'] = 1, ['\r'] = 1};
 
 /* Parser states between fields: what the byte after a field means. */
 enum field_end {
@@ -138,9 +74,8 @@ static int cols_too_many(struct err *e)
  * The body is not changed: a quoted value with "" escapes is returned as it
  * stands (*esc set) and unescaped later only if the caller keeps it.
  */
-static inline int read_field(struct scan *sc, char *b, size_t n, size_t *pos,
-                             struct slice *out, enum field_end *end, size_t row, int *esc,
-                             struct err *e)
+static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
+                             enum field_end *end, size_t row, int *esc, struct err *e)
 {
     size_t i = *pos;
 
@@ -182,10 +117,10 @@ static inline int read_field(struct scan *sc, char *b, size_t n, size_t *pos,
 
     size_t start = i;
     for (;;) {
-        i = scan_next(sc, i);
-        /* A quote inside an unquoted value is data, and so is a lone CR:
-         * only CRLF ends a line. */
-        if (i < n && (b[i] == '"' || (b[i] == '\r' && !(i + 1 < n && b[i + 1] == '\n')))) {
+        while (i < n && !stop[(unsigned char)b[i]])
+            i++;
+        /* A lone CR inside an unquoted value is data; only CRLF ends a line. */
+        if (i < n && b[i] == '\r' && !(i + 1 < n && b[i + 1] == '\n')) {
             i++;
             continue;
         }
@@ -227,7 +162,7 @@ static int grow_cells(struct csv_table *t, size_t need)
     return 0;
 }
 
-static int parse_header(struct scan *sc, char *b, size_t n, size_t *pos, struct cols *c,
+static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
                         struct csv_table *t, struct err *e)
 {
     enum field_end end = END_FIELD;
@@ -238,7 +173,7 @@ static int parse_header(struct scan *sc, char *b, size_t n, size_t *pos, struct 
         struct slice name = SLICE_NULL;
         uint32_t id;
         int esc = 0;
-        rc = read_field(sc, b, n, pos, &name, &end, 0, &esc, e);
+        rc = read_field(b, n, pos, &name, &end, 0, &esc, e);
         if (rc)
             return rc;
         if (esc)
@@ -319,9 +254,7 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         return 0;
     if (n >= CELL_ABSENT)
         return err_set(e, ERR_LIMIT, "a body of %zu bytes is over the 4 GB a table can index", n);
-    struct scan sc;
-    scan_init(&sc, b, n);
-    rc = parse_header(&sc, b, n, &pos, c, t, e);
+    rc = parse_header(b, n, &pos, c, t, e);
     if (rc)
         return rc;
     if (t->ncols > t->wmap_cap) {
@@ -365,7 +298,7 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         while (end == END_FIELD) {
             struct slice v = SLICE_NULL;
             int esc = 0;
-            rc = read_field(&sc, b, n, &pos, &v, &end, row, &esc, e);
+            rc = read_field(b, n, &pos, &v, &end, row, &esc, e);
             if (rc)
                 return rc;
             if (k >= t->ncols)
