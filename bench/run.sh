@@ -94,7 +94,7 @@ done
 	echo "TA-dnsjoin benchmark"
 	echo "produced by: sh bench/run.sh $BIN   (RUNS=$RUNS BENCH_EVENTS=$EVENTS${BENCH_BIG:+ BENCH_BIG=1})"
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')   host: $(uname -sm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
-	echo "timer: $TIMER_NAME, median of $RUNS runs, stdin from the file, stdout to /dev/null"
+	echo "timer: $TIMER_NAME, median of $RUNS rounds (each runs every command once, in turn), stdin from the file, stdout to /dev/null"
 	echo "stream: $STREAM ($GEN_NOTE)"
 	echo "  $ROWS events over 7 days, newest first, $(shape execute_chunks) execute chunks of <= $MAXROWS rows, $BYTES bytes"
 	echo "  largest chunk: $MAXFRAME bytes (metadata + body) = $(awk -v b="$MAXFRAME" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
@@ -104,49 +104,88 @@ done
 
 TABLE=$OUT/table.tmp
 : > "$TABLE"
+# Round-robin: run i of every command, then run i + 1 of every command, so
+# that a change in the machine's load between rounds moves all commands
+# alike; the ratio to passthrough is also taken within each round, and its
+# median reported.
+rm -f "$OUT"/t.* "$OUT"/r.*
+ncmd=0
 OLDIFS=$IFS
 IFS='|'
 for cmd in $CMDS; do
-	IFS=$OLDIFS
-	: > "$OUT/times"
-	: > "$OUT/rss"
-	i=0
-	while [ "$i" -lt "$RUNS" ]; do
+	ncmd=$((ncmd + 1))
+done
+IFS=$OLDIFS
+FAILED=""
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	k=0
+	IFS='|'
+	for cmd in $CMDS; do
+		IFS=$OLDIFS
+		k=$((k + 1))
+		case " $FAILED " in *" $k "*) IFS='|'; continue ;; esac
 		# shellcheck disable=SC2086 # cmd is a word list on purpose
 		if ! timed "$OUT/run.time" $cmd < "$STREAM" > /dev/null 2> "$OUT/run.err"; then
 			echo "FAILED: $cmd (see $OUT/run.err)" | tee -a "$RESULTS"
 			head -5 "$OUT/run.err" >&2
-			break
+			FAILED="$FAILED $k"
+			IFS='|'
+			continue
 		fi
-		tail -n 1 "$OUT/run.time" | awk '{ print $1 }' >> "$OUT/times"
-		tail -n 1 "$OUT/run.time" | awk '{ print $2 }' >> "$OUT/rss"
-		i=$((i + 1))
+		tail -n 1 "$OUT/run.time" | awk '{ print $1 }' >> "$OUT/t.$k"
+		tail -n 1 "$OUT/run.time" | awk '{ print $2 }' >> "$OUT/r.$k"
+		IFS='|'
 	done
-	[ "$i" -eq "$RUNS" ] || continue
-	printf '%s\t%s\t%s\n' "$cmd" "$(median < "$OUT/times")" "$(median < "$OUT/rss")" >> "$TABLE"
+	IFS=$OLDIFS
+	i=$((i + 1))
+done
+k=0
+IFS='|'
+for cmd in $CMDS; do
+	IFS=$OLDIFS
+	k=$((k + 1))
+	case " $FAILED " in *" $k "*) IFS='|'; continue ;; esac
+	# the per-round ratio to passthrough (column 2 of t.<k>, round by round)
+	pk=0
+	j=0
+	IFS='|'
+	for c2 in $CMDS; do
+		j=$((j + 1))
+		case $c2 in *" passthrough") pk=$j ;; esac
+	done
+	IFS=$OLDIFS
+	rr=-
+	if [ "$pk" -gt 0 ] && [ -s "$OUT/t.$pk" ]; then
+		rr=$(paste "$OUT/t.$pk" "$OUT/t.$k" | awk '$2 > 0 { print $1 / $2 }' | median)
+	fi
+	printf '%s\t%s\t%s\t%s\n' "$cmd" "$(median < "$OUT/t.$k")" "$(median < "$OUT/r.$k")" \
+		"$rr" >> "$TABLE"
 	IFS='|'
 done
 IFS=$OLDIFS
 
 awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER" '
-	{ name[NR] = $1; t[NR] = $2; rss[NR] = $3
+	{ name[NR] = $1; t[NR] = $2; rss[NR] = $3; rr[NR] = $4
 	  if ($1 == "cat") cat = $2
 	  if ($1 ~ / passthrough$/) pt = $2 }
 	END {
-		printf "%-26s %9s %12s %9s %10s %9s %9s %9s\n", "command", "median_s", "events/s",
-		       "MB/s", "peakRSS_MB", "RSS/chunk", "x_passthr", "x_cat_t"
+		printf "%-26s %9s %12s %9s %10s %9s %9s %9s %9s\n", "command", "median_s", "events/s",
+		       "MB/s", "peakRSS_MB", "RSS/chunk", "x_passthr", "x_pt_rnd", "x_cat_t"
 		for (i = 1; i <= NR; i++) {
 			s = t[i] > 0 ? t[i] : 0.005   # /usr/bin/time has 10 ms resolution
 			eps = n / s
-			printf "%-26s %9.3f %12.0f %9.1f %10.1f %9.2f %9s %9s\n", name[i], t[i], eps,
+			printf "%-26s %9.3f %12.0f %9.1f %10.1f %9.2f %9s %9s %9s\n", name[i], t[i], eps,
 			       bytes / 1e6 / s, rss[i] / 1024, rss[i] * 1024 / chunk,
 			       pt != "" ? sprintf("%.2f", eps / (n / (pt > 0 ? pt : 0.005))) : "-",
+			       rr[i] != "-" ? sprintf("%.2f", rr[i]) : "-",
 			       cat != "" ? sprintf("%.1f", s / (cat > 0 ? cat : 0.005)) : "-"
 		}
 		if (timer == "gnu" && cat != "" && cat < 0.2)
 			printf "note: cat takes %s s, near /usr/bin/time'"'"'s 10 ms resolution; BENCH_TIMER=rusage measures in ms\n", cat
-		print "x_passthr: events/s relative to passthrough; x_cat_t: time relative to cat;"
-		print "RSS/chunk: peak RSS over the largest chunk (metadata + body)"
+		print "x_passthr: events/s relative to passthrough (medians); x_pt_rnd: the same ratio taken"
+		print "within each round (all commands run once per round), median over the rounds;"
+		print "x_cat_t: time relative to cat; RSS/chunk: peak RSS over the largest chunk (metadata + body)"
 	}' "$TABLE" | tee -a "$RESULTS"
 
 # Output sanity: each command must return a well-formed reply stream; passthrough
