@@ -491,7 +491,7 @@ struct prows *prows_new(const struct profile *p, const uint32_t *order, size_t n
     if (rc == 0 && threaded && n > 1) {
         r->side[0] = xmalloc(SIDE_BYTES);
         r->side[1] = xmalloc(SIDE_BYTES);
-        r->w = worker_new(run_job, r, 1);
+        r->w = worker_new(run_job, r, 1, 1);
         if (r->side[0] == NULL || r->side[1] == NULL || r->w == NULL)
             rc = ERR_NOMEM;
         else if (!worker_threaded(r->w)) {

@@ -33,16 +33,25 @@ struct batch {
     size_t nips, ipcap;
     char *text;                     /* OWNED */
     size_t tlen, tcap;
-    struct err e;                   /* filled by the worker on failure */
 };
+
+/* Batches handed to the worker and not yet applied, at most: enough that
+ * a slow batch there (the conversation table growing) does not stop the
+ * main thread. */
+#define PFEED_DEPTH 4
+#define PFEED_BATCHES (PFEED_DEPTH + 1)
 
 struct pfeed {
     struct profile *p;              /* BORROWED; the worker's while it runs */
     struct worker *w;               /* OWNED */
-    struct batch b[2];              /* one filled here, one applied there */
-    int cur;
+    struct batch b[PFEED_BATCHES];  /* one filled here, the others queued */
+    unsigned cur;
     int failed;                     /* first error seen, then every call */
     struct err fe;
+    /* the worker's: set by the first failing batch, which the caller reads
+     * once worker_submit or worker_wait has returned its error */
+    int wfailed;
+    struct err we;
 };
 
 static int apply(void *ctx, void *job);
@@ -53,10 +62,10 @@ struct pfeed *pfeed_new(struct profile *p, int threaded)
     if (f == NULL)
         return NULL;
     f->p = p;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < PFEED_BATCHES; i++)
         if ((f->b[i].r = xcalloc(PFEED_BATCH_EVENTS, sizeof *f->b[i].r)) == NULL)
             goto fail;
-    if ((f->w = worker_new(apply, f, threaded)) == NULL)
+    if ((f->w = worker_new(apply, f, threaded, PFEED_DEPTH)) == NULL)
         goto fail;
     return f;
 fail:
@@ -69,7 +78,7 @@ void pfeed_free(struct pfeed *f)
     if (f == NULL)
         return;
     worker_free(f->w);  /* first: the worker may still read the batches */
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < PFEED_BATCHES; i++) {
         xfree(f->b[i].r);
         xfree(f->b[i].ips);
         xfree(f->b[i].text);
@@ -92,18 +101,24 @@ static int apply(void *ctx, void *job)
     struct profile_key k;
     int rc = 0;
 
+    if (f->wfailed) {
+        /* counted nothing after a failure: the command is failing */
+        b->n = b->nips = b->tlen = 0;
+        return 0;
+    }
+    err_clear(&f->we);
     for (size_t i = 0; i < b->n && rc == 0; i++) {
         const struct rec *r = &b->r[i];
         rc = profile_key(f->p, text_of(b, r->client), r->client_is_ip ? &r->client_ip : NULL,
-                         text_of(b, r->name), &k, &b->e);
+                         text_of(b, r->name), &k, &f->we);
         if (rc)
             break;
         struct slice st = text_of(b, r->sourcetype);
         if (r->kind == R_CONN) {
             rc = profile_conn(f->p, &k, &r->ip, r->t, r->udp3544, text_of(b, r->action),
-                              text_of(b, r->port), text_of(b, r->transport), st, &b->e);
+                              text_of(b, r->port), text_of(b, r->transport), st, &f->we);
         } else if (r->kind == R_PROXY) {
-            rc = profile_proxy(f->p, &k, r->t, st, &b->e);
+            rc = profile_proxy(f->p, &k, r->t, st, &f->we);
         } else {
             const struct ipaddr *seen[PFEED_ANSWER_REPEATS];
             size_t nseen = 0;
@@ -117,20 +132,21 @@ static int apply(void *ctx, void *job)
                     continue;
                 if (nseen < PFEED_ANSWER_REPEATS)
                     seen[nseen++] = ip;
-                rc = profile_lookup(f->p, &k, ip, r->t, st, &b->e);
+                rc = profile_lookup(f->p, &k, ip, r->t, st, &f->we);
             }
         }
     }
     b->n = b->nips = b->tlen = 0;
+    f->wfailed = rc;
     return rc;
 }
 
-/* Remember the first error (from batch b) and report it. */
-static int failed(struct pfeed *f, int rc, const struct batch *b, struct err *e)
+/* Remember the first error (the worker's) and report it. */
+static int failed(struct pfeed *f, int rc, struct err *e)
 {
     if (!f->failed) {
         f->failed = rc;
-        f->fe = b->e;
+        f->fe = f->we;
         if (f->fe.code == 0)
             err_set(&f->fe, rc, "%s counting the events", err_str(rc));
     }
@@ -148,15 +164,14 @@ static int lost(struct pfeed *f, struct err *e)
     return f->failed;
 }
 
-/* Hand the current batch to the worker and start filling the other. */
+/* Hand the current batch to the worker and start filling the next, which
+ * the worker is done with: worker_submit returns once at most PFEED_DEPTH
+ * batches are queued, and there are one more than that. */
 static int submit(struct pfeed *f, struct err *e)
 {
-    struct batch *b = &f->b[f->cur];
-    err_clear(&b->e);
-    int rc = worker_submit(f->w, b);
-    f->cur ^= 1;
-    /* the earlier job was the other batch: the one we fill next */
-    return rc ? failed(f, rc, &f->b[f->cur], e) : 0;
+    int rc = worker_submit(f->w, &f->b[f->cur]);
+    f->cur = (f->cur + 1) % PFEED_BATCHES;
+    return rc ? failed(f, rc, e) : 0;
 }
 
 /* Room for one record with `text` bytes of strings and nips addresses, in
@@ -298,8 +313,7 @@ int pfeed_flush(struct pfeed *f, struct err *e)
     }
     if (f->b[f->cur].n > 0 && (rc = submit(f, e)) != 0)
         return rc;
-    /* the last job was the batch just handed over: the other one */
     if ((rc = worker_wait(f->w)) != 0)
-        return failed(f, rc, &f->b[f->cur ^ 1], e);
+        return failed(f, rc, e);
     return 0;
 }

@@ -10,12 +10,15 @@ struct worker {
     worker_fn fn;
     void *ctx;             /* BORROWED */
     int threaded;
+    unsigned depth;
     pthread_t th;
     pthread_mutex_t mu;
-    pthread_cond_t cv;     /* job handed over, job done, or stop */
-    void *job;             /* in flight (guarded by mu), NULL when idle */
-    int rc;                /* result not yet reported (guarded by mu) */
-    int stop;              /* guarded by mu */
+    pthread_cond_t cv;     /* a job handed over or finished, or stop */
+    /* guarded by mu: jobs handed over but not finished, oldest first */
+    void *q[WORKER_DEPTH_MAX];
+    unsigned head, len;
+    int rc;                /* first error not yet reported */
+    int stop;
 };
 
 static void *run(void *arg)
@@ -23,15 +26,17 @@ static void *run(void *arg)
     struct worker *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->job == NULL && !w->stop)
+        while (w->len == 0 && !w->stop)
             pthread_cond_wait(&w->cv, &w->mu);
-        if (w->job == NULL)
+        if (w->len == 0)
             break;
-        void *job = w->job;
+        void *job = w->q[w->head];
         pthread_mutex_unlock(&w->mu);
         int rc = w->fn(w->ctx, job);
         pthread_mutex_lock(&w->mu);
-        w->job = NULL;
+        /* it leaves the queue only now: a waiting caller needs it done */
+        w->head = (w->head + 1) % WORKER_DEPTH_MAX;
+        w->len--;
         if (w->rc == 0)
             w->rc = rc;
         pthread_cond_broadcast(&w->cv);
@@ -40,13 +45,14 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct worker *worker_new(worker_fn fn, void *ctx, int threaded)
+struct worker *worker_new(worker_fn fn, void *ctx, int threaded, unsigned depth)
 {
     struct worker *w = xcalloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
     w->fn = fn;
     w->ctx = ctx;
+    w->depth = depth < 1 ? 1 : depth > WORKER_DEPTH_MAX ? WORKER_DEPTH_MAX : depth;
     if (!threaded)
         return w;
     if (pthread_mutex_init(&w->mu, NULL) != 0)
@@ -69,6 +75,33 @@ struct worker *worker_new(worker_fn fn, void *ctx, int threaded)
     return w;
 }
 
+/* Wait (mu held) until at most `left` jobs are in flight; take the error. */
+static int drain(struct worker *w, unsigned left)
+{
+    while (w->len > left)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = w->rc;
+    w->rc = 0;
+    return rc;
+}
+
+int worker_submit(struct worker *w, void *job)
+{
+    int rc;
+    if (!w->threaded) {
+        rc = w->rc;
+        w->rc = w->fn(w->ctx, job);
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    rc = drain(w, w->depth - 1);
+    w->q[(w->head + w->len) % WORKER_DEPTH_MAX] = job;
+    w->len++;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
 int worker_wait(struct worker *w)
 {
     int rc;
@@ -78,24 +111,7 @@ int worker_wait(struct worker *w)
         return rc;
     }
     pthread_mutex_lock(&w->mu);
-    while (w->job != NULL)
-        pthread_cond_wait(&w->cv, &w->mu);
-    rc = w->rc;
-    w->rc = 0;
-    pthread_mutex_unlock(&w->mu);
-    return rc;
-}
-
-int worker_submit(struct worker *w, void *job)
-{
-    int rc = worker_wait(w);
-    if (!w->threaded) {
-        w->rc = w->fn(w->ctx, job);
-        return rc;
-    }
-    pthread_mutex_lock(&w->mu);
-    w->job = job;
-    pthread_cond_broadcast(&w->cv);
+    rc = drain(w, 0);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
@@ -108,8 +124,7 @@ void worker_free(struct worker *w)
         return;
     if (w->threaded) {
         pthread_mutex_lock(&w->mu);
-        while (w->job != NULL)
-            pthread_cond_wait(&w->cv, &w->mu);
+        (void)drain(w, 0);
         w->stop = 1;
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);

@@ -2,6 +2,8 @@
  * - jobs run in the order they are handed over, each once, and a job's
  *   result comes back with the next worker_submit or worker_wait, the first
  *   error kept until it is reported;
+ * - with a queue of depth d, worker_submit returns only once no more than d
+ *   jobs are waiting or running (the one handed over d earlier is done);
  * - worker_free waits for a job in flight;
  * - pfeed: events counted through a feed give the profile that counting
  *   them one by one gives (every row compared); a failure while counting
@@ -51,12 +53,14 @@ static void worker_order(int threaded)
 {
     struct log l = {{0}, 0};
     struct job jobs[20];
-    struct worker *w = worker_new(run_job, &l, threaded);
+    struct worker *w = worker_new(run_job, &l, threaded, 1);
     assert_non_null(w);
     assert_int_equal(worker_threaded(w), threaded);
     for (int i = 0; i < 20; i++) {
         jobs[i] = (struct job){i, 0, i % 3 == 0};
         assert_int_equal(worker_submit(w, &jobs[i]), 0);
+        /* depth 1: the job before this one is done */
+        assert_true(l.n >= i);
     }
     assert_int_equal(worker_wait(w), 0);
     assert_int_equal(l.n, 20);
@@ -76,6 +80,44 @@ static void worker_order(int threaded)
     assert_int_equal(l.seen[23], 103);
 }
 
+/* A queue of 4: the caller runs ahead by up to four jobs, never more; the
+ * first error is kept until a call returns it, and one that comes while
+ * an earlier one waits to be reported is dropped. */
+static void worker_queue(int threaded)
+{
+    struct log l = {{0}, 0};
+    struct job jobs[40];
+    struct worker *w = worker_new(run_job, &l, threaded, 4);
+    assert_non_null(w);
+    int reported[2] = {0, 0};
+    for (int i = 0; i < 40; i++) {
+        jobs[i] = (struct job){i, i == 25 ? ERR_LIMIT : i == 30 ? ERR_NOMEM : 0, i % 5 == 0};
+        int rc = worker_submit(w, &jobs[i]);
+        assert_true(l.n >= i + 1 - 4);
+        if (rc != 0) {
+            /* each once, in order, by a call after its job finished */
+            int k = reported[0] ? 1 : 0;
+            assert_int_equal(rc, k == 0 ? ERR_LIMIT : ERR_NOMEM);
+            assert_true(i > (k == 0 ? 25 : 30));
+            reported[k] = 1;
+        }
+    }
+    /* what is left: the first error not reported yet.  Job 30's is kept
+     * only if it failed after job 25's was reported. */
+    int rc = worker_wait(w);
+    if (!reported[0])
+        assert_int_equal(rc, ERR_LIMIT);
+    else if (reported[1])
+        assert_int_equal(rc, 0);
+    else
+        assert_true(rc == 0 || rc == ERR_NOMEM);
+    assert_int_equal(worker_wait(w), 0);
+    assert_int_equal(l.n, 40);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(l.seen[i], i);
+    worker_free(w);
+}
+
 static void test_worker_threaded(void **st)
 {
     (void)st;
@@ -86,6 +128,13 @@ static void test_worker_inline(void **st)
 {
     (void)st;
     worker_order(0);
+}
+
+static void test_worker_queue(void **st)
+{
+    (void)st;
+    worker_queue(1);
+    worker_queue(0);
 }
 
 /* ---- pfeed ---------------------------------------------------------------- */
@@ -257,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worker_threaded),
         cmocka_unit_test(test_worker_inline),
+        cmocka_unit_test(test_worker_queue),
         cmocka_unit_test(test_pfeed_threaded),
         cmocka_unit_test(test_pfeed_inline),
         cmocka_unit_test(test_pfeed_failures_threaded),
