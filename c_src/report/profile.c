@@ -582,56 +582,31 @@ void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *
 
 static void sort_vals(const struct profile *p, struct conv *c);
 
-/* What the row order needs, without the rest of a row: the client and
- * name as their rank in byte order, so that most comparisons are of
- * numbers, and the address as text, made once. */
+/* What the row order needs, without the rest of a row. */
 struct sortkey {
     uint64_t conns;
-    uint32_t src, q;         /* ranks */
+    struct slice src, q;
+    struct ipaddr ip;
     uint32_t conv;
-    char ip[IPADDR_STRMAX];  /* "" without an address */
+    uint8_t has_ip;
 };
 
 static int key_cmp(const void *a, const void *b)
 {
     const struct sortkey *x = a, *y = b;
+    char xt[IPADDR_STRMAX] = "", yt[IPADDR_STRMAX] = "";
+    int c;
     if (x->conns != y->conns)
         return x->conns > y->conns ? -1 : 1;
-    if (x->src != y->src)
-        return x->src < y->src ? -1 : 1;
-    if (x->q != y->q)
-        return x->q < y->q ? -1 : 1;
-    return strcmp(x->ip, y->ip);
-}
-
-struct idstr {
-    struct slice s;
-    uint32_t id;
-};
-
-static int idstr_cmp(const void *a, const void *b)
-{
-    return slice_cmp(((const struct idstr *)a)->s, ((const struct idstr *)b)->s);
-}
-
-/* Every string's rank in byte order (OWNED array indexed by id). */
-static uint32_t *string_ranks(const struct strtab *t)
-{
-    size_t n = strtab_count(t);
-    struct idstr *v = xcalloc(n ? n : 1, sizeof *v);
-    uint32_t *rank = xcalloc(n ? n : 1, sizeof *rank);
-    if (v == NULL || rank == NULL) {
-        xfree(v);
-        xfree(rank);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        v[i] = (struct idstr){strtab_get(t, (uint32_t)i), (uint32_t)i};
-    qsort(v, n, sizeof *v, idstr_cmp);
-    for (size_t i = 0; i < n; i++)
-        rank[v[i].id] = (uint32_t)i;
-    xfree(v);
-    return rank;
+    if ((c = slice_cmp(x->src, y->src)) != 0)
+        return c;
+    if ((c = slice_cmp(x->q, y->q)) != 0)
+        return c;
+    if (x->has_ip)
+        ipaddr_format(&x->ip, xt);
+    if (y->has_ip)
+        ipaddr_format(&y->ip, yt);
+    return strcmp(xt, yt);
 }
 
 int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, struct err *e)
@@ -639,13 +614,11 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
     unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
     struct sortkey *v = xcalloc(p->n ? p->n : 1, sizeof *v);
     size_t m = 0;
-    uint32_t *rank = string_ranks(p->str);
     xfree(p->ri);
     p->ri = xcalloc(p->n ? p->n : 1, sizeof *p->ri);
-    if (used == NULL || v == NULL || p->ri == NULL || rank == NULL) {
+    if (used == NULL || v == NULL || p->ri == NULL) {
         xfree(used);
         xfree(v);
-        xfree(rank);
         return err_set(e, ERR_NOMEM, "out of memory building the rows");
     }
     /* proxy aggregates that a conversation takes in are not rows */
@@ -669,15 +642,13 @@ int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, str
             continue;
         struct sortkey *k = &v[m++];
         k->conns = c->conns;
-        k->src = rank[c->client];
-        k->q = rank[c->name];
-        k->ip[0] = 0;
-        if (c->has_ip)
-            ipaddr_format(&c->ip, k->ip);
+        k->src = strtab_get(p->str, c->client);
+        k->q = strtab_get(p->str, c->name);
+        k->ip = c->ip;
+        k->has_ip = c->has_ip;
         k->conv = (uint32_t)i;
     }
     xfree(used);
-    xfree(rank);
     qsort(v, m, sizeof *v, key_cmp);
     uint32_t *o = xcalloc(m ? m : 1, sizeof *o);
     if (o == NULL) {
