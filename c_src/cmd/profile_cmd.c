@@ -10,8 +10,6 @@
 #include "report/endpoints.h"
 #include "report/pfeed.h"
 #include "report/profile.h"
-#include "scp/mv.h"
-#include "util/num.h"
 #include "util/worker.h"
 #include "util/xmem.h"
 

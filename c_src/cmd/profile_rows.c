@@ -48,6 +48,7 @@ struct prows {
     /* Blocks: rows bstart[b] .. bstart[b + 1] - 1.  The worker makes the
      * odd ones that fit a buffer, into side[] alternately. */
     size_t *bstart;              /* OWNED: nblocks + 1 */
+    unsigned char *bworker;      /* OWNED: per block, 1 if the worker makes it */
     size_t nblocks;
     char *side[2];               /* OWNED: SIDE_BYTES each */
     size_t side_block[2];        /* the block side[k] holds, SIZE_MAX: none */
@@ -336,18 +337,7 @@ static int run_job(void *ctx, void *job)
     return make_block(r, &r->x[1], j->from, j->side, &j->e);
 }
 
-static size_t block_bytes(const struct prows *r, size_t b)
-{
-    size_t n = 0;
-    for (size_t i = r->bstart[b]; i < r->bstart[b + 1]; i++)
-        n += r->lens[i];
-    return n;
-}
-
-static int worker_block(const struct prows *r, size_t b)
-{
-    return r->w != NULL && b % 2 == 1 && block_bytes(r, b) <= SIDE_BYTES;
-}
+static int worker_block(const struct prows *r, size_t b) { return r->bworker[b]; }
 
 /* Hand the first worker block after `after` (SIZE_MAX: from the start) to
  * the worker, into side[k].  Nothing is in flight then, so there is no
@@ -389,6 +379,16 @@ static int make_blocks(struct prows *r)
         acc += r->lens[i];
     }
     r->bstart[r->nblocks] = r->n;
+    /* the odd blocks that fit a buffer go to the worker */
+    r->bworker = xcalloc(r->nblocks ? r->nblocks : 1, 1);
+    if (r->bworker == NULL)
+        return ERR_NOMEM;
+    for (size_t b = 1; r->w != NULL && b < r->nblocks; b += 2) {
+        size_t bytes = 0;
+        for (size_t i = r->bstart[b]; i < r->bstart[b + 1]; i++)
+            bytes += r->lens[i];
+        r->bworker[b] = bytes <= SIDE_BYTES;
+    }
     return 0;
 }
 
@@ -446,8 +446,9 @@ int prows_line(void *ctx, size_t i, char *dst, size_t cap, size_t *len, struct a
     if (r->in_flight && r->job.from == b) {
         /* the block's first row: wait for it, then hand over the next */
         r->in_flight = 0;
-        if (worker_wait(r->w) != 0)
-            return r->job.e.code == ERR_STATE ? ERR_STATE : ERR_NOMEM;
+        int rc = worker_wait(r->w);
+        if (rc != 0)
+            return rc;
         if (start_block(r, b, k ^ 1) != 0)
             return ERR_STATE;
         r->off_row = r->bstart[b];
@@ -516,6 +517,7 @@ void prows_free(struct prows *r)
     ctx_free(&r->x[1]);
     xfree(r->lens);
     xfree(r->bstart);
+    xfree(r->bworker);
     xfree(r->side[0]);
     xfree(r->side[1]);
     xfree(r);
