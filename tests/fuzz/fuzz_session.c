@@ -1,11 +1,12 @@
 /*
  * fuzz_session: a whole protocol session, in-process, as splunkd would
  * drive it: the input is what splunkd writes on the command's stdin.
- * The same input runs through `dnsjoin join` and `dnsjoin passthrough`
- * (scp_run with join_command / passthrough_command; SPL arguments come from
- * the getinfo metadata in the input).
+ * The same input runs through `dnsjoin join`, `dnsjoin passthrough` and
+ * `dnsjoin profile` (scp_run with join_command / passthrough_command /
+ * profile_command, the last with its worker threads; SPL arguments come
+ * from the getinfo metadata in the input).
  *
- * Properties, for both commands:
+ * Properties, for every command:
  * - scp_run returns 0 or 1 (never crashes, never hangs: the input is finite
  *   and reads past its end return EOF);
  * - the reply stream is a sequence of whole frames, at most one reply per
@@ -20,6 +21,7 @@
 
 #include "cmd/join_cmd.h"
 #include "cmd/passthrough.h"
+#include "cmd/profile_cmd.h"
 #include "fuzz.h"
 #include "scp/chunk.h"
 #include "scp/meta.h"
@@ -200,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     io_ops = &mem_ops;
     run(&join_command, data, size);
     run(&passthrough_command, data, size);
+    run(&profile_command, data, size);
     io_ops = saved;
     free(out_p);
     out_p = NULL;
