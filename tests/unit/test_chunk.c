@@ -71,15 +71,7 @@ static void test_header_prefixes_need_more(void **st)
 
 /* Fake descriptors whose poll() is always ready (see testutil.h). */
 static int rfd, wfd;
-static void ready_fds(void)
-{
-    int a[2], b[2];
-    assert_int_equal(pipe(a), 0);
-    assert_int_equal(pipe(b), 0);
-    assert_int_equal(write(a[1], "x", 1), 1);
-    rfd = a[0];
-    wfd = b[1];
-}
+static void ready_fds(void) { assert_int_equal(tu_ready_fds(&rfd, &wfd), 0); }
 
 static const char stream2[] =
     "chunked 1.0,7,3\n{\"a\":1}xyzchunked 1.0,2,0\n{}chunked 1.0,4,12\nmetaa,b\n\"1\"\"\",2\n";

@@ -28,15 +28,7 @@
 
 static int rfd, wfd;
 
-static void ready_fds(void)
-{
-    int a[2], b[2];
-    assert_int_equal(pipe(a), 0);
-    assert_int_equal(pipe(b), 0);
-    assert_int_equal(write(a[1], "x", 1), 1);
-    rfd = a[0];
-    wfd = b[1];
-}
+static void ready_fds(void) { assert_int_equal(tu_ready_fds(&rfd, &wfd), 0); }
 
 static void frame(struct buf *out, const char *meta, const char *body, size_t blen)
 {

@@ -300,6 +300,18 @@ static ssize_t mem_write(int fd, const void *p, size_t n)
 
 static const struct io_ops mem_ops = {mem_read, mem_write, pread};
 
+int tu_ready_fds(int *rfd, int *wfd)
+{
+    int a[2], b[2];
+    if (pipe(a) != 0)
+        return -1;
+    if (pipe(b) != 0 || write(a[1], "x", 1) != 1)
+        return -1;
+    *rfd = a[0];
+    *wfd = b[1];
+    return 0;
+}
+
 void tu_memio_start(const char *in, size_t inlen, int mode, unsigned seed)
 {
     mem_in = in;

@@ -66,6 +66,10 @@ void tu_memio_start(const char *in, size_t inlen, int mode, unsigned seed);
 /* OWNED output collected since tu_memio_start. */
 char *tu_memio_output(size_t *len);
 void tu_memio_stop(void);
+/* Descriptors for a memory session: a read end with a byte waiting and a
+ * write end with room, so that poll() says both are ready at once.
+ * 0, or -1 if a pipe could not be made. */
+int tu_ready_fds(int *rfd, int *wfd);
 
 /* A CSV result read back for assertions: the text (OWNED), its column
  * names and the parsed table. */
