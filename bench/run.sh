@@ -109,11 +109,14 @@ TABLE=$OUT/table.tmp
 # alike; the ratio to passthrough is also taken within each round, and its
 # median reported.
 rm -f "$OUT"/t.* "$OUT"/r.*
-ncmd=0
+# pk: passthrough's place in CMDS (0 if it is not there)
+pk=0
+k=0
 OLDIFS=$IFS
 IFS='|'
 for cmd in $CMDS; do
-	ncmd=$((ncmd + 1))
+	k=$((k + 1))
+	case $cmd in *" passthrough") pk=$k ;; esac
 done
 IFS=$OLDIFS
 FAILED=""
@@ -146,15 +149,7 @@ for cmd in $CMDS; do
 	IFS=$OLDIFS
 	k=$((k + 1))
 	case " $FAILED " in *" $k "*) IFS='|'; continue ;; esac
-	# the per-round ratio to passthrough (column 2 of t.<k>, round by round)
-	pk=0
-	j=0
-	IFS='|'
-	for c2 in $CMDS; do
-		j=$((j + 1))
-		case $c2 in *" passthrough") pk=$j ;; esac
-	done
-	IFS=$OLDIFS
+	# the ratio to passthrough within each round (line r of t.<k> is round r)
 	rr=-
 	if [ "$pk" -gt 0 ] && [ -s "$OUT/t.$pk" ]; then
 		rr=$(paste "$OUT/t.$pk" "$OUT/t.$k" | awk '$2 > 0 { print $1 / $2 }' | median)
