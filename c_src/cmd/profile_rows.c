@@ -183,9 +183,8 @@ static size_t spark_digits(const struct prows *r, const struct rowctx *x)
  * between. */
 #define SPARK_PLAIN(np, d) (sizeof SPARK_MARK - 1 + (np) + (d))
 #define SPARK_MV(np, d) (2 + sizeof SPARK_MARK - 1 + 3 * (np) + (d))
-static size_t spark_len(const struct prows *r, const struct rowctx *x)
+static size_t spark_len(const struct prows *r, size_t d)
 {
-    size_t d = spark_digits(r, x);
     return 2 + SPARK_PLAIN(r->npoints, d) + 1 + SPARK_MV(r->npoints, d);
 }
 
@@ -255,7 +254,7 @@ int prows_cells(void *ctx, size_t i, struct slice *c, struct arena *scratch)
         return 0;
     /* the cells inside the text a line holds: "plain",mv */
     size_t d = spark_digits(r, x), np = r->npoints;
-    char *t = arena_alloc(&x->a, spark_len(r, x));
+    char *t = arena_alloc(&x->a, spark_len(r, d));
     if (t == NULL)
         return ERR_NOMEM;
     (void)spark_put(r, x, t);
@@ -270,15 +269,16 @@ static int row_text(const struct prows *r, struct rowctx *x, size_t i, char *dst
                     size_t *len)
 {
     struct slice c[PC_N];
+    int special[PC_N] = {0};
     arena_reset(&x->a);
     if (cells_but_hourly(r, x, i, c))
         return ERR_NOMEM;
     size_t n = PC_N - 1;  /* the commas */
     for (int k = 0; k < PC_N; k++)
         if (k != PC_HOURLY && k != PC_HOURLY_MV)
-            n += csvw_value_len(c[k]);
+            n += csvw_value_len(c[k], &special[k]);
     if (r->npoints > 0)
-        n += spark_len(r, x) - 1;  /* its comma is counted above */
+        n += spark_len(r, spark_digits(r, x)) - 1;  /* its comma is counted above */
     *len = n;
     if (dst == NULL || n > cap)
         return 0;
@@ -288,7 +288,7 @@ static int row_text(const struct prows *r, struct rowctx *x, size_t i, char *dst
             d = spark_put(r, x, d);
             k = PC_HOURLY_MV;
         } else {
-            d = csvw_put_value(d, c[k]);
+            d = csvw_put_value(d, c[k], special[k]);
         }
         if (k + 1 < PC_N)
             *d++ = ',';

@@ -257,9 +257,9 @@ static char *put_value(char *d, struct slice v)
     return put_value2(d, v, has_special(v.p, v.n));
 }
 
-size_t csvw_value_len(struct slice v) { return value_len(v); }
+size_t csvw_value_len(struct slice v, int *special) { return value_len2(v, special); }
 
-char *csvw_put_value(char *d, struct slice v) { return put_value(d, v); }
+char *csvw_put_value(char *d, struct slice v, int special) { return put_value2(d, v, special); }
 
 int csvw_value(struct buf *out, struct slice v)
 {

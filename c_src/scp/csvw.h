@@ -170,9 +170,10 @@ int csvw_finish(struct csvw *w, const struct cols *c, struct buf *out, struct er
 /* Append one value with minimal quoting. */
 int csvw_value(struct buf *out, struct slice v) WARN_UNUSED;
 
-/* The bytes v takes in a row, and v written that way into d (which has
- * that much room); returns the end.  For line producers. */
-size_t csvw_value_len(struct slice v);
-char *csvw_put_value(char *d, struct slice v);
+/* For line producers: the bytes v takes in a row (*special: whether it is
+ * quoted), and v written that way into d, which has that much room;
+ * returns the end. */
+size_t csvw_value_len(struct slice v, int *special);
+char *csvw_put_value(char *d, struct slice v, int special);
 
 #endif
