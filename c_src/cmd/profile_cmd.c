@@ -191,7 +191,8 @@ static int emit_rows(struct pf_state *st, struct err *e)
     st->feed = NULL;
     if (rc)
         return rc;
-    rc = profile_order(st->p, st->nodns, &st->order, &st->nrows, e);
+    rc = profile_order(st->p, st->nodns, profile_cmd_threads && worker_cpus() > 1, &st->order,
+                       &st->nrows, e);
     if (rc)
         return rc;
     if (profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &h0, &nhours)) {

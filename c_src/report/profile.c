@@ -11,6 +11,7 @@
 #include "report/hourset.h"
 #include "report/strtab.h"
 #include "util/num.h"
+#include "util/worker.h"
 #include "util/xmem.h"
 
 #define US_PER_HOUR (3600 * US_PER_SEC)
@@ -582,84 +583,252 @@ void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *
 
 static void sort_vals(const struct profile *p, struct conv *c);
 
-/* What the row order needs, without the rest of a row. */
+/* What the row order needs: the connections, src's rank among the clients
+ * and dns_query's first bytes decide most comparisons without a look at
+ * the strings. */
 struct sortkey {
     uint64_t conns;
-    struct slice src, q;
-    struct ipaddr ip;
+    uint64_t k2;     /* src's rank << 32 | dns_query's first 4 bytes */
     uint32_t conv;
-    uint8_t has_ip;
 };
 
-static int key_cmp(const void *a, const void *b)
+/* The first 4 bytes of s as a number that compares as the bytes do: when
+ * two differ, so do the strings, the same way (a shorter string pads with
+ * 0; equal prefixes leave the decision to the whole strings). */
+static uint32_t prefix4(struct slice s)
 {
-    const struct sortkey *x = a, *y = b;
-    char xt[IPADDR_STRMAX] = "", yt[IPADDR_STRMAX] = "";
-    int c;
-    if (x->conns != y->conns)
-        return x->conns > y->conns ? -1 : 1;
-    if ((c = slice_cmp(x->src, y->src)) != 0)
-        return c;
-    if ((c = slice_cmp(x->q, y->q)) != 0)
-        return c;
-    if (x->has_ip)
-        ipaddr_format(&x->ip, xt);
-    if (y->has_ip)
-        ipaddr_format(&y->ip, yt);
-    return strcmp(xt, yt);
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; i++)
+        v = v << 8 | (i < s.n ? (unsigned char)s.p[i] : 0);
+    return v;
 }
 
-int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n, struct err *e)
+/* Rows by connections descending, then src, dns_query and dest_ip
+ * bytewise (an address as its text). */
+static int key_cmp(const struct profile *p, const struct sortkey *x, const struct sortkey *y)
 {
-    unsigned char *used = xcalloc(p->n ? p->n : 1, 1);
-    struct sortkey *v = xcalloc(p->n ? p->n : 1, sizeof *v);
-    size_t m = 0;
-    xfree(p->ri);
-    p->ri = xcalloc(p->n ? p->n : 1, sizeof *p->ri);
-    if (used == NULL || v == NULL || p->ri == NULL) {
-        xfree(used);
-        xfree(v);
-        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    if (x->conns != y->conns)
+        return x->conns > y->conns ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 < y->k2 ? -1 : 1;
+    const struct conv *a = CONV(p, x->conv), *b = CONV(p, y->conv);
+    int c;
+    if ((c = slice_cmp(strtab_get(p->str, a->name), strtab_get(p->str, b->name))) != 0)
+        return c;
+    char at[IPADDR_STRMAX] = "", bt[IPADDR_STRMAX] = "";
+    if (a->has_ip)
+        ipaddr_format(&a->ip, at);
+    if (b->has_ip)
+        ipaddr_format(&b->ip, bt);
+    return strcmp(at, bt);
+}
+
+struct idtext {
+    struct slice s;
+    uint32_t id;
+};
+
+static int idtext_cmp(const void *a, const void *b)
+{
+    return slice_cmp(((const struct idtext *)a)->s, ((const struct idtext *)b)->s);
+}
+
+/* rank[id] for every client id of a conversation: the clients' texts in
+ * bytewise order, equal texts the same rank.  OWNED, NULL when out of
+ * memory. */
+static uint32_t *client_ranks(const struct profile *p)
+{
+    size_t nids = strtab_count(p->str), m = 0;
+    uint32_t *rank = xcalloc(nids ? nids : 1, sizeof *rank);
+    struct idtext *ids = xcalloc(nids ? nids : 1, sizeof *ids);
+    unsigned char *seen = xcalloc(nids ? nids : 1, 1);
+    if (rank == NULL || ids == NULL || seen == NULL) {
+        xfree(rank);
+        rank = NULL;
+        goto done;
     }
-    /* proxy aggregates that a conversation takes in are not rows */
     for (size_t i = 0; i < p->n; i++) {
+        uint32_t id = CONV(p, i)->client;
+        if (!seen[id]) {
+            seen[id] = 1;
+            ids[m++] = (struct idtext){strtab_get(p->str, id), id};
+        }
+    }
+    qsort(ids, m, sizeof *ids, idtext_cmp);
+    for (size_t i = 0, r = 0; i < m; i++) {
+        if (i > 0 && !slice_eq(ids[i - 1].s, ids[i].s))
+            r++;
+        rank[ids[i].id] = (uint32_t)r;
+    }
+done:
+    xfree(ids);
+    xfree(seen);
+    return rank;
+}
+
+/* Merge sorted v[0..mid) and v[mid..n) into out. */
+static void merge_keys(const struct profile *p, const struct sortkey *v, size_t mid, size_t n,
+                       struct sortkey *out)
+{
+    size_t i = 0, j = mid, k = 0;
+    while (i < mid && j < n)
+        out[k++] = key_cmp(p, &v[j], &v[i]) < 0 ? v[j++] : v[i++];
+    while (i < mid)
+        out[k++] = v[i++];
+    while (j < n)
+        out[k++] = v[j++];
+}
+
+/* Sort v[0..n) (stable; tmp holds n), runs of 16 by insertion first. */
+static void sort_keys(const struct profile *p, struct sortkey *v, struct sortkey *tmp, size_t n)
+{
+    enum { RUN = 16 };
+    for (size_t s = 0; s < n; s += RUN) {
+        size_t e = s + RUN < n ? s + RUN : n;
+        for (size_t i = s + 1; i < e; i++) {
+            struct sortkey x = v[i];
+            size_t k = i;
+            for (; k > s && key_cmp(p, &x, &v[k - 1]) < 0; k--)
+                v[k] = v[k - 1];
+            v[k] = x;
+        }
+    }
+    struct sortkey *from = v, *to = tmp;
+    for (size_t w = RUN; w < n; w *= 2) {
+        for (size_t s = 0; s < n; s += 2 * w) {
+            size_t mid = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;
+            merge_keys(p, from + s, mid - s, e - s, to + s);
+        }
+        struct sortkey *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v)
+        memcpy(v, from, n * sizeof *v);
+}
+
+/* profile_order's two steps, each over a range of conversations or keys,
+ * half of it on a worker thread when there is one. */
+struct order_job {
+    struct profile *p;
+    int step;                /* 0: rowinfo and values; 1: sort keys */
+    size_t from, to;
+    struct sortkey *v, *tmp;
+};
+
+/* Per conversation: its values sorted, its proxy aggregate and its active
+ * hours.  Reads other conversations' keys and hours only. */
+static void order_prepare(struct profile *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
         struct conv *c = CONV(p, i);
         long k = -1;
         sort_vals(p, c);
         if (c->kind == KIND_CONV && c->name != 0)
             k = find(p, KIND_PROXY, c->client, c->name, NULL);
         if (k >= 0) {
-            used[k] = 1;
             p->ri[i].pconv = (uint32_t)k + 1;
             p->ri[i].active_hours = union_hours(c, CONV(p, k));
         } else {
             p->ri[i].active_hours = hourset_count(&c->hours);
         }
     }
+}
+
+static int order_run(void *ctx, void *job)
+{
+    struct order_job *j = job;
+    (void)ctx;
+    if (j->step == 0)
+        order_prepare(j->p, j->from, j->to);
+    else
+        sort_keys(j->p, j->v + j->from, j->tmp + j->from, j->to - j->from);
+    return 0;
+}
+
+/* Run step over [0, n): the upper half on w's thread (w NULL: all here). */
+static int order_step(struct worker *w, struct order_job *j, size_t n)
+{
+    size_t mid = w != NULL ? n / 2 : n;
+    struct order_job here = *j;
+    j->from = mid;
+    j->to = n;
+    if (mid < n && worker_submit(w, j) != 0)
+        return ERR_STATE;
+    here.from = 0;
+    here.to = mid;
+    (void)order_run(NULL, &here);
+    return mid < n && worker_wait(w) != 0 ? ERR_STATE : 0;
+}
+
+int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, size_t *n,
+                  struct err *e)
+{
+    size_t cap = p->n ? p->n : 1, m = 0;
+    unsigned char *used = xcalloc(cap, 1);
+    struct sortkey *v = xcalloc(cap, sizeof *v), *tmp = xcalloc(cap, sizeof *tmp);
+    uint32_t *o = NULL;
+    struct worker *w = NULL;
+    int rc = ERR_NOMEM;
+    xfree(p->ri);
+    p->ri = xcalloc(cap, sizeof *p->ri);
+    if (used == NULL || v == NULL || tmp == NULL || p->ri == NULL)
+        goto done;
+    /* a second thread pays off only for many rows */
+    if (threaded && p->n >= 4096) {
+        w = worker_new(order_run, NULL, 1, 1);
+        if (w == NULL)
+            goto done;
+        if (!worker_threaded(w)) {
+            worker_free(w);
+            w = NULL;
+        }
+    }
+    struct order_job j = {.p = p, .step = 0, .v = v, .tmp = tmp};
+    if ((rc = order_step(w, &j, p->n)) != 0)
+        goto done;
+    /* proxy aggregates that a conversation takes in are not rows */
+    for (size_t i = 0; i < p->n; i++)
+        if (p->ri[i].pconv != 0)
+            used[p->ri[i].pconv - 1] = 1;
+    uint32_t *rank = client_ranks(p);
+    if (rank == NULL) {
+        rc = ERR_NOMEM;
+        goto done;
+    }
     for (size_t i = 0; i < p->n; i++) {
         const struct conv *c = CONV(p, i);
         if (c->kind == KIND_CONV ? c->name == 0 && !nodns : used[i])
             continue;
-        struct sortkey *k = &v[m++];
-        k->conns = c->conns;
-        k->src = strtab_get(p->str, c->client);
-        k->q = strtab_get(p->str, c->name);
-        k->ip = c->ip;
-        k->has_ip = c->has_ip;
-        k->conv = (uint32_t)i;
+        uint64_t k2 = (uint64_t)rank[c->client] << 32 | prefix4(strtab_get(p->str, c->name));
+        v[m++] = (struct sortkey){.conns = c->conns, .k2 = k2, .conv = (uint32_t)i};
     }
-    xfree(used);
-    qsort(v, m, sizeof *v, key_cmp);
-    uint32_t *o = xcalloc(m ? m : 1, sizeof *o);
-    if (o == NULL) {
-        xfree(v);
-        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    xfree(rank);
+    /* two sorted halves, merged */
+    j.step = 1;
+    if ((rc = order_step(w, &j, m)) != 0)
+        goto done;
+    rc = ERR_NOMEM;
+    if ((o = xcalloc(m ? m : 1, sizeof *o)) == NULL)
+        goto done;
+    if (w != NULL) {
+        merge_keys(p, v, m / 2, m, tmp);
+        memcpy(v, tmp, m * sizeof *v);
     }
     for (size_t i = 0; i < m; i++)
         o[i] = v[i].conv;
-    xfree(v);
     *order = o;
     *n = m;
+    rc = 0;
+done:
+    worker_free(w);
+    xfree(used);
+    xfree(v);
+    xfree(tmp);
+    if (rc == ERR_NOMEM)
+        return err_set(e, ERR_NOMEM, "out of memory building the rows");
+    if (rc)
+        return err_set(e, rc, "the row order's worker failed");
     return 0;
 }
 

@@ -99,8 +99,9 @@ struct profile_row {
  * numbers (*order OWNED, xfree), sorted by connections descending, then
  * src, dns_query, dest_ip bytewise; each row is made with profile_row_of
  * when it is needed, so the rows never exist all at once.  Once called,
- * no more events may be added.  0 or ERR_NOMEM. */
-int profile_order(struct profile *p, int nodns, uint32_t **order, size_t *n,
+ * no more events may be added.  threaded: half the work on a thread of its
+ * own (same result).  0, ERR_NOMEM or ERR_STATE. */
+int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, size_t *n,
                   struct err *e) WARN_UNUSED;
 /* Row `conv` of the order profile_order made (only after it). */
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);

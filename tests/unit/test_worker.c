@@ -198,8 +198,8 @@ static void same_profiles(struct profile *x, struct profile *y)
     uint32_t *ox, *oy;
     size_t nx, ny;
     struct err e;
-    assert_int_equal(profile_order(x, 1, &ox, &nx, &e), 0);
-    assert_int_equal(profile_order(y, 1, &oy, &ny, &e), 0);
+    assert_int_equal(profile_order(x, 1, 0, &ox, &nx, &e), 0);
+    assert_int_equal(profile_order(y, 1, 1, &oy, &ny, &e), 0);
     assert_int_equal(nx, ny);
     assert_true(nx > 20);
     for (size_t i = 0; i < nx; i++) {
