@@ -296,14 +296,91 @@ static int row_text(const struct prows *r, struct rowctx *x, size_t i, char *dst
     return 0;
 }
 
+/* ---- a row's length, without its text -------------------------------------- */
+
+/* csvw's length of the text of v (nothing more is written). */
+static size_t text_len(struct slice v)
+{
+    int special;
+    return csvw_value_len(v, &special);
+}
+
+static size_t text_len_c(const char *s) { return text_len(slice_cstr(s)); }
+
+/* The two cells values_cells makes, as csvw writes them: the plain cell is
+ * the values one per line, the multivalue cell "$v1$;$v2$..." with '$'
+ * doubled (made only for two values or more); either is quoted when it
+ * holds a comma, quote or line end, its quotes doubled. */
+static size_t values_len(const struct prows *r, struct rowctx *x, const struct profile_row *row,
+                         int which)
+{
+    int trunc;
+    size_t n = profile_values(r->p, row, which, x->vals, PROFILE_VALUES_MAX * 2, &trunc);
+    if (trunc)
+        x->vals[n++] = SLICE_LIT("...");
+    if (n == 0)
+        return 0;
+    size_t plain = n - 1, mv = 3 * n - 1, quotes = 0;
+    int special = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct slice v = x->vals[i];
+        plain += v.n;
+        mv += v.n;
+        for (size_t k = 0; k < v.n; k++) {
+            char ch = v.p[k];
+            mv += ch == '$';
+            quotes += ch == '"';
+            special |= ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
+        }
+    }
+    if (n > 1 || special)
+        plain += quotes + 2;
+    if (n == 1)
+        return plain;
+    return plain + mv + (special ? quotes + 2 : 0);
+}
+
+static size_t u64_len(uint64_t v) { return digits(v); }
+
+static size_t us_len(int64_t us)
+{
+    char buf[NUM_US_STRMAX];
+    return num_format_us(us, buf);
+}
+
+/* What row_text gives as *len, without making the cells (prows_measure). */
+static size_t row_len(const struct prows *r, struct rowctx *x, size_t i)
+{
+    struct profile_row row;
+    const struct profile_row *w = &row;
+    char finding[1024];
+
+    profile_row_of(r->p, r->order[i], &row);
+    size_t n = PC_N - 1;  /* the commas */
+    n += text_len(w->src) + text_len(w->dns_query);
+    n += w->has_ip ? text_len_c(w->ip_text) : 0;
+    n += u64_len(w->lookups) + u64_len(w->connections) + u64_len(w->blocked) +
+         u64_len(w->allowed) + u64_len(w->proxied);
+    if (w->lookups > 0)  /* fmt_ratio: the whole part, '.', two decimals */
+        n += digits((w->connections * 200 + w->lookups) / (2 * w->lookups) / 100) + 3;
+    n += us_len(w->first) + us_len(w->last) + u64_len(w->active_hours);
+    n += values_len(r, x, w, 0) + values_len(r, x, w, 1) + values_len(r, x, w, 2);
+    n += text_len_c(profile_path_name(w->path)) + text_len_c(endpoints_kind_name(w->tunnel));
+    size_t fl = profile_finding(r->p, w, finding, sizeof finding);
+    n += text_len(slice_of(finding, fl));
+    if (r->npoints > 0) {
+        (void)profile_hourly(r->p, w, r->h0, r->nhours, x->counts);
+        n += spark_len(r, spark_digits(r, x)) - 1;  /* its comma is counted above */
+    }
+    return n;
+}
+
 /* ---- measuring and writing ahead ------------------------------------------ */
 
 static int measure(struct prows *r, struct rowctx *x, size_t from, size_t to, struct err *e)
 {
     for (size_t i = from; i < to; i++) {
-        size_t len;
-        if (row_text(r, x, i, NULL, 0, &len))
-            return err_set(e, ERR_NOMEM, "out of memory writing the rows");
+        size_t len = row_len(r, x, i);
         if (len > SCP_REPLY_MAX)
             return err_set(e, ERR_LIMIT, "a row is larger than SCP_REPLY_MAX (%llu bytes); "
                            "narrow the search (" LIMIT_BUILD_HINT ")",
