@@ -581,6 +581,30 @@ void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *
     fill_row(p, conv, r);
 }
 
+void profile_row_prefetch(const struct profile *p, uint32_t conv, int stage)
+{
+    const struct conv *c = CONV(p, conv);
+    if (stage == 0) {
+        __builtin_prefetch(c);
+        __builtin_prefetch((const char *)c + 64);
+        __builtin_prefetch(&p->ri[conv]);
+        return;
+    }
+    strtab_prefetch(p->str, c->client, stage == 2);
+    strtab_prefetch(p->str, c->name, stage == 2);
+    if (stage == 2)
+        return;
+    if (c->capv)
+        __builtin_prefetch(c->v.heap);
+    if (c->hours.b != NULL)
+        __builtin_prefetch(c->hours.b + c->hours.head);
+    if (p->ri[conv].pconv != 0) {
+        const struct conv *pc = CONV(p, p->ri[conv].pconv - 1);
+        __builtin_prefetch(pc);
+        __builtin_prefetch((const char *)pc + 64);
+    }
+}
+
 static void sort_vals(const struct profile *p, struct conv *c);
 
 /* What the row order needs: the connections, src's rank among the clients

@@ -105,6 +105,11 @@ int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, 
                   struct err *e) WARN_UNUSED;
 /* Row `conv` of the order profile_order made (only after it). */
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);
+/* A hint only, for a row made soon after (rows come in sorted order, so
+ * their conversations are scattered): stage 0 brings the conversation into
+ * the cache, 1 what it points to, 2 the texts those point to.  Call the
+ * stages some rows apart, 0 first. */
+void profile_row_prefetch(const struct profile *p, uint32_t conv, int stage);
 
 /* Distinct values of a row, sorted bytewise: which = 0 dest_port,
  * 1 transport, 2 sourcetype.  Fills up to max views; returns the count and

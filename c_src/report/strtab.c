@@ -158,4 +158,14 @@ struct slice strtab_get(const struct strtab *t, uint32_t id)
     return id < t->n ? t->s[id] : SLICE_NULL;
 }
 
+void strtab_prefetch(const struct strtab *t, uint32_t id, int text)
+{
+    if (id >= t->n)
+        return;
+    if (text)
+        __builtin_prefetch(t->s[id].p);
+    else
+        __builtin_prefetch(&t->s[id]);
+}
+
 size_t strtab_count(const struct strtab *t) { return t->n; }

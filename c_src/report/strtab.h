@@ -34,6 +34,10 @@ uint32_t strtab_find(const struct strtab *t, struct slice s);
 /* VIEW into the table, valid until strtab_free. */
 struct slice strtab_get(const struct strtab *t, uint32_t id);
 
+/* A hint only: bring id's entry (text 0) or its bytes (text 1, which reads
+ * the entry) into the cache ahead of a strtab_get. */
+void strtab_prefetch(const struct strtab *t, uint32_t id, int text);
+
 size_t strtab_count(const struct strtab *t);
 
 #endif
