@@ -93,12 +93,39 @@ static struct slice text_of(const struct batch *b, struct rtext t)
     return slice_of(b->text != NULL ? b->text + t.off : "", t.n);
 }
 
+/* The address a record's conversation is keyed by (NULL: a proxy's). */
+static const struct ipaddr *rec_ip(const struct batch *b, const struct rec *r)
+{
+    if (r->kind == R_CONN)
+        return &r->ip;
+    if (r->kind == R_LOOKUP)
+        return r->nips > 0 ? &b->ips[r->ips] : NULL;
+    return NULL;
+}
+
+/* Keys are made KEYS_AHEAD records ahead of counting, so that each record's
+ * conversation can be brought into the cache in steps while earlier ones
+ * are counted (the table is far larger than the cache). */
+#define KEYS_AHEAD 6
+#define KEYS_RING 8
+_Static_assert(KEYS_AHEAD < KEYS_RING, "the ring holds the keys ahead and the current one");
+
+static int make_key(struct pfeed *f, const struct batch *b, size_t i, struct profile_key *k)
+{
+    const struct rec *r = &b->r[i];
+    int rc = profile_key(f->p, text_of(b, r->client), r->client_is_ip ? &r->client_ip : NULL,
+                         text_of(b, r->name), k, &f->we);
+    if (rc == 0 && !(r->kind == R_LOOKUP && r->nips == 0))
+        profile_prefetch(f->p, k, rec_ip(b, r), 0);
+    return rc;
+}
+
 /* Count one batch into the profile (worker_fn). */
 static int apply(void *ctx, void *job)
 {
     struct pfeed *f = ctx;
     struct batch *b = job;
-    struct profile_key k;
+    struct profile_key ring[KEYS_RING];
     int rc = 0;
 
     if (f->wfailed) {
@@ -107,18 +134,24 @@ static int apply(void *ctx, void *job)
         return 0;
     }
     err_clear(&f->we);
+    for (size_t i = 0; i < KEYS_AHEAD && i < b->n && rc == 0; i++)
+        rc = make_key(f, b, i, &ring[i % KEYS_RING]);
     for (size_t i = 0; i < b->n && rc == 0; i++) {
         const struct rec *r = &b->r[i];
-        rc = profile_key(f->p, text_of(b, r->client), r->client_is_ip ? &r->client_ip : NULL,
-                         text_of(b, r->name), &k, &f->we);
-        if (rc)
+        if (i + KEYS_AHEAD < b->n &&
+            (rc = make_key(f, b, i + KEYS_AHEAD, &ring[(i + KEYS_AHEAD) % KEYS_RING])) != 0)
             break;
+        if (i + 3 < b->n)
+            profile_prefetch(f->p, &ring[(i + 3) % KEYS_RING], rec_ip(b, &b->r[i + 3]), 1);
+        if (i + 1 < b->n)
+            profile_prefetch(f->p, &ring[(i + 1) % KEYS_RING], rec_ip(b, &b->r[i + 1]), 2);
+        const struct profile_key *k = &ring[i % KEYS_RING];
         struct slice st = text_of(b, r->sourcetype);
         if (r->kind == R_CONN) {
-            rc = profile_conn(f->p, &k, &r->ip, r->t, r->udp3544, text_of(b, r->action),
+            rc = profile_conn(f->p, k, &r->ip, r->t, r->udp3544, text_of(b, r->action),
                               text_of(b, r->port), text_of(b, r->transport), st, &f->we);
         } else if (r->kind == R_PROXY) {
-            rc = profile_proxy(f->p, &k, r->t, st, &f->we);
+            rc = profile_proxy(f->p, k, r->t, st, &f->we);
         } else {
             const struct ipaddr *seen[PFEED_ANSWER_REPEATS];
             size_t nseen = 0;
@@ -132,7 +165,7 @@ static int apply(void *ctx, void *job)
                     continue;
                 if (nseen < PFEED_ANSWER_REPEATS)
                     seen[nseen++] = ip;
-                rc = profile_lookup(f->p, &k, ip, r->t, st, &f->we);
+                rc = profile_lookup(f->p, k, ip, r->t, st, &f->we);
             }
         }
     }

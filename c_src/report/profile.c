@@ -180,6 +180,33 @@ static long find(const struct profile *p, int kind, uint32_t client, uint32_t na
     return -1;
 }
 
+void profile_prefetch(const struct profile *p, const struct profile_key *k,
+                      const struct ipaddr *ip, int stage)
+{
+    if (p->nslots == 0)
+        return;
+    size_t slot = key_hash(ip != NULL ? KIND_CONV : KIND_PROXY, k->client, k->name, ip) &
+                  (p->nslots - 1);
+    if (stage == 0) {
+        __builtin_prefetch(&p->slots[slot]);
+        return;
+    }
+    if (p->slots[slot] == 0)
+        return;  /* a new conversation (or one further along the probe) */
+    const struct conv *c = CONV(p, p->slots[slot] - 1);
+    if (stage == 1) {
+        __builtin_prefetch(c);
+        __builtin_prefetch((const char *)c + 64);
+        return;
+    }
+    if (c->hours.b != NULL) {
+        __builtin_prefetch(c->hours.b + c->hours.head);
+        __builtin_prefetch(c->hours.b + c->hours.head + c->hours.last_off);
+    }
+    if (c->capv)
+        __builtin_prefetch(c->v.heap);
+}
+
 /* The conversation for a key, created when new.  NULL with e filled. */
 static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t name,
                         const struct ipaddr *ip, struct err *e)

@@ -59,6 +59,14 @@ struct profile_key {
 int profile_key(struct profile *p, struct slice client, const struct ipaddr *client_ip,
                 struct slice name, struct profile_key *k, struct err *e) WARN_UNUSED;
 
+/* A hint only, for the event profile_lookup or profile_conn (ip) or
+ * profile_proxy (ip NULL) will count a few events later under key k:
+ * stage 0 brings the conversation's slot into the cache, 1 the
+ * conversation, 2 its hours and values.  Call the stages some events
+ * apart, 0 first. */
+void profile_prefetch(const struct profile *p, const struct profile_key *k,
+                      const struct ipaddr *ip, int stage);
+
 /* A DNS answer: the key's client got `ip` for its name at time t.  0 or
  * ERR_NOMEM / ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled. */
 int profile_lookup(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
