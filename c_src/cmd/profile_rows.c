@@ -275,40 +275,6 @@ static void prefetch_ahead(const struct prows *r, size_t i)
         profile_row_prefetch(r->p, r->order[i + 2], 2);
 }
 
-/* Row i as the text csvw makes of its cells; *len is its length, and it is
- * written to dst when dst is not NULL and it fits cap. */
-static int row_text(const struct prows *r, struct rowctx *x, size_t i, char *dst, size_t cap,
-                    size_t *len)
-{
-    struct slice c[PC_N];
-    int special[PC_N] = {0};
-    prefetch_ahead(r, i);
-    arena_reset(&x->a);
-    if (cells_but_hourly(r, x, i, c))
-        return ERR_NOMEM;
-    size_t n = PC_N - 1;  /* the commas */
-    for (int k = 0; k < PC_N; k++)
-        if (k != PC_HOURLY && k != PC_HOURLY_MV)
-            n += csvw_value_len(c[k], &special[k]);
-    if (r->npoints > 0)
-        n += spark_len(r, spark_digits(r, x)) - 1;  /* its comma is counted above */
-    *len = n;
-    if (dst == NULL || n > cap)
-        return 0;
-    char *d = dst;
-    for (int k = 0; k < PC_N; k++) {
-        if (k == PC_HOURLY && r->npoints > 0) {
-            d = spark_put(r, x, d);
-            k = PC_HOURLY_MV;
-        } else {
-            d = csvw_put_value(d, c[k], special[k]);
-        }
-        if (k + 1 < PC_N)
-            *d++ = ',';
-    }
-    return 0;
-}
-
 /* ---- a row's length, without its text -------------------------------------- */
 
 /* csvw's length of the text of v (nothing more is written). */
@@ -389,6 +355,169 @@ static size_t row_len(const struct prows *r, struct rowctx *x, size_t i)
     return n;
 }
 
+/* ---- a row's text, written in place ---------------------------------------- */
+
+/* Where a row is being written; d becomes NULL once a write would pass
+ * end (the row's measured length), and stays so. */
+struct out {
+    char *d, *end;
+};
+
+static void out_bytes(struct out *o, const char *p, size_t n)
+{
+    if (o->d == NULL || (size_t)(o->end - o->d) < n) {
+        o->d = NULL;
+        return;
+    }
+    if (n)
+        memcpy(o->d, p, n);
+    o->d += n;
+}
+
+static void out_char(struct out *o, char c) { out_bytes(o, &c, 1); }
+
+/* v as csvw writes a cell. */
+static void out_value(struct out *o, struct slice v)
+{
+    int special;
+    size_t n = csvw_value_len(v, &special);
+    if (o->d == NULL || (size_t)(o->end - o->d) < n) {
+        o->d = NULL;
+        return;
+    }
+    o->d = csvw_put_value(o->d, v, special);
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+    char t[24];
+    out_bytes(o, t, num_format_u64(v, t));
+}
+
+static void out_us(struct out *o, int64_t us)
+{
+    char t[NUM_US_STRMAX];
+    out_bytes(o, t, num_format_us(us, t));
+}
+
+/* One value into a cell being written: '$' doubled in the multivalue form
+ * (mv), '"' doubled in a quoted cell. */
+static void out_escaped(struct out *o, struct slice v, int mv, int quoted)
+{
+    for (size_t k = 0; k < v.n; k++) {
+        out_char(o, v.p[k]);
+        if ((mv && v.p[k] == '$') || (quoted && v.p[k] == '"'))
+            out_char(o, v.p[k]);
+    }
+}
+
+/* The two cells values_cells makes, written as csvw writes them (see
+ * values_len), with the comma between. */
+static void out_values(const struct prows *r, struct rowctx *x, const struct profile_row *row,
+                       int which, struct out *o)
+{
+    int trunc, special = 0;
+    size_t n = profile_values(r->p, row, which, x->vals, PROFILE_VALUES_MAX * 2, &trunc);
+    if (trunc)
+        x->vals[n++] = SLICE_LIT("...");
+    for (size_t i = 0; i < n && !special; i++)
+        for (size_t k = 0; k < x->vals[i].n && !special; k++) {
+            char ch = x->vals[i].p[k];
+            special = ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
+        }
+    int quoted = n > 1 || special;
+    if (quoted)
+        out_char(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            out_char(o, '\n');
+        out_escaped(o, x->vals[i], 0, quoted);
+    }
+    if (quoted)
+        out_char(o, '"');
+    out_char(o, ',');
+    if (n < 2)
+        return;
+    if (special)
+        out_char(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            out_char(o, ';');
+        out_char(o, '$');
+        out_escaped(o, x->vals[i], 1, special);
+        out_char(o, '$');
+    }
+    if (special)
+        out_char(o, '"');
+}
+
+/* Row i's text, as csvw makes it of the cells prows_cells gives, written at
+ * dst; NULL if it would pass end. */
+static char *row_put(const struct prows *r, struct rowctx *x, size_t i, char *dst, char *end)
+{
+    struct profile_row row;
+    const struct profile_row *w = &row;
+    struct out o = {dst, end};
+    char finding[1024];
+
+    prefetch_ahead(r, i);
+    profile_row_of(r->p, r->order[i], &row);
+    out_value(&o, w->src);
+    out_char(&o, ',');
+    out_value(&o, w->dns_query);
+    out_char(&o, ',');
+    if (w->has_ip)
+        out_value(&o, slice_cstr(w->ip_text));
+    out_char(&o, ',');
+    const uint64_t nums[] = {w->lookups, w->connections, w->blocked, w->allowed, w->proxied};
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        out_u64(&o, nums[k]);
+        out_char(&o, ',');
+    }
+    if (w->lookups > 0) {  /* fmt_ratio's text */
+        uint64_t hundredths = (w->connections * 200 + w->lookups) / (2 * w->lookups);
+        out_u64(&o, hundredths / 100);
+        char frac[3] = {'.', (char)('0' + hundredths % 100 / 10), (char)('0' + hundredths % 10)};
+        out_bytes(&o, frac, sizeof frac);
+    }
+    out_char(&o, ',');
+    out_us(&o, w->first);
+    out_char(&o, ',');
+    out_us(&o, w->last);
+    out_char(&o, ',');
+    out_u64(&o, w->active_hours);
+    out_char(&o, ',');
+    for (int which = 0; which < 3; which++) {
+        out_values(r, x, w, which, &o);
+        out_char(&o, ',');
+    }
+    if (r->npoints > 0) {
+        (void)profile_hourly(r->p, w, r->h0, r->nhours, x->counts);
+        size_t n = spark_len(r, spark_digits(r, x));
+        if (o.d != NULL && (size_t)(o.end - o.d) >= n)
+            o.d = spark_put(r, x, o.d);
+        else
+            o.d = NULL;
+    } else {
+        out_char(&o, ',');  /* two empty cells */
+    }
+    out_char(&o, ',');
+    out_value(&o, slice_cstr(profile_path_name(w->path)));
+    out_char(&o, ',');
+    out_value(&o, slice_cstr(endpoints_kind_name(w->tunnel)));
+    out_char(&o, ',');
+    size_t fl = profile_finding(r->p, w, finding, sizeof finding);
+    out_value(&o, slice_of(finding, fl));
+    return o.d;
+}
+
+/* Row i's text at dst, which has room for exactly its measured length len:
+ * 0, or ERR_STATE when the row is not that long. */
+static int row_at(const struct prows *r, struct rowctx *x, size_t i, char *dst, size_t len)
+{
+    return row_put(r, x, i, dst, dst + len) == dst + len ? 0 : ERR_STATE;
+}
+
 /* ---- measuring and writing ahead ------------------------------------------ */
 
 static int measure(struct prows *r, struct rowctx *x, size_t from, size_t to, struct err *e)
@@ -409,12 +538,9 @@ static int make_block(struct prows *r, struct rowctx *x, size_t b, int k, struct
 {
     size_t off = 0;
     for (size_t i = r->bstart[b]; i < r->bstart[b + 1]; i++) {
-        size_t len;
-        if (row_text(r, x, i, r->side[k] + off, SIDE_BYTES - off, &len))
-            return err_set(e, ERR_NOMEM, "out of memory writing the rows");
-        if (len != r->lens[i])
+        if (r->lens[i] > SIDE_BYTES - off || row_at(r, x, i, r->side[k] + off, r->lens[i]))
             return err_set(e, ERR_STATE, "row %zu changed length while the reply was written", i);
-        off += len;
+        off += r->lens[i];
     }
     return 0;
 }
@@ -517,20 +643,20 @@ int prows_line(void *ctx, size_t i, char *dst, size_t cap, size_t *len, struct a
 {
     struct prows *r = ctx;
     (void)scratch;
-    if (r->lens == NULL)  /* not measured: make it here */
-        return row_text(r, &r->x[0], i, dst, cap, len);
+    if (r->lens == NULL) {  /* not measured: measure it here */
+        *len = row_len(r, &r->x[0], i);
+        if (dst == NULL || *len > cap)
+            return 0;
+        return row_at(r, &r->x[0], i, dst, *len);
+    }
     *len = r->lens[i];
     if (dst == NULL || *len > cap)
         return 0;
     while (r->cur + 1 < r->nblocks && i >= r->bstart[r->cur + 1])
         r->cur++;
     size_t b = r->cur;
-    if (!worker_block(r, b)) {
-        size_t made;
-        if (row_text(r, &r->x[0], i, dst, cap, &made))
-            return ERR_NOMEM;
-        return made == *len ? 0 : ERR_STATE;
-    }
+    if (!worker_block(r, b))
+        return row_at(r, &r->x[0], i, dst, *len);
     int k = r->side_block[0] == b ? 0 : r->side_block[1] == b ? 1 : -1;
     if (k < 0)
         return ERR_STATE;
