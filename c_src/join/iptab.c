@@ -12,6 +12,18 @@ struct ipent {
     uint32_t head, n, cap;
 };
 
+/* Records' text, in blocks filled and emptied in arrival order: records
+ * leave oldest first, so a block is empty once its last record has left. */
+struct tblk {
+    struct tblk *next;
+    uint64_t end;         /* sequence number after its last record */
+    size_t used, cap;
+    char data[];
+};
+
+/* A block's bytes; a longer record's text gets a block of its own. */
+#define TBLK_BYTES (64u * 1024)
+
 struct iptab {
     struct rec *ring;     /* OWNED: record of sequence s at s & (cap - 1) */
     size_t cap;           /* power of two */
@@ -20,21 +32,74 @@ struct iptab {
     size_t nents, ents_cap;
     uint32_t *slots;      /* OWNED: hash slots -> entry index + 1 (0 = empty) */
     size_t nslots;
-    char *retired;        /* OWNED list of evicted records' buffers, linked
-                           * through their first word (REC_TEXT_OFF) */
+    struct tblk *head, *tail; /* OWNED list: blocks with records held */
+    struct tblk *retired;     /* OWNED list: emptied blocks a reply may still
+                               * point into */
+    struct tblk *spare;       /* OWNED: one emptied block kept for reuse */
 };
 
-/* A record's strings come after one pointer (REC_TEXT_OFF), which links
- * them into the retired list once the record is evicted: retiring never
- * allocates, so it cannot fail. */
+static void free_blocks(struct tblk *b)
+{
+    while (b != NULL) {
+        struct tblk *next = b->next;
+        xfree(b);
+        b = next;
+    }
+}
 
 void iptab_flush_retired(struct iptab *t)
 {
     while (t->retired != NULL) {
-        char *next;
-        memcpy(&next, t->retired, sizeof next);
-        xfree(t->retired);
-        t->retired = next;
+        struct tblk *b = t->retired;
+        t->retired = b->next;
+        if (t->spare == NULL && b->cap == TBLK_BYTES) {
+            b->next = NULL;
+            t->spare = b;
+        } else {
+            xfree(b);
+        }
+    }
+}
+
+/* Room for n bytes of record seq's text; NULL when out of memory. */
+static char *text_alloc(struct iptab *t, size_t n, uint64_t seq)
+{
+    struct tblk *b = t->tail;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > TBLK_BYTES ? n : TBLK_BYTES;
+        if (cap == TBLK_BYTES && t->spare != NULL) {
+            b = t->spare;
+            t->spare = NULL;
+        } else {
+            b = xmalloc(sizeof *b + cap);
+            if (b == NULL)
+                return NULL;
+            b->cap = cap;
+        }
+        b->next = NULL;
+        b->used = 0;
+        if (t->tail != NULL)
+            t->tail->next = b;
+        else
+            t->head = b;
+        t->tail = b;
+    }
+    char *p = b->data + b->used;
+    b->used += n;
+    b->end = seq + 1;
+    return p;
+}
+
+/* Blocks whose records have all left go to the retired list. */
+static void retire_blocks(struct iptab *t)
+{
+    while (t->head != NULL && t->head->end <= t->first) {
+        struct tblk *b = t->head;
+        t->head = b->next;
+        if (t->tail == b)
+            t->tail = NULL;
+        b->next = t->retired;
+        t->retired = b;
     }
 }
 
@@ -58,9 +123,9 @@ void iptab_free(struct iptab *t)
 {
     if (t == NULL)
         return;
-    for (uint64_t s = t->first; t->ring != NULL && s < t->next; s++)
-        xfree(t->ring[s & (t->cap - 1)].buf);
-    iptab_flush_retired(t);
+    free_blocks(t->head);
+    free_blocks(t->retired);
+    free_blocks(t->spare);
     for (size_t i = 0; i < t->nents; i++)
         xfree(t->ents[i].seq);
     xfree(t->ents);
@@ -154,7 +219,7 @@ static int grow_ring(struct iptab *t)
 }
 
 int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct slice name,
-              struct slice client, struct slice ttext)
+              struct slice client, const struct ipaddr *client_ip, struct slice ttext)
 {
     struct ipent *e;
     struct rec *r;
@@ -183,12 +248,12 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
             e->cap = nc;
         }
     }
+    char *w = text_alloc(t, name.n + client.n + ttext.n, t->next);
+    if (w == NULL)
+        return ERR_NOMEM;
     r = &t->ring[t->next & (t->cap - 1)];
     memset(r, 0, sizeof *r);
-    r->buf = xmalloc(REC_TEXT_OFF + name.n + client.n + ttext.n + 1);
-    if (r->buf == NULL)
-        return ERR_NOMEM;
-    char *w = r->buf + REC_TEXT_OFF;
+    r->text = w;
     if (name.n)
         memcpy(w, name.p, name.n);
     if (client.n)
@@ -200,7 +265,9 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     r->ttext_n = (uint32_t)ttext.n;
     r->ip = *ip;
     r->t = time_us;
-    r->client_is_ip = client.n > 0 && ipaddr_parse(client, &r->client_ip) == 0;
+    r->client_is_ip = client_ip != NULL;
+    if (client_ip != NULL)
+        r->client_ip = *client_ip;
     e->seq[e->n++] = t->next++;
     return 0;
 }
@@ -242,10 +309,9 @@ void iptab_pop(struct iptab *t)
         if (e->head == e->n)
             e->head = e->n = 0;
     }
-    memcpy(r->buf, &t->retired, sizeof t->retired);
-    t->retired = r->buf;
-    r->buf = NULL;
+    r->text = NULL;
     t->first++;
+    retire_blocks(t);
 }
 
 void iptab_clear(struct iptab *t)

@@ -18,31 +18,24 @@
 #include "util/err.h"
 #include "util/slice.h"
 
-/* A record's text starts this far into its buffer: the word before it
- * links an evicted record's buffer into a list (iptab_pop). */
-#define REC_TEXT_OFF sizeof(char *)
-
 struct rec {
     struct ipaddr ip;        /* the answered address */
     int64_t t;               /* the DNS event's _time, microseconds */
-    char *buf;               /* OWNED: a link word, then name, client, time
-                              * text, back to back */
+    const char *text;        /* name, client, time text, back to back, in
+                              * the table's text blocks */
     uint32_t name_n, client_n, ttext_n;
     int client_is_ip;
     struct ipaddr client_ip; /* valid when client_is_ip */
 };
 
-static inline struct slice rec_name(const struct rec *r)
-{
-    return slice_of(r->buf + REC_TEXT_OFF, r->name_n);
-}
+static inline struct slice rec_name(const struct rec *r) { return slice_of(r->text, r->name_n); }
 static inline struct slice rec_client(const struct rec *r)
 {
-    return slice_of(r->buf + REC_TEXT_OFF + r->name_n, r->client_n);
+    return slice_of(r->text + r->name_n, r->client_n);
 }
 static inline struct slice rec_ttext(const struct rec *r)
 {
-    return slice_of(r->buf + REC_TEXT_OFF + r->name_n + r->client_n, r->ttext_n);
+    return slice_of(r->text + r->name_n + r->client_n, r->ttext_n);
 }
 
 struct iptab;
@@ -50,11 +43,12 @@ struct iptab;
 struct iptab *iptab_new(void);  /* OWNED or NULL */
 void iptab_free(struct iptab *t);
 
-/* Add a record (strings are copied).  0, ERR_NOMEM or ERR_LIMIT
- * (JOIN_RECORDS_MAX records held at once, or JOIN_ANSWERS_PER_IP_MAX for
- * this address). */
+/* Add a record (strings are copied; client_ip: the client as an address,
+ * NULL when it is not one).  0, ERR_NOMEM or ERR_LIMIT (JOIN_RECORDS_MAX
+ * records held at once, or JOIN_ANSWERS_PER_IP_MAX for this address). */
 int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct slice name,
-              struct slice client, struct slice ttext) WARN_UNUSED;
+              struct slice client, const struct ipaddr *client_ip,
+              struct slice ttext) WARN_UNUSED;
 
 /* Iterating the records of one address: the address is looked up once by
  * iptab_first; records are BORROWED until the next add or evict. */

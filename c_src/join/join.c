@@ -1032,11 +1032,17 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             return 0;
         struct slice client = join_field(&row, JF_SRC, a);
         int32_t ai = j->cur->widx[JF_ANSWER], am = j->cur->mvwidx[JF_ANSWER];
+        /* the client as an address, parsed once for all the answers' records
+         * (-1: not yet) */
+        struct ipaddr cip;
+        int cip_ok = -1;
         if (j->o.unordered_sink) {
             /* handed over right after this: the sink gets the client and
              * the parsed answers (a held copy would have to keep them) */
             p->ev.client = client.p ? client : SLICE_LIT("");
             p->ev.client_is_ip = client.n > 0 && ipaddr_parse(client, &p->ev.client_ip) == 0;
+            cip_ok = p->ev.client_is_ip;
+            cip = p->ev.client_ip;
         }
         struct mv_iter it;
         struct slice v;
@@ -1050,7 +1056,10 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
                 return err_set(e, rc, "out of memory reading a DNS answer");
             if (j->released_any && p->ev.t >= j->rel_lo && p->ev.t <= j->rel_hi)
                 return order_error(j, "a DNS answer", p->ev.t, e);
-            rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""), ts);
+            if (cip_ok < 0)
+                cip_ok = client.n > 0 && ipaddr_parse(client, &cip) == 0;
+            rc = iptab_add(j->tab, &ip, p->ev.t, q, client.p ? client : SLICE_LIT(""),
+                           cip_ok ? &cip : NULL, ts);
             if (rc == ERR_LIMIT && iptab_count(j->tab) < JOIN_RECORDS_MAX) {
                 char ipt[IPADDR_STRMAX];
                 ipaddr_format(&ip, ipt);

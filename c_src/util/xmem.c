@@ -7,15 +7,19 @@
 
 /* Atomic: a command may allocate on a worker thread too (util/worker.h).
  * Relaxed is enough for a count; which thread's allocation is the Nth is
- * then up to the scheduler, and every later one fails as well. */
+ * then up to the scheduler, and every later one fails as well.  Counted
+ * only while a failure is set: otherwise two threads allocating at once
+ * would pass the counter's cache line to and fro on every allocation. */
 static atomic_ulong alloc_count;
 static atomic_ulong fail_at;
 
 static int should_fail(void)
 {
-    unsigned long n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
     unsigned long f = atomic_load_explicit(&fail_at, memory_order_relaxed);
-    return f != 0 && n >= f;
+    if (f == 0)
+        return 0;
+    unsigned long n = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
+    return n >= f;
 }
 
 void xmem_fail_at(unsigned long n)
@@ -23,8 +27,6 @@ void xmem_fail_at(unsigned long n)
     atomic_store(&alloc_count, 0);
     atomic_store(&fail_at, n);
 }
-
-unsigned long xmem_count(void) { return atomic_load(&alloc_count); }
 
 void *xmalloc(size_t n)
 {

@@ -18,8 +18,7 @@ void xfree(void *p);
 char *xstrndup(const char *s, size_t n); /* OWNED, NUL-terminated */
 
 /* Test hook: make allocation number n (1-based, counted from now) and every
- * later one fail; 0 turns failures off.  Returns the count so far. */
+ * later one fail; 0 turns failures off (and stops the count). */
 void xmem_fail_at(unsigned long n);
-unsigned long xmem_count(void);
 
 #endif
