@@ -188,56 +188,51 @@ static size_t spark_len(const struct prows *r, size_t d)
     return 2 + SPARK_PLAIN(r->npoints, d) + 1 + SPARK_MV(r->npoints, d);
 }
 
-/* v's digits at d, nothing after them (num_format_u64 adds a NUL). */
-static char *put_u64(char *d, uint64_t v)
-{
-    char t[24];
-    size_t n = num_format_u64(v, t);
-    memcpy(d, t, n);
-    return d + n;
-}
-
-/* ... and the bytes (spark_len of them). */
-static char *spark_put(const struct prows *r, const struct rowctx *x, char *d)
+/* ... and the bytes (spark_len of them), given the digits of all the
+ * points (spark_digits): both forms in one pass over the points, the
+ * multivalue one at the offset the plain one's length gives. */
+static char *spark_put(const struct prows *r, const struct rowctx *x, size_t digs, char *d)
 {
     size_t ml = sizeof SPARK_MARK - 1, np = r->npoints, z;
     const uint64_t *v = x->counts;
-    *d++ = '"';
-    memcpy(d, SPARK_MARK, ml);
-    d += ml;
+    char *p = d, *m = d + 1 + SPARK_PLAIN(np, digs) + 2;
+    *p++ = '"';
+    memcpy(p, SPARK_MARK, ml);
+    p += ml;
+    p[SPARK_PLAIN(np, digs) - ml] = '"';
+    p[SPARK_PLAIN(np, digs) - ml + 1] = ',';
+    *m++ = '$';
+    memcpy(m, SPARK_MARK, ml);
+    m += ml;
+    *m++ = '$';
     for (size_t k = 0; k < np; k++) {
         for (z = 0; k + z < np && v[k + z] == 0 && z < ZEROS_RUN; z++)
             ;
         if (z > 1) {
-            memcpy(d, zeros_plain, 2 * z);
-            d += 2 * z;
+            memcpy(p, zeros_plain, 2 * z);
+            p += 2 * z;
+            memcpy(m, zeros_mv, 4 * z);
+            m += 4 * z;
             k += z - 1;
             continue;
         }
-        *d++ = '\n';
-        d = v[k] < 10 ? (*d = (char)('0' + v[k]), d + 1) : put_u64(d, v[k]);
-    }
-    *d++ = '"';
-    *d++ = ',';
-    *d++ = '$';
-    memcpy(d, SPARK_MARK, ml);
-    d += ml;
-    *d++ = '$';
-    for (size_t k = 0; k < np; k++) {
-        for (z = 0; k + z < np && v[k + z] == 0 && z < ZEROS_RUN; z++)
-            ;
-        if (z > 1) {
-            memcpy(d, zeros_mv, 4 * z);
-            d += 4 * z;
-            k += z - 1;
-            continue;
+        *p++ = '\n';
+        *m++ = ';';
+        *m++ = '$';
+        if (v[k] < 10) {
+            *p++ = (char)('0' + v[k]);
+            *m++ = (char)('0' + v[k]);
+        } else {
+            char t[24];
+            size_t n = num_format_u64(v[k], t);
+            memcpy(p, t, n);
+            p += n;
+            memcpy(m, t, n);
+            m += n;
         }
-        *d++ = ';';
-        *d++ = '$';
-        d = v[k] < 10 ? (*d = (char)('0' + v[k]), d + 1) : put_u64(d, v[k]);
-        *d++ = '$';
+        *m++ = '$';
     }
-    return d;
+    return m;
 }
 
 /* ---- rows as cells and as text -------------------------------------------- */
@@ -257,7 +252,7 @@ int prows_cells(void *ctx, size_t i, struct slice *c, struct arena *scratch)
     char *t = arena_alloc(&x->a, spark_len(r, d));
     if (t == NULL)
         return ERR_NOMEM;
-    (void)spark_put(r, x, t);
+    (void)spark_put(r, x, d, t);
     c[PC_HOURLY] = slice_of(t + 1, SPARK_PLAIN(np, d));
     c[PC_HOURLY_MV] = slice_of(t + 1 + SPARK_PLAIN(np, d) + 2, SPARK_MV(np, d));
     return 0;
@@ -493,9 +488,9 @@ static char *row_put(const struct prows *r, struct rowctx *x, size_t i, char *ds
     }
     if (r->npoints > 0) {
         (void)profile_hourly(r->p, w, r->h0, r->nhours, x->counts);
-        size_t n = spark_len(r, spark_digits(r, x));
-        if (o.d != NULL && (size_t)(o.end - o.d) >= n)
-            o.d = spark_put(r, x, o.d);
+        size_t digs = spark_digits(r, x);
+        if (o.d != NULL && (size_t)(o.end - o.d) >= spark_len(r, digs))
+            o.d = spark_put(r, x, digs, o.d);
         else
             o.d = NULL;
     } else {
