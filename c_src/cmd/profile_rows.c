@@ -73,29 +73,48 @@ static struct slice fmt_ip_text(struct arena *a, const char *text)
     return p ? slice_of(p, n) : SLICE_NULL;
 }
 
-/* connections / lookups with two decimals, rounded half up. */
-static struct slice fmt_ratio(struct arena *a, uint64_t c, uint64_t l)
+/* conn_per_lookup's text into buf (RATIO_STRMAX): connections / lookups
+ * with two decimals, rounded half up; empty when l is 0.  Its length. */
+#define RATIO_STRMAX 48
+static size_t ratio_text(uint64_t c, uint64_t l, char *buf)
 {
-    char buf[48];
     if (l == 0)
-        return SLICE_LIT("");
+        return 0;
     uint64_t hundredths = (c * 200 + l) / (2 * l);
     size_t n = num_format_u64(hundredths / 100, buf);
     buf[n++] = '.';
     buf[n++] = (char)('0' + hundredths % 100 / 10);
     buf[n++] = (char)('0' + hundredths % 10);
+    return n;
+}
+
+static struct slice fmt_ratio(struct arena *a, uint64_t c, uint64_t l)
+{
+    char buf[RATIO_STRMAX];
+    size_t n = ratio_text(c, l, buf);
+    if (n == 0)
+        return SLICE_LIT("");
     char *p = arena_dup(a, buf, n);
     return p ? slice_of(p, n) : SLICE_NULL;
 }
 
-/* A multivalue cell pair; "..." marks a list cut at PROFILE_VALUES_MAX. */
-static int values_cells(const struct prows *r, struct rowctx *x, const struct profile_row *row,
-                        int which, struct slice *plain, struct slice *mv)
+/* A row's values of one kind into x->vals, "..." last when
+ * PROFILE_VALUES_MAX cut the list.  Their count. */
+static size_t values_of(const struct prows *r, struct rowctx *x, const struct profile_row *row,
+                        int which)
 {
     int trunc;
     size_t n = profile_values(r->p, row, which, x->vals, PROFILE_VALUES_MAX * 2, &trunc);
     if (trunc)
         x->vals[n++] = SLICE_LIT("...");
+    return n;
+}
+
+/* A multivalue cell pair. */
+static int values_cells(const struct prows *r, struct rowctx *x, const struct profile_row *row,
+                        int which, struct slice *plain, struct slice *mv)
+{
+    size_t n = values_of(r, x, row, which);
     if (n == 0) {
         *plain = *mv = SLICE_LIT("");
         return 0;
@@ -288,10 +307,7 @@ static size_t text_len_c(const char *s) { return text_len(slice_cstr(s)); }
 static size_t values_len(const struct prows *r, struct rowctx *x, const struct profile_row *row,
                          int which)
 {
-    int trunc;
-    size_t n = profile_values(r->p, row, which, x->vals, PROFILE_VALUES_MAX * 2, &trunc);
-    if (trunc)
-        x->vals[n++] = SLICE_LIT("...");
+    size_t n = values_of(r, x, row, which);
     if (n == 0)
         return 0;
     size_t plain = n - 1, mv = 3 * n - 1, quotes = 0;
@@ -336,8 +352,8 @@ static size_t row_len(const struct prows *r, struct rowctx *x, size_t i)
     n += w->has_ip ? text_len_c(w->ip_text) : 0;
     n += u64_len(w->lookups) + u64_len(w->connections) + u64_len(w->blocked) +
          u64_len(w->allowed) + u64_len(w->proxied);
-    if (w->lookups > 0)  /* fmt_ratio: the whole part, '.', two decimals */
-        n += digits((w->connections * 200 + w->lookups) / (2 * w->lookups) / 100) + 3;
+    char ratio[RATIO_STRMAX];
+    n += ratio_text(w->connections, w->lookups, ratio);
     n += us_len(w->first) + us_len(w->last) + u64_len(w->active_hours);
     n += values_len(r, x, w, 0) + values_len(r, x, w, 1) + values_len(r, x, w, 2);
     n += text_len_c(profile_path_name(w->path)) + text_len_c(endpoints_kind_name(w->tunnel));
@@ -411,10 +427,8 @@ static void out_escaped(struct out *o, struct slice v, int mv, int quoted)
 static void out_values(const struct prows *r, struct rowctx *x, const struct profile_row *row,
                        int which, struct out *o)
 {
-    int trunc, special = 0;
-    size_t n = profile_values(r->p, row, which, x->vals, PROFILE_VALUES_MAX * 2, &trunc);
-    if (trunc)
-        x->vals[n++] = SLICE_LIT("...");
+    int special = 0;
+    size_t n = values_of(r, x, row, which);
     for (size_t i = 0; i < n && !special; i++)
         for (size_t k = 0; k < x->vals[i].n && !special; k++) {
             char ch = x->vals[i].p[k];
@@ -469,12 +483,8 @@ static char *row_put(const struct prows *r, struct rowctx *x, size_t i, char *ds
         out_u64(&o, nums[k]);
         out_char(&o, ',');
     }
-    if (w->lookups > 0) {  /* fmt_ratio's text */
-        uint64_t hundredths = (w->connections * 200 + w->lookups) / (2 * w->lookups);
-        out_u64(&o, hundredths / 100);
-        char frac[3] = {'.', (char)('0' + hundredths % 100 / 10), (char)('0' + hundredths % 10)};
-        out_bytes(&o, frac, sizeof frac);
-    }
+    char ratio[RATIO_STRMAX];
+    out_bytes(&o, ratio, ratio_text(w->connections, w->lookups, ratio));
     out_char(&o, ',');
     out_us(&o, w->first);
     out_char(&o, ',');
