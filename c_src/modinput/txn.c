@@ -59,7 +59,11 @@ struct txn_tab {
     struct tx *kb[NBUCKETS], *nb[NBUCKETS];
     struct tx *head, *tail;    /* open list */
     struct tx *free;           /* released structs, kept with their buffers */
-    struct tx *last;           /* extra mode: transaction of the previous line */
+    struct {                   /* extra mode, per writing process: */
+        uint32_t pid;
+        struct tx *x;          /* the transaction of its previous line, or NULL */
+    } last[TXN_WRITERS_MAX];
+    unsigned last_reuse;       /* slot to take when every one is in use */
     struct tx *recent[RECENT_MAX]; /* finished originals, newest at recent_pos - 1 */
     unsigned recent_pos;
     size_t open;
@@ -245,8 +249,12 @@ static void tx_unlink(struct txn_tab *t, struct tx *x)
                 break;
             }
     }
-    if (t->last == x)
-        t->last = NULL;
+    /* duplicates still waiting must not point at a struct about to be reused */
+    for (struct tx *d = x->dups; d; d = d->dnext)
+        d->orig = NULL;
+    for (unsigned i = 0; i < TXN_WRITERS_MAX; i++)
+        if (t->last[i].x == x)
+            t->last[i].x = NULL;
     t->open--;
     x->prev = x->next = x->knext = x->nnext = x->orig = x->dups = x->dnext = NULL;
 }
@@ -506,14 +514,47 @@ static int same_question(const struct tx *a, const struct tx *b)
            slice_eq(view(a, a->qtype), view(b, b->qtype));
 }
 
-/* The newest open, non-duplicate transaction asking the same as x. */
+/* Whether o can be the original of x's "reply query is duplicate" line.
+ * dnsmasq writes those lines after the original's reply, so the original
+ * has been answered; an unanswered one asking the same is another
+ * duplicate still waiting, whose own line has not come yet. */
+static int can_be_original(const struct tx *o, const struct tx *x)
+{
+    return o != NULL && o != x && !o->dup && o->answered && o->extra == x->extra &&
+           o->epoch == x->epoch && o->off < x->off && same_question(o, x);
+}
+
+/* The newest open transaction that can be x's original. */
 static struct tx *find_original(struct txn_tab *t, const struct tx *x)
 {
     for (struct tx *o = t->nb[x->nhash & (NBUCKETS - 1)]; o; o = o->nnext)
-        if (o != x && !o->dup && o->extra == x->extra && o->epoch == x->epoch &&
-            o->off < x->off && same_question(o, x))
+        if (can_be_original(o, x))
             return o;
     return NULL;
+}
+
+/* The slot holding the transaction of the previous line the process with
+ * this pid wrote (a line without a pid counts as pid 0). */
+static struct tx **last_of(struct txn_tab *t, struct slice pid_text)
+{
+    uint32_t pid = 0;
+    unsigned i, free_i = TXN_WRITERS_MAX;
+
+    for (size_t k = 0; k < pid_text.n && k < 9; k++)
+        pid = pid * 10 + (uint32_t)(pid_text.p[k] - '0');
+    for (i = 0; i < TXN_WRITERS_MAX; i++) {
+        if (t->last[i].x != NULL && t->last[i].pid == pid)
+            return &t->last[i].x;
+        if (t->last[i].x == NULL && free_i == TXN_WRITERS_MAX)
+            free_i = i;
+    }
+    if (free_i == TXN_WRITERS_MAX) {
+        free_i = t->last_reuse;
+        t->last_reuse = (t->last_reuse + 1) % TXN_WRITERS_MAX;
+    }
+    t->last[free_i].pid = pid;
+    t->last[free_i].x = NULL;
+    return &t->last[free_i].x;
 }
 
 static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_t off,
@@ -521,13 +562,16 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
 {
     uint32_t h;
     struct tx *x = find_key(t, d->serial, d->client, d->port, &h);
+    struct tx **last = last_of(t, d->h.pid);
     int rc = 0;
 
-    /* a packet's lines are contiguous: a complete answer followed by a line
-     * of another transaction is final, unless that line is one of the
-     * "reply query is duplicate" lines dnsmasq writes right after it */
-    if (t->last && t->last != x && t->last->terminal && d->kind != DML_DUP) {
-        rc = finish(t, t->last);
+    /* A packet's lines are contiguous in what one process writes: a
+     * complete answer followed by that process's line of another
+     * transaction is final, unless the line is one of the "reply query is
+     * duplicate" lines dnsmasq writes right after it.  Lines of another
+     * process (a TCP child) say nothing about it. */
+    if (*last && *last != x && (*last)->terminal && d->kind != DML_DUP) {
+        rc = finish(t, *last); /* clears *last */
         if (rc)
             return rc;
     }
@@ -542,7 +586,7 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
         x = new_tx(t, d, time_us, off, e, &rc);
         if (x == NULL)
             return rc;
-        t->last = x;
+        *last = x;
         return 0;
     case DML_FORWARD:
         if (x == NULL) {
@@ -550,7 +594,7 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
             return 0;
         }
         rc = put(x, d->value, &x->dest);
-        t->last = x;
+        *last = x;
         return rc;
     case DML_ANSWER: {
         struct ans_in a;
@@ -559,7 +603,7 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
             return 0;
         }
         ans_from_line(d, &a);
-        t->last = x;
+        *last = x;
         return add_answer(x, &a);
     }
     case DML_DUP: {
@@ -569,8 +613,9 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
             return 0;
         }
         x->dup = 1;
-        o = t->last;
-        if (o == NULL || o == x || o->dup || !same_question(o, x))
+        /* the original's reply is the previous line the same process wrote */
+        o = *last;
+        if (!can_be_original(o, x))
             o = find_original(t, x);
         for (unsigned i = 1; o == NULL && i <= RECENT_MAX; i++) {
             struct tx *r = t->recent[(t->recent_pos + RECENT_MAX - i) % RECENT_MAX];

@@ -4,8 +4,10 @@
  * Extra mode (lines carry "<serial> <addr>/<port>") is exact: lines are
  * grouped on (epoch, serial, client), a "started, version" line opens a new
  * epoch, and "reply query is duplicate" takes the answer of the original it
- * follows (dnsmasq writes it right after the original's reply lines) or of
- * the in-flight original with the same name and type.
+ * follows (dnsmasq writes it right after the original's reply lines) or,
+ * when lines came between, of the newest answered one with the same name
+ * and type.  "Follows" is per process: the daemon's TCP children write to
+ * the same log, and their lines may fall anywhere between the daemon's.
  *
  * Plain mode is a heuristic: an answer run (contiguous lines of one source,
  * a <CNAME> line continuing onto the next name) goes to the newest open
@@ -14,9 +16,10 @@
  * same name and type (plain mode logs nothing for in-flight duplicates,
  * which dnsmasq answers from the same reply).
  *
- * A transaction is finished when its answer is complete and a line of
- * another transaction follows (a packet's lines are contiguous), when it is
- * older than flush_after, at a new epoch, or at txn_flush_all().  Finished
+ * A transaction is finished when its answer is complete and the same
+ * process's line of another transaction follows (a packet's lines are
+ * contiguous in what one process writes), when it is older than
+ * flush_after, at a new epoch, or at txn_flush_all().  Finished
  * transactions go to the emit callback in the order they finish.
  */
 #ifndef TXN_H
@@ -35,6 +38,13 @@
  * hold the resume offset back, so a restart re-reads them; the count bounds
  * the memory this takes (a few MB). */
 #define TXN_RECENT_MAX 4096
+
+/* Processes whose previous line is remembered in extra mode: the daemon and
+ * its TCP children (dnsmasq allows 20 at once by default) each write whole
+ * lines to the one log, interleaved with each other's.  When more write at
+ * once, the oldest slot is reused; its open transaction is then finished by
+ * flush_after instead. */
+#define TXN_WRITERS_MAX 32
 
 /* One finished transaction; every VIEW is valid only during the callback. */
 struct txn_ev {

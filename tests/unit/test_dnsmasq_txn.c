@@ -219,6 +219,80 @@ static void test_capture_plain(void **s)
     capture_case("plain", 0, 0);
 }
 
+/* The daemon's TCP children write to the same log as the daemon, whole
+ * lines at any moment after they were forked.  Each capture is re-merged:
+ * the daemon's lines in their order, each child line held back behind a
+ * number of the daemon's lines drawn from a seeded generator (the children's
+ * lines keep their order).  Every merge must still be read exactly. */
+static void merged_case(const char *name, unsigned seed)
+{
+    char lp[256], tp[256], main_pid[32] = "";
+    size_t n, nh = 0, held_from = 0, ok, total, at = 0;
+    char *text, *merged, **held, *save = NULL;
+    uint64_t r = 0x9e3779b97f4a7c15ull ^ seed;
+    struct coll c;
+
+    snprintf(lp, sizeof lp, "tests/data/dnsmasq/capture/%s.log", name);
+    snprintf(tp, sizeof tp, "tests/data/dnsmasq/capture/%s.truth.tsv", name);
+    text = slurp(lp, &n);
+    assert_non_null(text);
+    held = calloc(n, sizeof *held);
+    merged = malloc(n + 1);
+    assert_true(held && merged);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        const char *pid = strstr(l, "dnsmasq[");
+        size_t pl = pid ? strcspn(pid, "]") : 0, len = strlen(l);
+        assert_non_null(pid);
+        if (main_pid[0] == 0 && pl < sizeof main_pid)
+            memcpy(main_pid, pid, pl);
+        if (strncmp(pid, main_pid, pl) != 0 || main_pid[pl] != 0) {
+            held[nh++] = l; /* a child's line: after some of the daemon's */
+            continue;
+        }
+        memcpy(merged + at, l, len);
+        at += len;
+        merged[at++] = '\n';
+        /* after each daemon line, each held line goes out with odds 1/3 */
+        while (held_from < nh) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            if ((r >> 33) % 3 != 0)
+                break;
+            len = strlen(held[held_from]);
+            memcpy(merged + at, held[held_from++], len);
+            at += len;
+            merged[at++] = '\n';
+        }
+    }
+    while (held_from < nh) {
+        size_t len = strlen(held[held_from]);
+        memcpy(merged + at, held[held_from++], len);
+        at += len;
+        merged[at++] = '\n';
+    }
+    assert_true(nh >= 10); /* the capture has TCP children */
+    assert_true(at <= n + 1);
+    assert_int_equal(run_text(merged, at, 0, &c, 2026), 0);
+    score(tp, &c, 1, &ok, &total);
+    if (ok != total)
+        fprintf(stderr, "# %s merged (seed %u): %zu/%zu transactions right\n", name, seed, ok,
+                total);
+    assert_true(total >= 250);
+    assert_int_equal(ok, total);
+    coll_free(&c);
+    free(merged);
+    free(held);
+    free(text);
+}
+
+static void test_capture_children_merged(void **s)
+{
+    (void)s;
+    for (unsigned seed = 1; seed <= 40; seed++) {
+        merged_case("extra", seed);
+        merged_case("extra-late-dup", seed);
+    }
+}
+
 /* ---- hand-written interleavings ---- */
 
 static struct coll run_lines(const char *text)
@@ -277,6 +351,55 @@ static void test_extra_cname_dup_epoch(void **s)
     assert_non_null(strstr(c.json.p, "\"cname\":[\"host.l.example\",\"final.example\"]"));
     assert_non_null(strstr(c.json.p, "\"duplicate_of\":1"));
     assert_non_null(strstr(c.json.p, "\"dest\":\"10.0.0.53\""));
+    coll_free(&c);
+}
+
+/* dnsmasq writes an original's reply and then, newest first, one line per
+ * duplicate waiting on it.  A TCP child is another process writing to the
+ * same log, so its lines can fall between those, or between two answers of
+ * one reply.  Duplicates 2 and 3 are open and unanswered when their
+ * "duplicate" lines come: neither is the other's original; both take the
+ * answer of 1.  7 keeps both of its answers. */
+static void test_extra_interleaved_child(void **s)
+{
+    const char *text =
+        H "1 10.0.0.2/1001 query[A] missing.example from 10.0.0.2\n"
+        H "1 10.0.0.2/1001 forwarded missing.example to 10.0.0.53\n"
+        H "2 10.0.0.3/1002 query[A] missing.example from 10.0.0.3\n"
+        H "3 10.0.0.2/1003 query[A] missing.example from 10.0.0.2\n"
+        H "1 10.0.0.2/1001 reply missing.example is NXDOMAIN\n"
+        "Nov  6 10:30:11 dnsmasq[7]: 104 10.0.0.3/1004 query[A] teredo.example from 10.0.0.3\n"
+        "Nov  6 10:30:11 dnsmasq[7]: 104 10.0.0.3/1004 config teredo.example is 65.55.158.118\n"
+        H "3 10.0.0.2/1003 reply query is duplicate\n"
+        "Nov  6 10:30:11 dnsmasq[8]: 205 10.0.0.2/1005 query[A] teredo.example from 10.0.0.2\n"
+        "Nov  6 10:30:11 dnsmasq[8]: 205 10.0.0.2/1005 config teredo.example is 65.55.158.118\n"
+        H "2 10.0.0.3/1002 reply query is duplicate\n"
+        H "6 10.0.0.3/1006 query[A] missing.example from 10.0.0.3\n"
+        H "6 10.0.0.3/1006 forwarded missing.example to 10.0.0.53\n"
+        H "7 10.0.0.2/1007 query[A] cdn.example from 10.0.0.2\n"
+        H "7 10.0.0.2/1007 forwarded cdn.example to 10.0.0.53\n"
+        H "7 10.0.0.2/1007 reply cdn.example is 198.51.100.10\n"
+        "Nov  6 10:30:11 dnsmasq[9]: 306 10.0.0.3/1008 query[A] teredo.example from 10.0.0.3\n"
+        H "7 10.0.0.2/1007 reply cdn.example is 198.51.100.11\n"
+        "Nov  6 10:30:11 dnsmasq[9]: 306 10.0.0.3/1008 config teredo.example is 65.55.158.118\n";
+    /* a child's answer is final at its next line or at flush_after: here,
+     * at the end of the input */
+    static const char *const want[] = {
+        "10.0.0.2\t1003\tmissing.example\tA\tNXDOMAIN\t",
+        "10.0.0.3\t1002\tmissing.example\tA\tNXDOMAIN\t",
+        "10.0.0.2\t1001\tmissing.example\tA\tNXDOMAIN\t",
+        "10.0.0.3\t1004\tteredo.example\tA\tNOERROR\t65.55.158.118",
+        "10.0.0.2\t1005\tteredo.example\tA\tNOERROR\t65.55.158.118",
+        "10.0.0.3\t1006\tmissing.example\tA\tNONE\t",
+        "10.0.0.2\t1007\tcdn.example\tA\tNOERROR\t198.51.100.10,198.51.100.11",
+        "10.0.0.3\t1008\tteredo.example\tA\tNOERROR\t65.55.158.118",
+    };
+    struct coll c = run_lines(text);
+    (void)s;
+    expect_rows(&c, want, sizeof want / sizeof want[0]);
+    assert_non_null(strstr(c.json.p, "\"src_port\":1003,"));
+    assert_non_null(strstr(strstr(c.json.p, "\"src_port\":1003,"), "\"duplicate_of\":1,"));
+    assert_non_null(strstr(strstr(c.json.p, "\"src_port\":1002,"), "\"duplicate_of\":1,"));
     coll_free(&c);
 }
 
@@ -417,7 +540,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capture_extra),
         cmocka_unit_test(test_capture_plain),
+        cmocka_unit_test(test_capture_children_merged),
         cmocka_unit_test(test_extra_cname_dup_epoch),
+        cmocka_unit_test(test_extra_interleaved_child),
         cmocka_unit_test(test_plain_story),
         cmocka_unit_test(test_flush_after),
         cmocka_unit_test(test_stamp),
