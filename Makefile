@@ -130,7 +130,7 @@ asan:
 
 # The suites whose commands start a thread (util/worker: dnsprofile counts
 # on one), under ThreadSanitizer.
-TSAN_SUITES = test_worker test_profile_order test_profile_reply test_fault_join test_profile
+TSAN_SUITES = test_early_reply test_worker test_profile_order test_profile_reply test_fault_join test_profile
 tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang OPT="-O1" SAN="-fsanitize=thread" \
 	    build/tsan/bin/dnsjoin build/tsan/bin/scpdrive build/tsan/gen_story \

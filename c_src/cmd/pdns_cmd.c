@@ -79,6 +79,7 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         return err_set(e, ERR_NOMEM, "out of memory");
     /* reporting: once, on the search head, over all results. */
     gi->type = SCP_REPORTING;
+    gi->early_reply = 1;  /* rows only with the final request */
     return 0;
 }
 

@@ -127,6 +127,7 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         if (reqfields_add(&st->req, req[i]))
             return err_set(e, ERR_NOMEM, "out of memory");
     gi->type = SCP_REPORTING;
+    gi->early_reply = 1;  /* rows only with the final request */
     for (size_t i = 0; i < st->req.n; i++)
         gi->required[i] = st->req.names[i];
     gi->nrequired = st->req.n;

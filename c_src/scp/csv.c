@@ -19,6 +19,7 @@ void csv_table_free(struct csv_table *t)
     xfree(t->raw);
     xfree(t->wmap);
     xfree(t->escw);
+    xfree(t->own);
     arena_free(&t->side);
     memset(t, 0, sizeof *t);
     arena_init(&t->side, 64u * 1024, CSV_FIELD_MAX * 4ull);
@@ -239,13 +240,28 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
     return csv_parse_want(b, n, c, NULL, 0, t, e);
 }
 
-int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
-                   struct csv_table *t, struct err *e)
+/* Room for n more bytes of copied values (n <= CSV_FIELD_MAX). */
+static int grow_own(struct csv_table *t, size_t n)
+{
+    size_t ncap = t->own_cap ? t->own_cap : 64u * 1024;
+    while (ncap < t->own_len + n)
+        ncap += ncap / 2;
+    char *no = xrealloc(t->own, ncap);
+    if (no == NULL)
+        return ERR_NOMEM;
+    t->own = no;
+    t->own_cap = ncap;
+    return 0;
+}
+
+static int parse(char *b, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                 int copy_values, struct csv_table *t, struct err *e)
 {
     size_t pos = 0;
     int rc;
 
     t->base = b;
+    t->own_len = 0;
     t->ncols = 0;
     t->nrows = 0;
     t->nw = 0;
@@ -305,7 +321,16 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
                 return err_set(e, ERR_CSV, "row %zu has more fields than the header (%zu)",
                                row, t->ncols);
             uint32_t w = t->wmap[k++];
-            if (w != UINT32_MAX) {
+            if (w != UINT32_MAX && copy_values) {
+                /* the body is under 4 GB, and so is what is copied of it */
+                if (v.n > t->own_cap - t->own_len && grow_own(t, v.n))
+                    return err_set(e, ERR_NOMEM, "out of memory reading row %zu", row);
+                memcpy(t->own + t->own_len, v.p, v.n);
+                t->cells[base + w].off = (uint32_t)t->own_len;
+                t->cells[base + w].len =
+                    (uint32_t)(esc ? unescape_in_place(t->own + t->own_len, v.n) : v.n);
+                t->own_len += t->cells[base + w].len;
+            } else if (w != UINT32_MAX) {
                 t->cells[base + w].off = (uint32_t)(v.p - b);
                 t->cells[base + w].len = (uint32_t)v.n;
                 if (esc)
@@ -315,6 +340,10 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         if (k != t->ncols)
             return err_set(e, ERR_CSV, "row %zu has %zu fields, the header has %zu",
                            row, k, t->ncols);
+        if (copy_values) {
+            t->raw[t->nrows++] = SLICE_NULL;
+            continue;
+        }
         size_t line_end = pos;
         if (end == END_LINE)
             line_end -= (line_end >= start + 2 && b[line_end - 2] == '\r') ? 2 : 1;
@@ -334,6 +363,25 @@ int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size
         t->nrows++;
     }
     return 0;
+}
+
+int csv_parse_want(char *b, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                   struct csv_table *t, struct err *e)
+{
+    return parse(b, n, c, want, nwant, 0, t, e);
+}
+
+int csv_parse_copy(char *b, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                   struct csv_table *t, struct err *e)
+{
+    /* allocated first: values are copied to own + own_len, even empty ones */
+    t->own_len = 0;
+    if (t->own == NULL && grow_own(t, 1))
+        return err_set(e, ERR_NOMEM, "out of memory reading a chunk");
+    int rc = parse(b, n, c, want, nwant, 1, t, e);
+    /* the cells are offsets into the copy; on an error the table is unusable */
+    t->base = t->own;
+    return rc;
 }
 
 /* One field of a row's text: its content and whether it holds "" escapes.
@@ -412,6 +460,8 @@ struct slice csv_raw_field(struct slice raw, size_t k, struct arena *a)
 {
     size_t i = 0, st, len;
     int esc;
+    if (raw.p == NULL)
+        return SLICE_NULL;  /* a row of csv_parse_copy keeps no text */
     for (size_t f = 0; i <= raw.n; f++) {
         i = raw_next(raw.p, raw.n, i, &st, &len, &esc);
         if (f == k)

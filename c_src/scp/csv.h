@@ -61,6 +61,9 @@ struct csv_table {
                            * that hold "" escapes */
     size_t cells_cap;
     size_t ids_cap;
+    char *own;            /* OWNED: the stored values (csv_parse_copy) */
+    size_t own_len;
+    size_t own_cap;
 };
 
 void csv_table_init(struct csv_table *t);
@@ -78,6 +81,14 @@ int csv_parse(char *body, size_t n, struct cols *c, struct csv_table *t,
 /* The same, storing cells only for the columns whose ids are in want[0..nwant)
  * (want == NULL: all columns). */
 int csv_parse_want(char *body, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
+                   struct csv_table *t, struct err *e) WARN_UNUSED;
+
+/* The same, with the stored cells' values copied into the table (unescaped),
+ * so that the body may be reused as soon as this returns: base points into
+ * the table, and rows keep no text (raw[r] is SLICE_NULL).  For a reader
+ * that works on a table while the next body arrives; the values are a
+ * fraction of the body when few columns are wanted. */
+int csv_parse_copy(char *body, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
                    struct csv_table *t, struct err *e) WARN_UNUSED;
 
 /* Value of column col in a row; SLICE_NULL for a column whose cells were

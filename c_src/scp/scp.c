@@ -6,7 +6,10 @@
 
 #include "scp/chunk.h"
 #include "util/buf.h"
+#include "util/worker.h"
 #include "util/xmem.h"
+
+int scp_pipeline = 1;
 
 const char *scp_type_name(enum scp_type t)
 {
@@ -149,7 +152,7 @@ static int fail(struct scp *s, const struct scp_command *cmd, int out_fd, int ge
 }
 
 static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
-                      struct frame *f, int out_fd, struct err *e)
+                      struct frame *f, int out_fd, int *early_reply, struct err *e)
 {
     struct meta_request req;
     struct scp_getinfo gi;
@@ -186,6 +189,7 @@ static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
         err_set(e, rc, "out of memory writing the getinfo reply");
     buf_free(&meta);
     s->nmsgs = 0;
+    *early_reply = gi.early_reply;
     return rc;
 }
 
@@ -193,14 +197,13 @@ static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
  * hook failed (not an ERR_* code: those are negative). */
 #define SCP_DEFERRED 1
 
-static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
-                      struct frame *f, struct csv_table *t, struct buf *meta, int out_fd, int *finished, struct err *e)
+/* Parse an execute request into t (with copy, its values copied out of the
+ * frame); *finished from its metadata. */
+static int read_request(struct scp *s, struct frame *f, struct csv_table *t, int copy,
+                        int *finished, struct err *e)
 {
     struct meta_request req;
-    struct meta_msg v[SCP_MESSAGES_MAX];
-    int rc;
-
-    rc = meta_parse(f->meta, f->meta_len, &req, NULL, e);
+    int rc = meta_parse(f->meta, f->meta_len, &req, NULL, e);
     if (rc)
         return rc;
     if (req.action == META_GETINFO)
@@ -211,21 +214,25 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
     const uint32_t *want = NULL;
     if (s->want_set)
         want = s->nwant ? s->want : none;  /* an empty list, not "all" */
-    rc = csv_parse_want(f->body, f->body_len, s->cols, want, s->nwant, t, e);
+    rc = (copy ? csv_parse_copy : csv_parse_want)(f->body, f->body_len, s->cols, want,
+                                                  s->nwant, t, e);
     if (rc)
         return rc;
-    s->in_schema.n = t->ncols;
-    s->in_schema.ids = t->ids;
     s->rows_in += t->nrows;
-    rc = cmd->execute(s, state, t, req.finished, e);
-    if (rc)
-        return rc;
+    *finished = req.finished;
+    return 0;
+}
+
+/* Write one reply: the rows queued so far and the messages, which go. */
+static int send_reply(struct scp *s, int finished, struct buf *meta, int out_fd, struct err *e)
+{
+    struct meta_msg v[SCP_MESSAGES_MAX];
     size_t body_len;
-    rc = csvw_prepare(&s->out, s->cols, &body_len, e);
+    int rc = csvw_prepare(&s->out, s->cols, &body_len, e);
     if (rc)
         return rc;
     buf_reset(meta);
-    rc = meta_execute_reply(meta, req.finished, v, msg_view(s, v));
+    rc = meta_execute_reply(meta, finished, v, msg_view(s, v));
     if (rc)
         return err_set(e, rc, "out of memory writing a reply");
     rc = frame_write_head(out_fd, meta->p, meta->len, body_len, e);
@@ -235,23 +242,153 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
         return rc;
     csvw_reset(&s->out);
     s->nmsgs = 0;
-    *finished = req.finished;
+    return 0;
+}
+
+static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
+                      struct frame *f, struct csv_table *t, struct buf *meta, int out_fd,
+                      int *finished, struct err *e)
+{
+    int fin, rc = read_request(s, f, t, 0, &fin, e);
+    if (rc)
+        return rc;
+    s->in_schema.n = t->ncols;
+    s->in_schema.ids = t->ids;
+    rc = cmd->execute(s, state, t, fin, e);
+    if (rc == 0)
+        rc = send_reply(s, fin, meta, out_fd, e);
+    if (rc)
+        return rc;
+    *finished = fin;
     /* Before the arena goes: what the command keeps may still point there. */
-    if (!req.finished && cmd->written != NULL && cmd->written(s, state, e) != 0)
+    if (!fin && cmd->written != NULL && cmd->written(s, state, e) != 0)
         rc = SCP_DEFERRED;
     arena_reset(&s->arena);
     return rc;
+}
+
+/* ---- early replies -------------------------------------------------------
+ * The main thread reads and parses request k+1 while the pipeline thread
+ * runs the hooks of request k; it then waits for them and answers k+1
+ * (with their messages, or their error), and hands k+1 over.  Only one job
+ * is ever in flight, so the two never touch the command's state, the arena
+ * or the messages at the same time.  The two tables take turns, and each
+ * holds a copy of its wanted values (csv_parse_copy): the frame buffer is
+ * read into again at once, and a second one (the size of a whole chunk)
+ * is not needed. */
+
+struct scp_job {
+    const struct scp_command *cmd;
+    void *state;
+    struct scp *s;
+    const struct csv_table *t;  /* BORROWED: the request's table */
+    int rc;
+    struct err e;
+};
+
+struct pipeline {
+    struct worker *w;           /* OWNED; NULL: requests run one by one */
+    struct csv_table t[2];
+    int next;                   /* the table the next request is parsed into */
+    int busy;                   /* a job was handed over and not waited for */
+    struct scp_job job;
+};
+
+static int run_job(void *ctx, void *arg)
+{
+    struct scp_job *j = arg;
+    struct scp *s = j->s;
+    uint64_t before = s->rows_out;
+    (void)ctx;
+    s->in_schema.n = j->t->ncols;
+    s->in_schema.ids = j->t->ids;
+    j->rc = j->cmd->execute(s, j->state, j->t, 0, &j->e);
+    if (j->rc == 0 && s->rows_out != before) {
+        /* its reply has gone: the rows would be lost */
+        csvw_reset(&s->out);
+        j->rc = err_set(&j->e, ERR_STATE, "rows emitted before the final request");
+    }
+    if (j->rc == 0 && j->cmd->written != NULL)
+        j->rc = j->cmd->written(s, j->state, &j->e);
+    arena_reset(&s->arena);
+    return j->rc;
+}
+
+/* Wait for the job in flight; 0 or its error (in e). */
+static int pipeline_wait(struct pipeline *pl, struct err *e)
+{
+    if (pl->w == NULL || !pl->busy)
+        return 0;
+    int rc = worker_wait(pl->w);
+    pl->busy = 0;
+    if (pl->job.rc != 0) {
+        *e = pl->job.e;
+        return pl->job.rc;
+    }
+    return rc ? err_set(e, rc, "%s", err_str(rc)) : 0;
+}
+
+static int do_execute_early(struct scp *s, const struct scp_command *cmd, void *state,
+                            struct frame *f, struct pipeline *pl, struct buf *meta,
+                            int out_fd, int *finished, struct err *e)
+{
+    struct csv_table *t = &pl->t[pl->next];
+    struct err pe;
+    int fin = 0;
+    err_clear(&pe);
+    int rc = read_request(s, f, t, 1, &fin, &pe);  /* beside the job in flight */
+    int jrc = pipeline_wait(pl, e);
+    if (jrc)
+        return jrc;  /* the earlier request's error first */
+    if (rc) {
+        *e = pe;
+        return rc;
+    }
+    if (fin) {
+        /* the result is built next, without the request before's memory */
+        csv_table_free(&pl->t[pl->next ^ 1]);
+        s->in_schema.n = t->ncols;
+        s->in_schema.ids = t->ids;
+        rc = cmd->execute(s, state, t, 1, e);
+        if (rc == 0)
+            rc = send_reply(s, 1, meta, out_fd, e);
+        *finished = rc == 0;
+        arena_reset(&s->arena);
+        return rc;
+    }
+    rc = send_reply(s, 0, meta, out_fd, e);
+    if (rc)
+        return rc;
+    pl->job = (struct scp_job){.cmd = cmd, .state = state, .s = s, .t = t};
+    pl->busy = 1;
+    pl->next ^= 1;
+    /* nothing is in flight, so this returns at once and reports nothing */
+    rc = worker_submit(pl->w, &pl->job);
+    return rc ? err_set(e, rc, "%s", err_str(rc)) : 0;
+}
+
+/* Early replies when the command asks for them and a second processor can
+ * run its hooks; otherwise requests run one by one. */
+static void pipeline_start(struct pipeline *pl, int early_reply)
+{
+    if (!early_reply || !scp_pipeline || worker_cpus() < 2)
+        return;
+    pl->w = worker_new(run_job, NULL, 1, 1);
+    if (pl->w != NULL && !worker_threaded(pl->w)) {
+        worker_free(pl->w);  /* no thread: nothing would overlap */
+        pl->w = NULL;
+    }
 }
 
 int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
 {
     struct scp *s = xcalloc(1, sizeof *s);
     struct frame_reader rd;
-    struct csv_table t;
+    struct pipeline pl;
     struct buf meta;
     struct frame f;
     struct err e;
-    int status = 0, rc, finished = 0, getinfo_done = 0, deferred = 0;
+    int status = 0, rc, finished = 0, getinfo_done = 0, deferred = 0, early = 0;
 
     if (s == NULL || (s->cols = cols_new()) == NULL ||
         (cmd->create != NULL && (state = cmd->create()) == NULL)) {
@@ -265,11 +402,24 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
     arena_init(&s->arena, 1u << 20, SCP_REPLY_MAX);
     csvw_init(&s->out);
     frame_reader_init(&rd, in_fd);
-    csv_table_init(&t);
+    memset(&pl, 0, sizeof pl);
+    csv_table_init(&pl.t[0]);
+    csv_table_init(&pl.t[1]);
     buf_init(&meta, SCP_META_MAX);
 
     for (;;) {
         rc = frame_read(&rd, &f, &e);
+        if (rc <= 0 && pl.busy) {
+            /* the request before is still being worked on: its error came
+             * first, and the reply to this one is where it goes */
+            struct err je;
+            if (pipeline_wait(&pl, &je) != 0) {
+                if (rc < 0)
+                    log_msg(LOG_ERROR, "%s: %s", cmd->name, e.msg);
+                e = je;
+                rc = -1;
+            }
+        }
         if (rc == 0) {
             if (deferred) {
                 log_msg(LOG_ERROR, "%s: %s", cmd->name, e.msg);
@@ -284,14 +434,18 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
         }
         s->requests++;
         if (!getinfo_done) {
-            rc = do_getinfo(s, cmd, state, &f, out_fd, &e);
+            rc = do_getinfo(s, cmd, state, &f, out_fd, &early, &e);
             getinfo_done = rc == 0;
+            if (getinfo_done)
+                pipeline_start(&pl, early);
         } else if (finished) {
             rc = err_set(&e, ERR_PROTO, "a request arrived after the final one");
         } else if (deferred) {
             rc = e.code;  /* e holds what failed after the last reply */
+        } else if (pl.w != NULL) {
+            rc = do_execute_early(s, cmd, state, &f, &pl, &meta, out_fd, &finished, &e);
         } else {
-            rc = do_execute(s, cmd, state, &f, &t, &meta, out_fd, &finished, &e);
+            rc = do_execute(s, cmd, state, &f, &pl.t[0], &meta, out_fd, &finished, &e);
             if (rc == SCP_DEFERRED) {
                 /* The reply is out: the error goes in the next one. */
                 deferred = 1;
@@ -304,10 +458,12 @@ int scp_run(const struct scp_command *cmd, void *state, int in_fd, int out_fd)
         }
     }
 
+    worker_free(pl.w);  /* idle: every job was waited for */
     if (cmd->destroy != NULL)
         cmd->destroy(state);
     buf_free(&meta);
-    csv_table_free(&t);
+    csv_table_free(&pl.t[0]);
+    csv_table_free(&pl.t[1]);
     frame_reader_free(&rd);
     csvw_free(&s->out);
     arena_free(&s->arena);

@@ -33,7 +33,18 @@ struct scp_getinfo {
     enum scp_type type;
     const char *required[SCP_REQUIRED_MAX];  /* BORROWED until the reply is sent */
     size_t nrequired;                        /* 0 = all fields */
+    /* 1: the command emits rows only for the final request (a reporting
+     * command).  Every other request is then answered as soon as it has
+     * been read, and its execute and written hooks run on a second thread
+     * while the next request is read and parsed (when a second processor
+     * is online and scp_pipeline is set).  Messages and errors of that work
+     * go in the next reply; the hooks run in request order, one at a time,
+     * and the final request's execute on the main thread after them all. */
+    int early_reply;
 };
+
+/* 0 turns early replies off for every command (tests compare both). */
+extern int scp_pipeline;
 
 struct scp;
 

@@ -157,12 +157,12 @@ static void test_join_session_baseline(void **st)
     free(in);
 }
 
-static void test_join_eof_at_every_offset(void **st)
+static void eof_at_every_offset(const struct scp_command *cmd)
 {
     size_t n, nk;
     int status;
-    (void)st;
     ready_fds();
+    cmd_under_test = cmd;
     char *in = tu_read_file(SESSION, &n);
     assert_non_null(in);
     size_t ends[FRAMES_MAX];
@@ -199,7 +199,23 @@ static void test_join_eof_at_every_offset(void **st)
         }
         free(o);
     }
+    cmd_under_test = &join_command;
     free(in);
+}
+
+static void test_join_eof_at_every_offset(void **st)
+{
+    (void)st;
+    eof_at_every_offset(&join_command);
+}
+
+/* A reporting command answers each request before joining it (early
+ * replies): a cut still ends with every whole request answered and one
+ * error reply, or cleanly at a frame boundary. */
+static void test_timechart_eof_at_every_offset(void **st)
+{
+    (void)st;
+    eof_at_every_offset(&timechart_command);
 }
 
 /* The Nth allocation fails, N = 1, 2, ... until the session succeeds. */
@@ -294,6 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_join_session_baseline, teardown),
         cmocka_unit_test_teardown(test_join_eof_at_every_offset, teardown),
+        cmocka_unit_test_teardown(test_timechart_eof_at_every_offset, teardown),
         cmocka_unit_test_teardown(test_join_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_timechart_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_profile_allocation_failures, teardown),

@@ -4,7 +4,9 @@
  *   measured from its counts and written in place) equals the reply csvw
  *   makes from the row cells;
  * - events counted on the worker thread (report/pfeed) give the same reply
- *   as events counted on the main thread.
+ *   as events counted on the main thread;
+ * - requests joined on a second thread while the next is parsed (early
+ *   replies, scp_pipeline) give the same reply as requests run one by one.
  * The input is random but seeded: clients, names and addresses from small
  * sets so that conversations repeat, values that need CSV quoting or
  * multivalue escaping (comma, quote, "$", newline), counts of several
@@ -165,10 +167,12 @@ static char *make_session(size_t nrows, size_t per, size_t *len)
     return s.p;
 }
 
-static char *run(const char *in, size_t n, int lines, int threads, size_t *outlen)
+static char *run(const char *in, size_t n, int lines, int threads, int pipeline,
+                 size_t *outlen)
 {
     profile_cmd_lines = lines;
     profile_cmd_threads = threads;
+    scp_pipeline = pipeline;
     /* dnsprofile WARNs when run outside the app (no lookups/ beside it) */
     fflush(stderr);
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
@@ -182,7 +186,7 @@ static char *run(const char *in, size_t n, int lines, int threads, size_t *outle
     close(saved);
     char *out = tu_memio_output(outlen);
     tu_memio_stop();
-    profile_cmd_lines = profile_cmd_threads = 1;
+    profile_cmd_lines = profile_cmd_threads = scp_pipeline = 1;
     assert_int_equal(status, 0);
     return out;
 }
@@ -209,17 +213,19 @@ static void test_same_bytes(void **st)
     for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
         size_t n, n0, n1;
         char *in = make_session(sizes[c][0], sizes[c][1], &n);
-        char *plain = run(in, n, 0, 0, &n0);
+        char *plain = run(in, n, 0, 0, 0, &n0);
         /* not an empty reply: rows with sparklines and findings */
         assert_true(n0 > 1000);
         assert_non_null(strstr(plain, "##__SPARKLINE__##"));
         assert_non_null(strstr(plain, "10.9.9.9"));
-        static const int ways[][2] = {{1, 0}, {0, 1}, {1, 1}};
-        for (size_t w = 0; w < 3; w++) {
-            char *o = run(in, n, ways[w][0], ways[w][1], &n1);
+        /* lines, threads, early replies (scp_pipeline) */
+        static const int ways[][3] = {{1, 0, 0}, {0, 1, 0}, {1, 1, 0}, {0, 0, 1}, {1, 1, 1}};
+        for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+            char *o = run(in, n, ways[w][0], ways[w][1], ways[w][2], &n1);
             if (n1 != n0 || memcmp(o, plain, n0) != 0)
-                fail_msg("%zu rows: lines=%d threads=%d gives %zu bytes, the plain way %zu "
-                         "(or other bytes)", sizes[c][0], ways[w][0], ways[w][1], n1, n0);
+                fail_msg("%zu rows: lines=%d threads=%d pipeline=%d gives %zu bytes, the plain "
+                         "way %zu (or other bytes)", sizes[c][0], ways[w][0], ways[w][1],
+                         ways[w][2], n1, n0);
             free(o);
         }
         if (sizes[c][0] >= 3000 && longest_line(plain, n0) <= 256u * 1024)
