@@ -128,8 +128,8 @@ asan:
 	    OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-# The suites whose commands start a thread (util/worker: dnsprofile counts
-# on one), under ThreadSanitizer.
+# The suites whose commands start a thread (util/worker: the reporting
+# commands join on one, dnsprofile counts on another), under ThreadSanitizer.
 TSAN_SUITES = test_early_reply test_worker test_profile_order test_profile_reply test_fault_join test_profile
 tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang OPT="-O1" SAN="-fsanitize=thread" \

@@ -5,7 +5,9 @@
  * arguments and declare its type, answer; then for every execute request
  * parse the CSV body, let the command queue output rows, and write exactly
  * one reply, only after the whole request has been read (splunkd cannot take
- * partial or unsolicited replies).  Any error becomes one reply with
+ * partial or unsolicited replies).  A reporting command may ask for early
+ * replies (scp_getinfo.early_reply): its requests are then worked on beside
+ * the reading of the next one.  Any error becomes one reply with
  * {"finished":true} and an ERROR inspector message, one stderr line, and exit
  * status 1.  The session key never leaves struct meta_info.
  */
