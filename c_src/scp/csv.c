@@ -186,8 +186,9 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
         /* checked here so that a limit error from cols_intern means the
          * session's column count */
         /* "__mv_" + a name of CSV_NAME_MAX bytes is that name's companion */
-        size_t nmax = name.n > 5 && memcmp(name.p, "__mv_", 5) == 0 ? CSV_NAME_MAX + 5
-                                                                    : CSV_NAME_MAX;
+        size_t nmax = name.n > 5 && name.p != NULL && memcmp(name.p, "__mv_", 5) == 0
+                          ? CSV_NAME_MAX + 5
+                          : CSV_NAME_MAX;
         if (name.n > nmax)
             return err_set(e, ERR_LIMIT, "column %zu has a name longer than CSV_NAME_MAX (%llu "
                            "bytes); rename the field before the command (" LIMIT_BUILD_HINT ")",

@@ -203,6 +203,7 @@ static int read_request(struct scp *s, struct frame *f, struct csv_table *t, int
                         int *finished, struct err *e)
 {
     struct meta_request req;
+    *finished = 0;
     int rc = meta_parse(f->meta, f->meta_len, &req, NULL, e);
     if (rc)
         return rc;
@@ -249,7 +250,7 @@ static int do_execute(struct scp *s, const struct scp_command *cmd, void *state,
                       struct frame *f, struct csv_table *t, struct buf *meta, int out_fd,
                       int *finished, struct err *e)
 {
-    int fin, rc = read_request(s, f, t, 0, &fin, e);
+    int fin = 0, rc = read_request(s, f, t, 0, &fin, e);
     if (rc)
         return rc;
     s->in_schema.n = t->ncols;
