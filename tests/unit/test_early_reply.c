@@ -42,6 +42,9 @@ struct lg_state {
     size_t values;
     int off_main;            /* a non-final execute ran off the main thread */
     pthread_t main;
+    /* an emitted row's cells and count: borrowed until the reply is written */
+    struct slice cells[2];
+    char count[32];
 };
 
 static void *lg_new(void)
@@ -88,7 +91,6 @@ static int lg_execute(struct scp *s, void *state, const struct csv_table *in, in
     struct lg_state *st = state;
     long k = st->chunk++;
     long vi = csv_col_index(in, st->ids[0]);
-    char line[64];
 
     if (!finished && !pthread_equal(pthread_self(), st->main))
         st->off_main = 1;
@@ -104,15 +106,17 @@ static int lg_execute(struct scp *s, void *state, const struct csv_table *in, in
         st->values++;
     }
     if (k == cfg.emit_at) {
-        struct slice c[2] = {SLICE_LIT("early"), SLICE_LIT("0")};
-        if (scp_emit(s, &st->out, c))
+        st->cells[0] = SLICE_LIT("early");
+        st->cells[1] = SLICE_LIT("0");
+        if (scp_emit(s, &st->out, st->cells))
             return err_set(e, ERR_NOMEM, "out of memory");
     }
     if (!finished)
         return 0;
-    int n = snprintf(line, sizeof line, "%zu", st->values);
-    struct slice c[2] = {slice_of(st->log.p, st->log.len), slice_of(line, (size_t)n)};
-    return scp_emit(s, &st->out, c) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    int n = snprintf(st->count, sizeof st->count, "%zu", st->values);
+    st->cells[0] = slice_of(st->log.p, st->log.len);
+    st->cells[1] = slice_of(st->count, (size_t)n);
+    return scp_emit(s, &st->out, st->cells) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
 }
 
 /* Runs before the chunk's table is parsed over: the kept view is still the
