@@ -141,12 +141,7 @@ static const struct scp_command lg_command = {
 
 static void frame(struct buf *out, const char *meta, const char *body, size_t blen)
 {
-    char h[64];
-    int n = snprintf(h, sizeof h, "chunked 1.0,%zu,%zu\n", strlen(meta), blen);
-    assert_int_equal(buf_append(out, h, (size_t)n), 0);
-    assert_int_equal(buf_append(out, meta, strlen(meta)), 0);
-    if (blen)
-        assert_int_equal(buf_append(out, body, blen), 0);
+    assert_int_equal(tu_frame_append(out, meta, body, blen), 0);
 }
 
 /* getinfo, then `chunks` execute requests of `per` rows (the last one

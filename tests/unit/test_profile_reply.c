@@ -34,12 +34,7 @@ static void ready_fds(void) { assert_int_equal(tu_ready_fds(&rfd, &wfd), 0); }
 
 static void frame(struct buf *out, const char *meta, const char *body, size_t blen)
 {
-    char h[64];
-    int n = snprintf(h, sizeof h, "chunked 1.0,%zu,%zu\n", strlen(meta), blen);
-    assert_int_equal(buf_append(out, h, (size_t)n), 0);
-    assert_int_equal(buf_append(out, meta, strlen(meta)), 0);
-    if (blen)
-        assert_int_equal(buf_append(out, body, blen), 0);
+    assert_int_equal(tu_frame_append(out, meta, body, blen), 0);
 }
 
 #define HEADER "_time,sourcetype,src,query,answer,src_ip,dest_ip,dest_port,transport,action,url\n"

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/io.h"
 
 char *tu_read_file(const char *path, size_t *len)
@@ -368,4 +369,13 @@ struct slice tu_table_cell(const struct tu_table *tb, size_t r, const char *name
 {
     long k = tu_table_col(tb, name);
     return k < 0 ? SLICE_NULL : csv_cell(&tb->t, r, (size_t)k);
+}
+
+int tu_frame_append(struct buf *out, const char *meta, const char *body, size_t blen)
+{
+    char h[64];
+    int n = snprintf(h, sizeof h, "chunked 1.0,%zu,%zu\n", strlen(meta), blen);
+    if (buf_append(out, h, (size_t)n) || buf_append(out, meta, strlen(meta)))
+        return -1;
+    return blen && buf_append(out, body, blen) ? -1 : 0;
 }

@@ -56,6 +56,12 @@ struct tu_frame {
     size_t body_len;
 };
 
+struct buf;
+
+/* Append one request frame (header, meta, then blen body bytes) to out.
+ * 0, or -1 when out cannot grow. */
+int tu_frame_append(struct buf *out, const char *meta, const char *body, size_t blen);
+
 /* Split n bytes into frames; returns the count, or -1 if the bytes are not a
  * sequence of whole frames. */
 int tu_frames(const char *p, size_t n, struct tu_frame *f, int max);
