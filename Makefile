@@ -16,9 +16,11 @@ BIN     ?= bin
 SAN     ?=
 WARN     = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
-CPPFLAGS = -Ic_src -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# -iquote: c_src/limits.h must not hide the C library's <limits.h> from the
+# headers of the libraries we include (mbedTLS's in the release build).
+CPPFLAGS = -iquote c_src -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   = -std=c11 $(OPT) -g -pthread $(WARN) $(SAN) $(EXTRA_CFLAGS)
-LDFLAGS  = -pthread $(SAN)
+LDFLAGS  = -pthread $(SAN) $(EXTRA_LDFLAGS)
 
 # jansson is linked statically so a Splunk host needs no jansson.
 JANSSON  = -l:libjansson.a
@@ -170,8 +172,8 @@ small-limits:
 demo: deps $(PROGS)
 	@sh tests/demo.sh $(BIN)
 
-bench: deps $(PROGS)
-	@sh bench/run.sh $(BIN)
+bench: deps $(PROGS) static-x86_64
+	@STATIC_BIN=build/static/x86_64/release sh bench/run.sh $(BIN)
 
 # Not a test: 50M events through join and profile (SOAK_EVENTS to change).
 soak: deps $(PROGS)
@@ -184,6 +186,7 @@ clean:
                     $(BUILD)/tests/packed/*.d)
 
 -include tests/app/app.mk
+-include tests/release/release.mk
 
 # --- hardening: fuzzing and static analysis (tests/fuzz, tests/lint) ------
 FUZZ_SECONDS ?= 10

@@ -5,8 +5,12 @@
 #   sh bench/run.sh bin                      (what `make bench` runs)
 #   RUNS=9 BENCH_EVENTS=200000 sh bench/run.sh bin
 #   BENCH_BIG=1 sh bench/run.sh bin          (+ peak RSS at 10M events, piped)
+#   STATIC_BIN=build/static/x86_64/release sh bench/run.sh bin
+#                                            (+ the static release build of
+#                                            every sub-command, in the same
+#                                            rounds; what `make bench` runs)
 #
-# Env: RUNS (default 5), BENCH_EVENTS (1000000), BENCH_BIG (unset),
+# Env: STATIC_BIN (unset), RUNS (default 5), BENCH_EVENTS (1000000), BENCH_BIG (unset),
 # BENCH_BIG_EVENTS (10000000), BENCH_TIMER=rusage (force the C helper),
 # CC (cc).  Results are also written to bench/out/results.txt.
 set -eu
@@ -89,10 +93,26 @@ for sub in passthrough join timechart profile; do
 		SKIPPED="$SKIPPED $sub"
 	fi
 done
+# The static release build, when given, runs in the same rounds as the
+# dynamic one, so their ratio is taken on the same machine load.
+STATIC_SUBS=""
+if [ -n "${STATIC_BIN:-}" ]; then
+	for sub in passthrough join timechart profile; do
+		case "|$CMDS|" in *"|$BIN/dnsjoin $sub|"*) ;; *) continue ;; esac
+		if [ -x "$STATIC_BIN/dnsjoin" ] &&
+			"$STATIC_BIN/dnsjoin" "$sub" < "$PROBE" > "$OUT/probe.out" 2> "$OUT/probe.err" &&
+			"$OUT/check_stream" --lenient "$OUT/probe.out" > /dev/null 2>&1; then
+			CMDS="$CMDS|$STATIC_BIN/dnsjoin $sub"
+			STATIC_SUBS="$STATIC_SUBS $sub"
+		else
+			SKIPPED="$SKIPPED static:$sub"
+		fi
+	done
+fi
 
 {
 	echo "TA-dnsjoin benchmark"
-	echo "produced by: sh bench/run.sh $BIN   (RUNS=$RUNS BENCH_EVENTS=$EVENTS${BENCH_BIG:+ BENCH_BIG=1})"
+	echo "produced by: sh bench/run.sh $BIN   (RUNS=$RUNS BENCH_EVENTS=$EVENTS${BENCH_BIG:+ BENCH_BIG=1}${STATIC_BIN:+ STATIC_BIN=$STATIC_BIN})"
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')   host: $(uname -sm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
 	echo "timer: $TIMER_NAME, median of $RUNS rounds (each runs every command once, in turn), stdin from the file, stdout to /dev/null"
 	echo "stream: $STREAM ($GEN_NOTE)"
@@ -183,6 +203,33 @@ awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER
 		print "x_cat_t: time relative to cat; RSS/chunk: peak RSS over the largest chunk (metadata + body)"
 	}' "$TABLE" | tee -a "$RESULTS"
 
+# Static against dynamic: events/s of the static build over the dynamic
+# build's, taken within each round (the same input, one after the other),
+# median over the rounds.  The release target is >= 0.90.
+if [ -n "$STATIC_SUBS" ]; then
+	{
+		echo
+		echo "static release build ($STATIC_BIN) against the dynamic build ($BIN), same rounds:"
+		printf '  %-12s %10s %10s %12s\n' sub-command dynamic_s static_s static/dyn
+		for sub in $STATIC_SUBS; do
+			kd=0; ks=0; k=0
+			IFS='|'
+			for cmd in $CMDS; do
+				k=$((k + 1))
+				[ "$cmd" = "$BIN/dnsjoin $sub" ] && kd=$k
+				[ "$cmd" = "$STATIC_BIN/dnsjoin $sub" ] && ks=$k
+			done
+			IFS=$OLDIFS
+			[ -s "$OUT/t.$kd" ] && [ -s "$OUT/t.$ks" ] || continue
+			r=$(paste "$OUT/t.$kd" "$OUT/t.$ks" | awk '$2 > 0 { print $1 / $2 }' | median)
+			printf '  %-12s %10s %10s %12.2f%s\n' "$sub" "$(median < "$OUT/t.$kd")" \
+				"$(median < "$OUT/t.$ks")" "$r" \
+				"$(awk -v r="$r" 'BEGIN { if (r < 0.90) print "   BELOW the 0.90 target" }')"
+		done
+		echo "  static/dyn: events/s of the static build over the dynamic one's, per round, median"
+	} | tee -a "$RESULTS"
+fi
+
 # Output sanity: each command must return a well-formed reply stream; passthrough
 # and join must return every event.
 {
@@ -195,7 +242,7 @@ awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER
 		if $cmd < "$STREAM" 2> /dev/null | "$OUT/check_stream" --lenient > "$OUT/out.shape" 2> "$OUT/out.err"; then
 			r=$(sed -n 's/^rows=//p' "$OUT/out.shape")
 			case $cmd in
-			*passthrough | *join)
+			*" passthrough" | *" join")
 				[ "$r" = "$ROWS" ] && v="all $r events back" || v="WRONG: $r rows for $ROWS events" ;;
 			*) v="$r result rows" ;;
 			esac

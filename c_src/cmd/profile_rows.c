@@ -6,6 +6,7 @@
 #include "limits.h"
 #include "report/endpoints.h"
 #include "scp/mv.h"
+#include "util/bytes.h"
 #include "util/num.h"
 #include "util/worker.h"
 #include "util/xmem.h"
@@ -228,9 +229,9 @@ static char *spark_put(const struct prows *r, const struct rowctx *x, size_t dig
         for (z = 0; k + z < np && v[k + z] == 0 && z < ZEROS_RUN; z++)
             ;
         if (z > 1) {
-            memcpy(p, zeros_plain, 2 * z);
+            bytes_copy(p, zeros_plain, 2 * z);
             p += 2 * z;
-            memcpy(m, zeros_mv, 4 * z);
+            bytes_copy(m, zeros_mv, 4 * z);
             m += 4 * z;
             k += z - 1;
             continue;
@@ -380,8 +381,7 @@ static void out_bytes(struct out *o, const char *p, size_t n)
         o->d = NULL;
         return;
     }
-    if (n)
-        memcpy(o->d, p, n);
+    bytes_copy(o->d, p, n);
     o->d += n;
 }
 
@@ -681,7 +681,7 @@ int prows_line(void *ctx, size_t i, char *dst, size_t cap, size_t *len, struct a
         r->off += r->lens[r->off_row];
         r->off_row = i;
     }
-    memcpy(dst, r->side[k] + r->off, *len);
+    bytes_copy(dst, r->side[k] + r->off, *len);
     return 0;
 }
 

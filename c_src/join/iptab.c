@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "util/bytes.h"
 #include "util/xmem.h"
 
 /* Per-address list of sequence numbers, oldest first from `head`. */
@@ -254,12 +255,9 @@ int iptab_add(struct iptab *t, const struct ipaddr *ip, int64_t time_us, struct 
     r = &t->ring[t->next & (t->cap - 1)];
     memset(r, 0, sizeof *r);
     r->text = w;
-    if (name.n)
-        memcpy(w, name.p, name.n);
-    if (client.n)
-        memcpy(w + name.n, client.p, client.n);
-    if (ttext.n)
-        memcpy(w + name.n + client.n, ttext.p, ttext.n);
+    bytes_copy(w, name.p, name.n);
+    bytes_copy(w + name.n, client.p, client.n);
+    bytes_copy(w + name.n + client.n, ttext.p, ttext.n);
     r->name_n = (uint32_t)name.n;
     r->client_n = (uint32_t)client.n;
     r->ttext_n = (uint32_t)ttext.n;

@@ -312,6 +312,15 @@ int ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
     return memcmp(a->b, b->b, 16) == 0;
 }
 
+int ipaddr_eq_raw(const struct ipaddr *a, const unsigned char *raw, size_t len)
+{
+    if (len == 4)
+        return ipaddr_is_v4(a) && memcmp(a->b + 12, raw, 4) == 0;
+    if (len == 16)
+        return !ipaddr_is_v4(a) && memcmp(a->b, raw, 16) == 0;
+    return 0;
+}
+
 /* The MurmurHash3 64-bit finaliser constants: a bijection on 64 bits in
  * which every input bit flips each output bit with probability ~1/2. */
 static inline uint64_t mix64(uint64_t x)

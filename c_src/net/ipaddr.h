@@ -96,6 +96,11 @@ int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
 /* 1 if equal, else 0. */
 int ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
 
+/* 1 if raw[0..len) is a, as an X.509 iPAddress name holds it: 4 bytes for
+ * an IPv4 address, 16 for IPv6 (an IPv4 address never matches 16 bytes,
+ * nor IPv6 4), network byte order.  Any other length: 0. */
+int ipaddr_eq_raw(const struct ipaddr *a, const unsigned char *raw, size_t len);
+
 /* 64-bit hash with full avalanche, so any bits of it (low bits for a
  * power-of-two table) spread sequential addresses evenly.  Not keyed: fine
  * for our own tables, not a defence against chosen-input flooding.  Values

@@ -7,6 +7,7 @@
 #include "report/dname.h"
 #include "scp/cols.h"
 #include "scp/csv.h"
+#include "util/appdir.h"
 #include "util/io.h"
 #include "util/xmem.h"
 
@@ -219,20 +220,15 @@ enum tunnel_kind endpoints_ip(const struct endpoints *ep, const struct ipaddr *a
 
 int endpoints_default_path(char *out, size_t n)
 {
-    static const char tail[] = "/../lookups/tunnel_endpoints.csv";
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
+    static const char tail[] = "/lookups/tunnel_endpoints.csv";
+    char app[4096];
+    if (appdir_self(app, sizeof app) != 0)
         return ERR_IO;
-    exe[len] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
+    size_t len = strlen(app);
+    if (len + sizeof tail > n)
         return ERR_IO;
-    size_t dir = (size_t)(slash - exe);
-    if (dir + sizeof tail > n)
-        return ERR_IO;
-    memcpy(out, exe, dir);
-    memcpy(out + dir, tail, sizeof tail);
+    memcpy(out, app, len);
+    memcpy(out + len, tail, sizeof tail);
     return 0;
 }
 

@@ -40,8 +40,8 @@ enum tunnel_kind endpoints_name(const struct endpoints *ep, struct slice name);
 /* Tunnel kind of an address (exact ip entries and cidr ranges). */
 enum tunnel_kind endpoints_ip(const struct endpoints *ep, const struct ipaddr *a);
 
-/* Where the app's copy of the file is: <dir of this executable>/../lookups/
- * tunnel_endpoints.csv, found through /proc/self/exe, because splunkd's
+/* Where the app's copy of the file is: <app>/lookups/tunnel_endpoints.csv,
+ * the app found from this executable (util/appdir), because splunkd's
  * working directory for a search command is not the app's.  0 or ERR_IO. */
 int endpoints_default_path(char *out, size_t n);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "util/bytes.h"
 #include "util/worker.h"
 #include "util/xmem.h"
 
@@ -254,7 +255,7 @@ static struct rtext put(struct batch *b, struct slice s)
 {
     struct rtext t = {(uint32_t)b->tlen, s.p != NULL ? (uint32_t)s.n : 0};
     if (t.n) {
-        memcpy(b->text + b->tlen, s.p, t.n);
+        bytes_copy(b->text + b->tlen, s.p, t.n);
         b->tlen += t.n;
     }
     return t;

@@ -10,6 +10,7 @@
 #include "report/dname.h"
 #include "report/hourset.h"
 #include "report/strtab.h"
+#include "util/bytes.h"
 #include "util/num.h"
 #include "util/worker.h"
 #include "util/xmem.h"
@@ -327,7 +328,7 @@ static int intern_name(struct profile *p, struct slice name, uint32_t *id, struc
         nc->hash = h;
         nc->id = *id;
         nc->n = (uint16_t)name.n;
-        memcpy(nc->s, name.p, name.n);
+        bytes_copy(nc->s, name.p, name.n);
     }
     return 0;
 }
@@ -994,7 +995,7 @@ static void put_bytes(struct sbuf *b, const char *p, size_t n)
     size_t room = b->n - 1 - b->len;  /* b->n > 0: one byte for the NUL */
     if (n > room)
         n = room;
-    memcpy(b->p + b->len, p, n);
+    bytes_copy(b->p + b->len, p, n);
     b->len += n;
     b->p[b->len] = 0;
 }
@@ -1008,12 +1009,13 @@ static void put(struct sbuf *b, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     for (const char *f = fmt; *f; f++) {
-        const char *pc = strchr(f, '%');
-        if (pc == NULL) {
-            put_bytes(b, f, strlen(f));
-            break;
-        }
+        /* the literal run: formats are short, a byte loop beats strchr */
+        const char *pc = f;
+        while (*pc != '\0' && *pc != '%')
+            pc++;
         put_bytes(b, f, (size_t)(pc - f));
+        if (*pc == '\0')
+            break;
         f = pc;
         if (f[1] == 's') {
             const char *v = va_arg(ap, const char *);

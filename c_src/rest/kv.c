@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "util/appdir.h"
 #include "util/buf.h"
 #include "util/num.h"
 #include "util/xmem.h"
@@ -155,16 +156,8 @@ int kv_conf_load(struct kv_conf *c, const char *app_dir, struct err *e)
     int rc;
 
     if (app_dir == NULL) {
-        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
-        if (n <= 0)
+        if (appdir_self(dir, sizeof dir) != 0)
             return 0;  /* defaults */
-        dir[n] = '\0';
-        for (int k = 0; k < 2; k++) {  /* <app>/bin/dnsjoin -> <app> */
-            char *sl = strrchr(dir, '/');
-            if (sl == NULL)
-                return 0;
-            *sl = '\0';
-        }
     } else {
         snprintf(dir, sizeof dir, "%s", app_dir);
     }

@@ -57,8 +57,8 @@ void kv_conf_defaults(struct kv_conf *c);
 
 /*
  * Read <app_dir>/default/dnsjoin.conf then <app_dir>/local/dnsjoin.conf
- * ([kvstore] only; missing files are fine).  app_dir NULL: the directory
- * above the running binary (/proc/self/exe is <app>/bin/dnsjoin).  A
+ * ([kvstore] only; missing files are fine).  app_dir NULL: the app of the
+ * running binary (util/appdir: <app>/bin/ or <app>/<platform>/bin/).  A
  * leading $SPLUNK_HOME in ca_file is taken from the environment, else from
  * the app's location (<SPLUNK_HOME>/etc/apps/<app>).  0, or ERR_ARGS with
  * a message naming the file, line and setting.

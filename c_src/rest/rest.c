@@ -1,6 +1,11 @@
 #include "rest/rest.h"
 
 #include <curl/curl.h>
+#ifdef REST_TLS_MBEDTLS
+#include <mbedtls/asn1.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -289,7 +294,42 @@ int rest_request(struct rest *r, const char *method, const char *path_query, con
 
 struct curl_ctx {
     CURL *h;  /* OWNED: one handle, so connections are kept alive between requests */
+    struct ipaddr peer_ip;  /* the URI's host when it is an IP address (mbedTLS builds) */
 };
+
+#ifdef REST_TLS_MBEDTLS
+/*
+ * The release binaries' libcurl uses mbedTLS 2.28, which checks a host name
+ * against the certificate's dNSName entries and CN but never against its
+ * iPAddress entries: a splunkd_uri such as https://10.1.2.3:8089 would fail
+ * the host check with a certificate that names exactly that address, where
+ * the OpenSSL build accepts it.  This verify callback, installed only for a
+ * host that is an IP address and only when the host is checked, clears the
+ * mismatch when the server's certificate has an iPAddress entry equal to it.
+ * The chain, the dates and every other check stay mbedTLS's.
+ */
+static int ip_san_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const struct ipaddr *want = ctx;
+    if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
+        return 0;
+    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next) {
+        if (s->buf.p != NULL && s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
+            ipaddr_eq_raw(want, s->buf.p, s->buf.len)) {
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+            break;
+        }
+    }
+    return 0;
+}
+
+static CURLcode on_ssl_config(CURL *h, void *ssl_config, void *ctx)
+{
+    (void)h;
+    mbedtls_ssl_conf_verify(ssl_config, ip_san_verify, ctx);
+    return CURLE_OK;
+}
+#endif
 
 struct sink {
     struct buf *b;
@@ -402,6 +442,17 @@ static int curl_perform(void *ctx, const struct rest_call *c, long *status, stru
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
     }
+#ifdef REST_TLS_MBEDTLS
+    if (rc == CURLE_OK && c->conf->verify && c->verify_host) {
+        int https;
+        struct slice host = uri_host(c->url, &https);
+        if (host.p != NULL && ipaddr_parse(host, &cc->peer_ip) == 0) {
+            rc = curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_config);
+            if (rc == CURLE_OK)
+                rc = curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, &cc->peer_ip);
+        }
+    }
+#endif
     if (rc == CURLE_OK) {
         if (strcmp(c->method, "GET") == 0) {
             rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

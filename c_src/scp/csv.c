@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "util/bytes.h"
 #include "util/xmem.h"
 
 void csv_table_init(struct csv_table *t)
@@ -84,7 +85,7 @@ static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
     if (i < n && b[i] == '"') {
         size_t start = ++i;
         for (;;) {
-            char *q = memchr(b + i, '"', n - i);
+            const char *q = bytes_chr(b + i, n - i, '"');
             if (q == NULL)
                 return err_set(e, ERR_CSV, "row %zu: unterminated quoted value", row);
             i = (size_t)(q - b) + 1;
@@ -326,7 +327,7 @@ static int parse(char *b, size_t n, struct cols *c, const uint32_t *want, size_t
                 /* the body is under 4 GB, and so is what is copied of it */
                 if (v.n > t->own_cap - t->own_len && grow_own(t, v.n))
                     return err_set(e, ERR_NOMEM, "out of memory reading row %zu", row);
-                memcpy(t->own + t->own_len, v.p, v.n);
+                bytes_copy(t->own + t->own_len, v.p, v.n);
                 t->cells[base + w].off = (uint32_t)t->own_len;
                 t->cells[base + w].len =
                     (uint32_t)(esc ? unescape_in_place(t->own + t->own_len, v.n) : v.n);
@@ -393,7 +394,7 @@ static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t 
     if (i < n && p[i] == '"') {
         size_t j = i + 1;
         for (;;) {
-            const char *q = memchr(p + j, '"', n - j);
+            const char *q = bytes_chr(p + j, n - j, '"');
             size_t end = q ? (size_t)(q - p) : n;
             if (end + 1 < n && p[end + 1] == '"') {
                 *esc = 1;
@@ -405,7 +406,7 @@ static size_t raw_next(const char *p, size_t n, size_t i, size_t *start, size_t 
             return end + 1 < n ? end + 2 : n + 1;
         }
     }
-    const char *c = memchr(p + i, ',', n - i);
+    const char *c = bytes_chr(p + i, n - i, ',');
     size_t end = c ? (size_t)(c - p) : n;
     *start = i;
     *len = end - i;

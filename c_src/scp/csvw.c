@@ -6,6 +6,7 @@
 #endif
 
 #include "limits.h"
+#include "util/bytes.h"
 #include "util/io.h"
 #include "util/rowpack.h"
 #include "util/xmem.h"
@@ -217,7 +218,7 @@ static inline size_t value_len2(struct slice v, int *special)
     *special = has_special(v.p, v.n);
     if (!*special)
         return v.n;
-    for (const char *p = v.p, *end = v.p + v.n; (p = memchr(p, '"', (size_t)(end - p))) != NULL; p++)
+    for (const char *p = v.p, *end = v.p + v.n; (p = bytes_chr(p, (size_t)(end - p), '"')) != NULL; p++)
         q++;
     return v.n + q + 2;
 }
@@ -232,16 +233,15 @@ static size_t value_len(struct slice v)
 static inline char *put_value2(char *d, struct slice v, int special)
 {
     if (!special) {
-        if (v.n)
-            memcpy(d, v.p, v.n);
+        bytes_copy(d, v.p, v.n);
         return d + v.n;
     }
     *d++ = '"';
     const char *p = v.p, *end = v.p + v.n;
     for (;;) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
+        const char *q = bytes_chr(p, (size_t)(end - p), '"');
         size_t k = (size_t)((q ? q + 1 : end) - p);
-        memcpy(d, p, k);
+        bytes_copy(d, p, k);
         d += k;
         if (q == NULL)
             break;
@@ -619,7 +619,7 @@ static int wraw(struct wout *o, const char *p, size_t n)
         if (n > WBLOCK)
             return o->mem ? buf_append(o->mem, p, n) : io_write_all(o->fd, p, n, o->e);
     }
-    memcpy(o->b + o->n, p, n);
+    bytes_copy(o->b + o->n, p, n);
     o->n += n;
     return 0;
 }

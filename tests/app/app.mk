@@ -1,14 +1,11 @@
 # Splunk app packaging and checks; included from the top-level Makefile.
-#   make package     dist/TA-dnsjoin-<version>.tar.gz from the built binaries
+#   (make package, the release packages: tests/release/release.mk)
 #   make check-app   package, then every package rule, the negative tests,
 #                    the shipped searches through the argument parser, and
 #                    Dashboard Studio validation when Node.js is present
 # `all` (not $(PROGS)) is the prerequisite so this file works wherever it is
 # included.
-.PHONY: package check-app icons
-package: all
-	@sh tests/app/package.sh $(BIN) dist
-
+.PHONY: check-app icons
 check-app: all
 	@sh tests/app/check.sh $(BIN)
 

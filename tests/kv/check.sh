@@ -7,16 +7,21 @@
 # inside Splunk: the CA file, timeouts and batch sizes below are the test's.
 #
 # TLS: a CA made here with the openssl command line signs
-#   good.pem   SAN IP:127.0.0.1, IP:0.0.0.0
-#   wrong.pem  SAN DNS:splunkd.invalid only (a wrong host name)
+#   good.pem     SAN IP:127.0.0.1, IP:0.0.0.0
+#   wrong.pem    SAN DNS:splunkd.invalid only (a wrong host name)
+#   expired.pem  as good.pem, valid for one day in 2020 only
 # and a second CA signs other.pem (a certificate the client must not trust).
 # The host name check is tested without /etc/hosts tricks: on Linux a TCP
 # connection to 0.0.0.0 reaches the local host, while 0.0.0.0 is not a
 # loopback address for dnsjoin (127.0.0.0/8, ::1, localhost), so the URI
 # https://0.0.0.0:<port> gets the full host name check.  good.pem names
 # 0.0.0.0 (accepted: proves the path works), wrong.pem does not (rejected).
+#
+# DNSJOIN_RUNNER (optional) runs the binary, e.g. qemu-aarch64-static for
+# the aarch64 release build; the binary itself still sits in the app's bin/.
 set -u
 bindir=$(cd "${1:-bin}" && pwd)
+runner=${DNSJOIN_RUNNER:-}
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in python3 openssl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -50,6 +55,26 @@ for ca in ca otherca; do
 done
 mkcert good ca "IP:127.0.0.1,IP:0.0.0.0" && mkcert wrong ca "DNS:splunkd.invalid" &&
     mkcert other otherca "IP:127.0.0.1,IP:0.0.0.0" || { bad "openssl could not sign"; exit 1; }
+# `openssl x509 -req` cannot date a certificate in the past; `openssl ca` can.
+mkdir -p "$tmp/cadb" && : >"$tmp/cadb/index.txt" && echo 1000 >"$tmp/cadb/serial"
+cat >"$tmp/cadb/ca.cnf" <<CNF
+[ca]
+default_ca = test
+[test]
+database = $tmp/cadb/index.txt
+new_certs_dir = $tmp/cadb
+serial = $tmp/cadb/serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+CNF
+openssl req -new -key "$tmp/good.key" -out "$tmp/expired.csr" -subj "/CN=expired" 2>/dev/null &&
+    cp "$tmp/good.key" "$tmp/expired.key" &&
+    openssl ca -batch -notext -config "$tmp/cadb/ca.cnf" -cert "$tmp/ca.pem" -keyfile "$tmp/ca.key" \
+        -in "$tmp/expired.csr" -out "$tmp/expired.pem" -extfile "$tmp/good.ext" \
+        -startdate 20200101000000Z -enddate 20200102000000Z 2>/dev/null ||
+    { bad "openssl could not sign an expired certificate"; exit 1; }
 
 # ---- the app -------------------------------------------------------------
 app=$tmp/apps/TA-dnsjoin
@@ -111,7 +136,7 @@ run() {
     sub=${6:-pdns}
     start_s=$(date +%s)
     "$scpdrive" --timeout 60 --args "$args" --splunkd-uri "$ruri" --session-key-file "$kf" \
-        "$input" -- "$app/bin/dnsjoin" "$sub" >"$tmp/$name.out" 2>"$tmp/$name.err"
+        "$input" -- $runner "$app/bin/dnsjoin" "$sub" >"$tmp/$name.out" 2>"$tmp/$name.err"
     rc=$?
     elapsed=$(($(date +%s) - start_s))
     # The key must never appear in what the command writes.
@@ -360,6 +385,16 @@ warned c3 "TLS certificate rejected"
 start good
 run c4 "history=dnsjoin_pdns" "$tmp/net.csv" "https://0.0.0.0:$port" "" join
 expect c4 dns_match history history "" client history none none none none
+# An expired certificate from the trusted CA: rejected on loopback too.
+start expired
+run c10 "history=dnsjoin_pdns" "$tmp/net.csv" "" "" join
+warned c10 "TLS certificate rejected"
+[ "$(rows c10)" = "$nrows" ] && ok "c10: every event returned" || bad "c10: rows"
+grep -qi "TLS certificate rejected.*expired" "$tmp/c10.err" && ok "c10: the WARN says the certificate expired" ||
+    bad "c10: the WARN does not say the certificate expired"
+run c11 "" "$tmp/dns2.csv"
+warned c11 "TLS certificate rejected"
+expect c11 status not_saved not_saved
 # verify = false: works against an untrusted certificate, with a WARN each run.
 start other
 conf "verify = false"

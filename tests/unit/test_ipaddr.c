@@ -521,6 +521,42 @@ static void test_v4_helpers(void **state)
     }
 }
 
+/* X.509 iPAddress bytes: the length picks the family, no mapping across. */
+struct rawcase {
+    const char *addr;
+    unsigned char raw[17];
+    size_t len;
+    int want;
+};
+
+static const struct rawcase rawcases[] = {
+    {"10.1.2.3", {10, 1, 2, 3}, 4, 1},
+    {"10.1.2.3", {10, 1, 2, 4}, 4, 0},
+    {"0.0.0.0", {0, 0, 0, 0}, 4, 1},
+    {"10.1.2.3", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3}, 16, 0},
+    {"::ffff:10.1.2.3", {10, 1, 2, 3}, 4, 1},  /* the same address once parsed */
+    {"2001:db8::1", {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 16, 1},
+    {"2001:db8::1", {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 16, 0},
+    {"::", {0}, 16, 1},
+    {"::", {0}, 4, 0},
+    {"10.1.2.3", {10, 1, 2}, 3, 0},
+    {"10.1.2.3", {10, 1, 2, 3, 0}, 5, 0},
+    {"2001:db8::1", {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, 17, 0},
+    {"10.1.2.3", {0}, 0, 0},
+};
+
+static void test_eq_raw(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rawcases / sizeof rawcases[0]; i++) {
+        const struct rawcase *c = &rawcases[i];
+        struct ipaddr a;
+        assert_int_equal(ipaddr_parse(slice_cstr(c->addr), &a), 0);
+        if (ipaddr_eq_raw(&a, c->raw, c->len) != c->want)
+            fail_msg("case %zu: %s against %zu bytes: want %d", i, c->addr, c->len, c->want);
+    }
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -913,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_equal_forms),
         cmocka_unit_test(test_cmp_order),
         cmocka_unit_test(test_v4_helpers),
+        cmocka_unit_test(test_eq_raw),
         cmocka_unit_test(test_hash_spread),
         cmocka_unit_test(test_length_limit),
         cmocka_unit_test(test_slice_bounds),
