@@ -11,7 +11,9 @@
  * teredo.ipv6.microsoft.com -> 65.55.158.118 every few minutes while the host
  * is up, then sends 8-10 UDP/3544 packets straight to that address and 0-3 to
  * 65.55.158.119 (primary + 1, never in DNS); the firewall drops them all.
- * Inbound scans to the WAN address add network events without any DNS.
+ * Inbound scans to the WAN address add network events without any DNS.  A
+ * DNS filter answers a few ad and tracker names with 0.0.0.0, and some of
+ * the clients' connection attempts to that answer die at the firewall.
  *
  * Deterministic: a fixed seed and a fixed end (2023-11-15 00:00:00 UTC).
  *
@@ -38,6 +40,7 @@
 #define TEREDO     "teredo.ipv6.microsoft.com"
 #define PRIMARY    "65.55.158.118"
 #define SECONDARY  "65.55.158.119"
+#define SINKHOLE   "0.0.0.0"           /* a DNS filter's answer for a blocked name */
 
 static void die(const char *msg)
 {
@@ -521,6 +524,30 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* 4. A DNS filter answers ad and tracker names with 0.0.0.0 (dnsmasq's
+	 * address=/name/0.0.0.0, Pi-hole); some browsers try the answer anyway
+	 * and the firewall drops it.  Such an answer names no destination: every
+	 * blocked name shares it, so no connection may be joined to one. */
+	static const char *const blocked_names[] = {"ads.tracker.example", "pixel.adnet.example",
+						    "telemetry.vendor.example"};
+	unsigned long n_sink_dns = 0, n_sink_fw = 0;
+	for (int h = 0; h < HOURS; h++) {
+		unsigned n = rint_in(0, 3);
+		for (unsigned k = 0; k < n; k++) {
+			static const char *const sink[] = {SINKHOLE, NULL};
+			int64_t bt = START_TIME + (int64_t)h * 3600 + rint_in(0, 3590);
+			const char *cl = clients[rnd() % 41];
+			dns_event(bt, cl, blocked_names[rnd() % 3], NULL, sink, 1);
+			n_dns++;
+			n_sink_dns++;
+			if (rnd() % 2) {
+				fw_event(bt + rint_in(0, 5), cl, SINKHOLE, rint_in(32768, 60999), 443, 0, 1);
+				n_fw++;
+				n_sink_fw++;
+			}
+		}
+	}
+
 	/* order: desc is what an event search returns; asc as after `reverse` */
 	qsort(evs, nev, sizeof *evs, cmp_asc);
 	if (!strcmp(order, "desc")) {
@@ -583,12 +610,13 @@ int main(int argc, char **argv)
 			"host_proxy_requests=%lu\n"
 			"events=%zu\ndns_events=%lu\nfirewall_events=%lu\nproxy_events=%lu\n"
 			"client_prefetch_lookups=%lu\ninbound_scans=%lu\n"
+			"sinkhole=" SINKHOLE "\nsinkhole_lookups=%lu\nsinkhole_packets=%lu\n"
 			"max_lookups_per_hour=%u\n"
 			"# per hour for host/domain; hour_start is the epoch of the hour\n"
 			"hour_start,lookups,packets_primary,packets_secondary\n",
 			seed, (long long)START_TIME, (long long)END_TIME, HOURS, L, P1, P2, P1 + P2,
 			P1 + P2, L ? (double)P1 / (double)L : 0.0, win_proxied, nev, n_dns, n_fw,
-			n_proxy, n_client_dns, n_scan, max_h);
+			n_proxy, n_client_dns, n_scan, n_sink_dns, n_sink_fw, max_h);
 		for (int h = 0; h < HOURS; h++)
 			fprintf(f, "%lld,%u,%u,%u\n", (long long)(START_TIME + h * 3600LL), lookups[h],
 				p118[h], p119[h]);

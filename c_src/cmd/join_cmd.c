@@ -36,6 +36,7 @@ struct join_state {
     struct join_opts o;
     struct join *j;          /* OWNED */
     struct history *hist;    /* OWNED, NULL without history= */
+    struct sinkholes *sink;  /* OWNED */
     uint32_t xids[XF_N];
     struct schema xs;
     struct xshape xshapes[XSHAPES_MAX];
@@ -53,6 +54,8 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = args_finish(a, "dnsjoin", e);
+    if (rc == 0)
+        rc = joinopts_sinkholes(s, "dnsjoin", &st->o, &st->sink, e);
     if (rc)
         return rc;
     /* The option slices point into searchinfo.args, which lives for the
@@ -181,6 +184,10 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
                 (unsigned long long)js.rows, (unsigned long long)js.dns,
                 (unsigned long long)js.net, (unsigned long long)js.records, order[js.order],
                 (unsigned long long)js.records_max, (unsigned long long)js.held_max_bytes);
+        if (js.sinkholed > 0)
+            scp_msg(s, LOG_INFO, "dnsjoin: %llu answers were sinkholes (0.0.0.0, :: or "
+                    "lookups/dnsjoin_sinkholes.csv): blocked names, no join record",
+                    (unsigned long long)js.sinkholed);
         if (st->hist != NULL) {
             struct history_stats hs;
             history_stats(st->hist, &hs);
@@ -208,6 +215,7 @@ static void jc_free(void *state)
         return;
     join_free(st->j);
     history_free(st->hist);
+    sinkholes_free(st->sink);
     xfree(st);
 }
 

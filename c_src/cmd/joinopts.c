@@ -1,5 +1,7 @@
 #include "cmd/joinopts.h"
 
+#include <sys/stat.h>
+
 #include <string.h>
 
 #include "limits.h"
@@ -107,5 +109,33 @@ int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct 
     if (*out == NULL)
         return e->code ? e->code : ERR_NOMEM;
     o->history = history_hook(*out);
+    return 0;
+}
+
+int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,
+                       struct sinkholes **out, struct err *e)
+{
+    char path[4200];
+    struct stat sb;
+    struct err le;
+    size_t skipped = 0;
+
+    *out = NULL;
+    err_clear(&le);
+    if (sinkholes_default_path(path, sizeof path) == 0 && stat(path, &sb) == 0) {
+        *out = sinkholes_load(path, &skipped, &le);
+        if (*out != NULL && skipped > 0)
+            scp_msg(s, LOG_WARN, "%s: %zu rows of lookups/dnsjoin_sinkholes.csv are not an "
+                    "address or a CIDR range and are ignored", cmd, skipped);
+        if (*out == NULL && le.code != ERR_NOMEM)
+            scp_msg(s, LOG_WARN, "%s: %s; only 0.0.0.0 and :: count as sinkhole answers", cmd,
+                    le.msg);
+    }
+    if (*out == NULL && le.code != ERR_NOMEM)
+        *out = sinkholes_builtin();
+    if (*out == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (o != NULL)
+        o->sinkholes = *out;
     return 0;
 }

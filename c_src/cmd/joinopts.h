@@ -7,6 +7,7 @@
 #define JOINOPTS_H
 
 #include "join/join.h"
+#include "join/sinkhole.h"
 #include "rest/history.h"
 #include "scp/args.h"
 #include "scp/scp.h"
@@ -29,5 +30,14 @@ int joinopts_size(struct slice s, uint64_t *out) WARN_UNUSED;
  * ERR_NOMEM with e filled; *out NULL when history= is absent. */
 int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
                      struct err *e) WARN_UNUSED;
+
+/* The sinkhole answers (join/sinkhole): 0.0.0.0, :: and the app's
+ * lookups/dnsjoin_sinkholes.csv.  A missing file is no error (the built-in
+ * pair only); an unreadable or malformed one, or rows that are not
+ * addresses, give a WARN naming `cmd` and the built-in pair is used.  *out
+ * is OWNED (sinkholes_free after the engine); o, when not NULL, gets
+ * o->sinkholes.  0 or ERR_NOMEM with e filled. */
+int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,
+                       struct sinkholes **out, struct err *e) WARN_UNUSED;
 
 #endif

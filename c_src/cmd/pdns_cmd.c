@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/joinopts.h"
+#include "join/sinkhole.h"
 #include "limits.h"
 #include "net/ipaddr.h"
 #include "rest/kv.h"
@@ -26,7 +28,8 @@ struct pdns_state {
     uint32_t out_ids[OF_N];
     struct schema out;
     struct pdns *p;            /* OWNED */
-    uint64_t events, answers, skipped;
+    struct sinkholes *sink;    /* OWNED */
+    uint64_t events, answers, skipped, sinkholed;
     int limit_warned;
 };
 
@@ -74,6 +77,9 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     s->want = st->in_ids;
     s->nwant = PF_N;
     s->want_set = 1;
+    rc = joinopts_sinkholes(s, "dnspdns", NULL, &st->sink, e);
+    if (rc)
+        return rc;
     st->p = pdns_new(PDNS_RECORDS_MAX);
     if (st->p == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -124,6 +130,10 @@ static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_ta
             int rc;
             if (ipaddr_parse(v, &ip) != 0)
                 continue;  /* CNAME targets, NXDOMAIN */
+            if (sinkholes_has(st->sink, &ip)) {
+                st->sinkholed++;  /* a blocked name: no record of where it is */
+                continue;
+            }
             rc = pdns_add(st->p, q, &ip, tus, src.p ? src : SLICE_LIT(""));
             if (rc == ERR_NOMEM)
                 return rc;
@@ -262,6 +272,10 @@ static int ps_execute(struct scp *s, void *state, const struct csv_table *in, in
         return err_set(e, ERR_NOMEM, "out of memory aggregating DNS answers");
     if (!finished)
         return 0;
+    if (st->sinkholed > 0)
+        scp_msg(s, LOG_INFO, "dnspdns: %llu answers were sinkholes (0.0.0.0, :: or "
+                "lookups/dnsjoin_sinkholes.csv): blocked names, not stored",
+                (unsigned long long)st->sinkholed);
     n = pdns_count(st->p);
     if (n == 0) {
         scp_msg(s, LOG_INFO, "dnspdns: %llu DNS events, no IP answers: nothing to store",
@@ -313,6 +327,7 @@ static void ps_free(void *state)
     if (st == NULL)
         return;
     pdns_free(st->p);
+    sinkholes_free(st->sink);
     xfree(st);
 }
 

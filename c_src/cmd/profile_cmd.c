@@ -22,6 +22,7 @@ struct pf_state {
     struct join_opts o;
     struct join *j;             /* OWNED */
     struct history *hist;       /* OWNED, NULL without history= */
+    struct sinkholes *sink;     /* OWNED */
     struct endpoints *ep;       /* OWNED */
     struct profile *p;          /* OWNED */
     struct pfeed *feed;         /* OWNED: events go to p through it */
@@ -79,6 +80,8 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = args_bool(a, "nodns", 1, &st->nodns, e);
     if (rc == 0)
         rc = args_finish(a, "dnsprofile", e);
+    if (rc == 0)
+        rc = joinopts_sinkholes(s, "dnsprofile", &st->o, &st->sink, e);
     if (rc)
         return rc;
     st->names[PX_SOURCETYPE] = xstrndup("sourcetype", 10);
@@ -255,6 +258,7 @@ static void pf_free(void *state)
         return;
     join_free(st->j);
     history_free(st->hist);
+    sinkholes_free(st->sink);
     pfeed_free(st->feed);  /* before the profile its worker writes */
     prows_free(st->rows);  /* and the one that reads it */
     profile_free(st->p);

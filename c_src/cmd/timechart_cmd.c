@@ -20,6 +20,7 @@ struct tc_state {
     struct join_opts o;
     struct join *j;           /* OWNED */
     struct history *hist;     /* OWNED, NULL without history= */
+    struct sinkholes *sink;   /* OWNED */
     struct tchart *tc;        /* OWNED */
     struct bins bins;
     uint64_t limit;
@@ -93,6 +94,8 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = parse_words(a, &by, e);
     if (rc == 0)
         rc = args_finish(a, "dnstimechart", e);
+    if (rc == 0)
+        rc = joinopts_sinkholes(s, "dnstimechart", &st->o, &st->sink, e);
     if (rc)
         return rc;
     if (st->domain.p != NULL && st->domain.n == 0)
@@ -355,6 +358,7 @@ static void tc_free(void *state)
         return;
     join_free(st->j);
     history_free(st->hist);
+    sinkholes_free(st->sink);
     tchart_free(st->tc);
     for (int k = 0; k < TX_N; k++)
         xfree(st->names[k]);

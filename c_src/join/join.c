@@ -749,8 +749,9 @@ static int decide(struct join *j, struct join_event *ev, struct arena *a, struct
     if (n == 0) {
         const struct join_history *h = j->o.history;
         struct join_hist_rec hr;
-        if (h != NULL && h->lookup(h->ctx, &ev->ip, ev->t, ev->client, ev->client_is_ip,
-                                   &ev->client_ip, &hr) == 1) {
+        if (h != NULL && !sinkholes_has(j->o.sinkholes, &ev->ip) &&
+            h->lookup(h->ctx, &ev->ip, ev->t, ev->client, ev->client_is_ip, &ev->client_ip,
+                      &hr) == 1) {
             ev->match = JOIN_HISTORY;
             ev->rec_t = hr.t;
             ev->name = arena_slice(a, hr.name);
@@ -1052,6 +1053,10 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
             struct ipaddr ip;
             if (ipaddr_parse(v, &ip) != 0)
                 continue;  /* CNAME targets, NXDOMAIN: no record */
+            if (sinkholes_has(j->o.sinkholes, &ip)) {
+                j->st.sinkholed++;  /* a blocked name, not a destination */
+                continue;
+            }
             if (j->o.unordered_sink && (rc = keep_answer(j, &ip)) != 0)
                 return err_set(e, rc, "out of memory reading a DNS answer");
             if (j->released_any && p->ev.t >= j->rel_lo && p->ev.t <= j->rel_hi)
@@ -1104,7 +1109,8 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
         int is_ip = cl.n > 0 && ipaddr_parse(cl, &p->ev.client_ip) == 0;
         p->ev.client_is_ip = (uint8_t)is_ip;
     }
-    if (j->o.history != NULL && p->ev.has_time &&
+    /* a sinkhole is never looked up: stored records of it name blocked names */
+    if (j->o.history != NULL && p->ev.has_time && !sinkholes_has(j->o.sinkholes, &p->ev.ip) &&
         (rc = j->o.history->want(j->o.history->ctx, &p->ev.ip, e)) != 0)
         return rc;
     if (p->ev.has_time && j->evicted_any) {

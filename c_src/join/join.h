@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "join/iptab.h"
+#include "join/sinkhole.h"
 #include "net/ipaddr.h"
 #include "scp/cols.h"
 #include "scp/csv.h"
@@ -79,6 +80,8 @@ struct join_opts {
     uint64_t maxbuffer;      /* bytes of held rows */
     const char *const *extra; /* more fields the caller reads (NULL-terminated) */
     const struct join_history *history; /* NULL: none */
+    const struct sinkholes *sinkholes;  /* BORROWED: answers that make no record;
+                                         * NULL: 0.0.0.0 and :: only */
     int sink_reads_fields;    /* the sink reads fields of rows (join_field):
                                * held rows are split once (a packed one
                                * unpacked) before calling it.  Without it a
@@ -191,6 +194,7 @@ const uint32_t *join_want(const struct join *j, size_t *n);
 /* Statistics for messages and tests. */
 struct join_stats {
     uint64_t rows, dns, net, records, held_max_bytes, records_max;
+    uint64_t sinkholed;  /* answers that were sinkholes (no record) */
     int order;  /* 0 unknown, 1 newest first, 2 oldest first, 3 unordered */
 };
 void join_stats(const struct join *j, struct join_stats *st);

@@ -1,8 +1,6 @@
 #include "report/endpoints.h"
 
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report/dname.h"
 #include "scp/cols.h"
@@ -106,51 +104,13 @@ struct endpoints *endpoints_builtin(void)
     return ep;
 }
 
-static char *read_all(const char *path, size_t *len, struct err *e)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    char *p;
-    size_t n = 0;
-    if (fd < 0) {
-        err_set(e, ERR_IO, "cannot open %s", path);
-        return NULL;
-    }
-    p = xmalloc(ENDPOINTS_FILE_MAX + 1);
-    if (p == NULL) {
-        close(fd);
-        err_set(e, ERR_NOMEM, "out of memory reading %s", path);
-        return NULL;
-    }
-    for (;;) {
-        ssize_t r = io_read_some(fd, p + n, ENDPOINTS_FILE_MAX + 1 - n, e);
-        if (r < 0) {
-            close(fd);
-            xfree(p);
-            err_set(e, ERR_IO, "cannot read %s", path);
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > ENDPOINTS_FILE_MAX) {
-            close(fd);
-            xfree(p);
-            err_set(e, ERR_LIMIT, "%s is larger than ENDPOINTS_FILE_MAX", path);
-            return NULL;
-        }
-    }
-    close(fd);
-    *len = n;
-    return p;
-}
-
 struct endpoints *endpoints_load(const char *path, size_t *skipped, struct err *e)
 {
     struct endpoints *ep = NULL;
     struct cols *c = NULL;
     struct csv_table t;
     size_t n = 0;
-    char *body = read_all(path, &n, e);
+    char *body = io_read_file(path, ENDPOINTS_FILE_MAX, "ENDPOINTS_FILE_MAX", &n, e);
 
     *skipped = 0;
     csv_table_init(&t);
@@ -220,16 +180,7 @@ enum tunnel_kind endpoints_ip(const struct endpoints *ep, const struct ipaddr *a
 
 int endpoints_default_path(char *out, size_t n)
 {
-    static const char tail[] = "/lookups/tunnel_endpoints.csv";
-    char app[4096];
-    if (appdir_self(app, sizeof app) != 0)
-        return ERR_IO;
-    size_t len = strlen(app);
-    if (len + sizeof tail > n)
-        return ERR_IO;
-    memcpy(out, app, len);
-    memcpy(out + len, tail, sizeof tail);
-    return 0;
+    return appdir_file("lookups/tunnel_endpoints.csv", out, n);
 }
 
 const char *endpoints_kind_name(enum tunnel_kind k)

@@ -51,3 +51,17 @@ int appdir_self(char *out, size_t n)
         return ERR_IO;
     return appdir_from_exe(exe, (size_t)len, out, n);
 }
+
+int appdir_file(const char *rel, char *out, size_t n)
+{
+    char app[4096];
+    if (appdir_self(app, sizeof app) != 0)
+        return ERR_IO;
+    size_t la = strlen(app), lr = strlen(rel);
+    if (la + 1 + lr + 1 > n)
+        return ERR_IO;
+    memcpy(out, app, la);
+    out[la] = '/';
+    memcpy(out + la + 1, rel, lr + 1);
+    return 0;
+}

@@ -22,4 +22,8 @@ int appdir_from_exe(const char *exe, size_t len, char *out, size_t n) WARN_UNUSE
 /* appdir_from_exe() of /proc/self/exe.  0 or ERR_IO. */
 int appdir_self(char *out, size_t n) WARN_UNUSED;
 
+/* <app of this executable>/<rel> into out: 0, or ERR_IO when the app is not
+ * found or the path does not fit in n bytes. */
+int appdir_file(const char *rel, char *out, size_t n) WARN_UNUSED;
+
 #endif

@@ -1,9 +1,12 @@
 #include "util/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util/xmem.h"
 
 static ssize_t sys_read(int fd, void *p, size_t n) { return read(fd, p, n); }
 static ssize_t sys_write(int fd, const void *p, size_t n) { return write(fd, p, n); }
@@ -95,4 +98,44 @@ int io_writev_all(int fd, const struct iovec *iov, int cnt, struct err *e)
             return rc;
     }
     return 0;
+}
+
+char *io_read_file(const char *path, size_t max, const char *limit_name, size_t *len,
+                   struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *p;
+    size_t n = 0;
+    if (fd < 0) {
+        err_set(e, ERR_IO, "cannot open %s", path);
+        return NULL;
+    }
+    p = xmalloc(max + 1);
+    if (p == NULL) {
+        close(fd);
+        err_set(e, ERR_NOMEM, "out of memory reading %s", path);
+        return NULL;
+    }
+    for (;;) {
+        ssize_t r = io_read_some(fd, p + n, max + 1 - n, e);
+        if (r < 0) {
+            close(fd);
+            xfree(p);
+            err_set(e, ERR_IO, "cannot read %s", path);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            close(fd);
+            xfree(p);
+            err_set(e, ERR_LIMIT, "%s is larger than %s (%zu bytes)", path, limit_name, max);
+            return NULL;
+        }
+    }
+    close(fd);
+    p[n] = '\0';
+    *len = n;
+    return p;
 }

@@ -41,6 +41,13 @@ ssize_t io_pread_full(int fd, void *p, size_t n, off_t off, struct err *e);
 /* 0 or ERR_IO / ERR_PIPE. */
 int io_write_all(int fd, const void *p, size_t n, struct err *e) WARN_UNUSED;
 
+/* OWNED: the whole file at path, NUL-terminated, *len its size without the
+ * NUL.  NULL with e filled: ERR_IO (cannot open or read it), ERR_LIMIT
+ * (larger than max bytes; limit_name names the limit in the message),
+ * ERR_NOMEM.  For the app's small lookup files, read once per search. */
+char *io_read_file(const char *path, size_t max, const char *limit_name, size_t *len,
+                   struct err *e);
+
 /* Write several pieces in order; same results as io_write_all. */
 int io_writev_all(int fd, const struct iovec *iov, int cnt, struct err *e) WARN_UNUSED;
 

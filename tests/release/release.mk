@@ -33,5 +33,5 @@ package: static-x86_64 static-aarch64
 	@PKG_BIN_DIR=bin PKG_SUFFIX=-linux-aarch64 PKG_LICENSES=build/static/aarch64 \
 	    sh tests/app/package.sh build/static/aarch64/release dist
 
-check-release: package $(BIN)/scpdrive $(UNIT_BIN) $(BUILD)/gen_story
+check-release: deps package all $(UNIT_BIN) $(BUILD)/gen_story
 	@GEN_STORY=$(BUILD)/gen_story sh tests/release/check.sh

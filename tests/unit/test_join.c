@@ -177,6 +177,21 @@ struct ev {
     int nanswers;
 };
 
+/* One of n documentation addresses, or now and then a sinkhole answer
+ * (0.0.0.0 or ::), which must never make a record. */
+static void pick_ip(uint64_t *rs, int n, char *out, size_t size)
+{
+    int r = (int)(tu_rand(rs) % (uint64_t)(n + 2));
+    if (r == n)
+        snprintf(out, size, "0.0.0.0");
+    else if (r == n + 1)
+        snprintf(out, size, "::");
+    else
+        snprintf(out, size, "192.0.2.%d", r);
+}
+
+static int is_sinkhole(const char *ip) { return strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0; }
+
 static void gen(struct ev *v, size_t n, uint64_t seed, int64_t span_s)
 {
     uint64_t rs = seed;
@@ -192,9 +207,9 @@ static void gen(struct ev *v, size_t n, uint64_t seed, int64_t span_s)
             snprintf(e->name, sizeof e->name, "n%d.example", (int)(tu_rand(&rs) % 6));
             e->nanswers = 1 + (int)(tu_rand(&rs) % 2);
             for (int k = 0; k < e->nanswers; k++)
-                snprintf(e->ip[k], sizeof e->ip[k], "192.0.2.%d", (int)(tu_rand(&rs) % 5));
+                pick_ip(&rs, 5, e->ip[k], sizeof e->ip[k]);
         } else {
-            snprintf(e->ip[0], sizeof e->ip[0], "192.0.2.%d", (int)(tu_rand(&rs) % 6));
+            pick_ip(&rs, 6, e->ip[0], sizeof e->ip[0]);
         }
     }
 }
@@ -237,7 +252,7 @@ static void expect_for(const struct ev *v, size_t n, size_t i, int64_t window, i
             continue;
         int hit = 0;
         for (int a = 0; a < d->nanswers; a++)
-            hit |= strcmp(d->ip[a], e->ip[0]) == 0;
+            hit |= strcmp(d->ip[a], e->ip[0]) == 0 && !is_sinkhole(d->ip[a]);
         if (!hit)
             continue;
         int seen = 0;

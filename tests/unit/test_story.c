@@ -23,8 +23,9 @@
 #define MAX_HOURS 200
 
 struct truth {
-    char host[64], domain[128], primary[64], secondary[64];
+    char host[64], domain[128], primary[64], secondary[64], sinkhole[64];
     long lookups, packets_primary, packets_secondary, delay_max, events;
+    long sinkhole_lookups, sinkhole_packets;
     long start;
     long hour_lookups[MAX_HOURS], hour_primary[MAX_HOURS];
     int hours;
@@ -65,6 +66,9 @@ static void read_truth(const char *path, struct truth *t)
         sscanf(line, "domain=%127s", t->domain);
         sscanf(line, "primary=%63s", t->primary);
         sscanf(line, "secondary=%63s", t->secondary);
+        sscanf(line, "sinkhole=%63s", t->sinkhole);
+        sscanf(line, "sinkhole_lookups=%ld", &t->sinkhole_lookups);
+        sscanf(line, "sinkhole_packets=%ld", &t->sinkhole_packets);
         sscanf(line, "lookups=%ld", &t->lookups);
         sscanf(line, "packets_primary=%ld", &t->packets_primary);
         sscanf(line, "packets_secondary=%ld", &t->packets_secondary);
@@ -74,6 +78,7 @@ static void read_truth(const char *path, struct truth *t)
     }
     free(d);
     assert_true(t->lookups > 0 && t->packets_primary > 0 && t->hours > 0);
+    assert_true(t->sinkhole[0] != '\0' && t->sinkhole_lookups > 0 && t->sinkhole_packets > 0);
 }
 
 static void check_order(const char *order)
@@ -113,12 +118,14 @@ static void check_order(const char *order)
     long c_time = COL("_time"), c_st = COL("sourcetype"), c_src_ip = COL("src_ip"),
          c_dest_ip = COL("dest_ip"), c_match = COL("dns_match"), c_query = COL("dns_query"),
          c_age = COL("dns_age"), c_tunnel = COL("tunnel"), c_dnsq = COL("query"),
-         c_src = COL("src"), c_queries = COL("dns_queries"), c_url = COL("url");
+         c_src = COL("src"), c_queries = COL("dns_queries"), c_url = COL("url"),
+         c_answer = COL("answer");
     assert_true(c_time >= 0 && c_st >= 0 && c_src_ip >= 0 && c_dest_ip >= 0 && c_match >= 0 &&
                 c_query >= 0 && c_age >= 0 && c_tunnel >= 0 && c_dnsq >= 0 && c_src >= 0 &&
-                c_queries >= 0 && c_url >= 0);
+                c_queries >= 0 && c_url >= 0 && c_answer >= 0);
 
     long lookups = 0, prim = 0, sec = 0, shared = 0, proxy_enriched = 0;
+    long sink_lookups = 0, sink_packets = 0;
     long hour_l[MAX_HOURS] = {0}, hour_p[MAX_HOURS] = {0};
     for (size_t i = 0; i < tb.nrows; i++) {
         struct slice ts = csv_cell(&tb, i, (size_t)c_time);
@@ -137,6 +144,15 @@ static void check_order(const char *order)
         }
         if (csv_cell(&tb, i, (size_t)c_url).n > 0 && match.n > 0)
             proxy_enriched++;
+        /* a sinkhole answer names no destination: nothing is joined to it */
+        if (slice_eq_cstr(csv_cell(&tb, i, (size_t)c_answer), t.sinkhole))
+            sink_lookups++;
+        if (slice_eq_cstr(dest, t.sinkhole)) {
+            sink_packets++;
+            if (!slice_eq_cstr(match, "none") || csv_cell(&tb, i, (size_t)c_query).n > 0)
+                fail_msg("%s: row %zu: a connection to the sinkhole %s was joined (%.*s)", order,
+                         i, t.sinkhole, (int)match.n, match.p);
+        }
         if (csv_cell(&tb, i, (size_t)c_queries).n > 0 &&
             memchr(csv_cell(&tb, i, (size_t)c_queries).p, '\n', csv_cell(&tb, i, (size_t)c_queries).n))
             shared++;
@@ -165,6 +181,8 @@ static void check_order(const char *order)
     assert_int_equal(lookups, t.lookups);
     assert_int_equal(prim, t.packets_primary);
     assert_int_equal(sec, t.packets_secondary);
+    assert_int_equal(sink_lookups, t.sinkhole_lookups);
+    assert_int_equal(sink_packets, t.sinkhole_packets);
     for (int h = 0; h < t.hours; h++) {
         if (hour_l[h] != t.hour_lookups[h] || hour_p[h] != t.hour_primary[h])
             fail_msg("%s: hour %d: %ld lookups / %ld packets, truth %ld / %ld", order, h,

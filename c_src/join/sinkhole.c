@@ -1,0 +1,118 @@
+#include "join/sinkhole.h"
+
+#include <string.h>
+
+#include "scp/cols.h"
+#include "scp/csv.h"
+#include "util/appdir.h"
+#include "util/io.h"
+#include "util/xmem.h"
+
+struct sinkholes {
+    struct ipcidr *v;  /* OWNED */
+    size_t n, cap;
+};
+
+static const unsigned char zeros[16];
+
+/* :: or 0.0.0.0 (held as ::ffff:0.0.0.0) */
+static int unspecified(const struct ipaddr *a)
+{
+    return memcmp(a->b, zeros, 16) == 0 ||
+           (ipaddr_is_v4(a) && ipaddr_v4(a) == 0);
+}
+
+void sinkholes_free(struct sinkholes *s)
+{
+    if (s == NULL)
+        return;
+    xfree(s->v);
+    xfree(s);
+}
+
+static int add(struct sinkholes *s, const struct ipcidr *r)
+{
+    if (s->n == s->cap) {
+        size_t c = s->cap ? s->cap * 2 : 8;
+        struct ipcidr *nv = xreallocarray(s->v, c, sizeof *nv);
+        if (nv == NULL)
+            return ERR_NOMEM;
+        s->v = nv;
+        s->cap = c;
+    }
+    s->v[s->n++] = *r;
+    return 0;
+}
+
+struct sinkholes *sinkholes_builtin(void)
+{
+    /* 0.0.0.0 and :: are not stored: sinkholes_has tests them first */
+    return xcalloc(1, sizeof(struct sinkholes));
+}
+
+struct sinkholes *sinkholes_load(const char *path, size_t *skipped, struct err *e)
+{
+    struct sinkholes *s = NULL;
+    struct cols *c = NULL;
+    struct csv_table t;
+    size_t n = 0;
+    char *body = io_read_file(path, SINKHOLE_FILE_MAX, "SINKHOLE_FILE_MAX", &n, e);
+
+    *skipped = 0;
+    csv_table_init(&t);
+    if (body == NULL)
+        return NULL;
+    c = cols_new();
+    s = sinkholes_builtin();
+    if (c == NULL || s == NULL) {
+        err_set(e, ERR_NOMEM, "out of memory reading %s", path);
+        goto fail;
+    }
+    if (csv_parse(body, n, c, &t, e))
+        goto fail;
+    long k = csv_col_index(&t, cols_find(c, SLICE_LIT("sinkhole")));
+    if (k < 0) {
+        err_set(e, ERR_INPUT, "%s: expected a column named sinkhole", path);
+        goto fail;
+    }
+    for (size_t r = 0; r < t.nrows; r++) {
+        struct ipcidr range;
+        if (ipcidr_parse(csv_cell(&t, r, (size_t)k), &range) != 0) {
+            (*skipped)++;
+            continue;
+        }
+        if (add(s, &range) != 0) {
+            err_set(e, ERR_NOMEM, "out of memory reading %s", path);
+            goto fail;
+        }
+    }
+    csv_table_free(&t);
+    cols_free(c);
+    xfree(body);
+    return s;
+fail:
+    csv_table_free(&t);
+    cols_free(c);
+    xfree(body);
+    sinkholes_free(s);
+    return NULL;
+}
+
+int sinkholes_has(const struct sinkholes *s, const struct ipaddr *a)
+{
+    if (unspecified(a))
+        return 1;
+    if (s == NULL)
+        return 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (ipcidr_contains(&s->v[i], a))
+            return 1;
+    return 0;
+}
+
+size_t sinkholes_count(const struct sinkholes *s) { return 2 + (s ? s->n : 0); }
+
+int sinkholes_default_path(char *out, size_t n)
+{
+    return appdir_file("lookups/dnsjoin_sinkholes.csv", out, n);
+}
