@@ -93,7 +93,7 @@ TITLES = {
     17: "[package] id = folder = [id] name = app.manifest name, and is a valid id",
     18: "[ui] label is valid and is \"%s\"" % UI_LABEL,
     19: "reload triggers for every custom conf and none for Splunk confs",
-    20: "check_for_updates and search head cluster replication of custom confs (report only)",
+    20: "check_for_updates off (not on Splunkbase) and search head cluster replication of custom confs (report only)",
     21: "app.manifest: schema 2.0.0, id, supportedDeployments, targetWorkloads",
     22: "metadata/ holds exactly default.meta",
     23: "default.meta [] grants write to admin and sc_admin only",
@@ -536,8 +536,10 @@ def r_report_app(pkg, r):
     app = app_conf(pkg, r)
     if not app:
         return
-    if is_false(app.get("package", {}).get("check_for_updates", "true")):
-        r.warn("[package] check_for_updates = false: Splunkbase update notices are off")
+    # The app is not on Splunkbase: with updates checked, Splunk Web asks
+    # Splunkbase about an app id it does not know.
+    if not is_false(app.get("package", {}).get("check_for_updates", "true")):
+        r.warn("[package] check_for_updates is on, but the app is not on Splunkbase")
     server = pkg.conf("server") or {}
     shc = server.get("shclustering", {})
     for name in custom_confs(pkg):

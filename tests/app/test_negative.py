@@ -298,9 +298,9 @@ def cases():
         t.sub("default/app.conf", r"^reload\.dnsjoin = simple$",
               "reload.dnsjoin = simple\nreload.props = simple")
 
-    @case(20, "check_for_updates = false", status="WARN")
+    @case(20, "check_for_updates = true", status="WARN")
     def _(t):
-        t.sub("default/app.conf", r"^check_for_updates = .*$", "check_for_updates = false")
+        t.sub("default/app.conf", r"^check_for_updates = .*$", "check_for_updates = true")
 
     @case(20, "custom conf not replicated in a cluster", status="WARN")
     def _(t):
