@@ -85,6 +85,35 @@ size_t dmline_ptr_name(struct slice addr, char *out)
     return 0;
 }
 
+const char *dmline_kind_name(enum dmline_kind k)
+{
+    switch (k) {
+    case DML_QUERY: return "query";
+    case DML_FORWARD: return "forward";
+    case DML_ANSWER: return "answer";
+    case DML_DUP: return "duplicate";
+    case DML_AUX: return "dnssec_or_set";
+    case DML_START: return "start";
+    case DML_INFO: return "info";
+    case DML_SKIP: return "skip";
+    case DML_UNPLACED: return "unplaced";
+    case DML_BAD: return "bad";
+    }
+    return "";
+}
+
+const char *dmline_block_name(enum dmline_block b)
+{
+    static const char *const names[] = {"", "gravity", "regex", "exact", "special",
+                                        "upstream", "cname", "ratelimit", "busy"};
+    return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : "";
+}
+
+const char *dmline_proto_name(enum dmline_proto p)
+{
+    return p == DMP_UDP ? "udp" : p == DMP_TCP ? "tcp" : "";
+}
+
 /* Cursor over the message: tokens are separated by single spaces. */
 struct cur {
     const char *p;
@@ -129,26 +158,36 @@ static void strip_suffix(struct dmline *d)
     }
 }
 
+/* The rcode a value names ("SERVFAIL", ...), -1 when it names none.  Pi-hole
+ * logs its refusals under the queried name ("Rate-limiting x is REFUSED"),
+ * dnsmasq under the pseudo-name "error". */
+static int rcode_text(struct slice v)
+{
+    if (slice_eq_cstr(v, "SERVFAIL"))
+        return 2;
+    if (slice_eq_cstr(v, "REFUSED"))
+        return 5;
+    if (slice_eq_cstr(v, "not implemented"))
+        return 4;
+    return -1;
+}
+
 static void classify_value(struct dmline *d)
 {
     struct slice v = d->value;
+    int rc = rcode_text(v);
 
     d->rcode = -1;
-    if (slice_eq_cstr(d->name, "error")) {
+    if (slice_eq_cstr(d->name, "error") || rc >= 0) {
         uint64_t num = 0;
         d->vkind = DMV_RCODE;
-        if (slice_eq_cstr(v, "SERVFAIL"))
-            d->rcode = 2;
-        else if (slice_eq_cstr(v, "REFUSED"))
-            d->rcode = 5;
-        else if (slice_eq_cstr(v, "not implemented"))
-            d->rcode = 4;
-        else {
+        if (rc < 0) {
             size_t i;
             for (i = 0; i < v.n && i < 5 && is_digit(v.p[i]); i++)
                 num = num * 10 + (uint64_t)(v.p[i] - '0');
-            d->rcode = (i == v.n && i > 0 && num < 65536) ? (int)num : 2;
+            rc = (i == v.n && i > 0 && num < 65536) ? (int)num : 2;
         }
+        d->rcode = rc;
         return;
     }
     if (slice_eq_cstr(v, "<CNAME>")) {
@@ -181,6 +220,21 @@ static void classify_value(struct dmline *d)
     }
 }
 
+/* Whether a value (suffix not yet split off) is one dnsmasq writes for an
+ * answer: what lets an answer line with an unknown source be told from an
+ * informational line that happens to contain " is ". */
+static int answer_value(struct slice v)
+{
+    for (size_t i = 0; i + 1 < v.n; i++)
+        if (v.p[i] == ' ' && v.p[i + 1] == '(') {
+            v.n = i;
+            break;
+        }
+    return rcode_text(v) >= 0 || slice_eq_cstr(v, "NXDOMAIN") ||
+           slice_starts_with(v, "NODATA") || dmline_ip_kind(v) != DMV_NONE ||
+           (v.n >= 3 && v.p[0] == '<' && v.p[v.n - 1] == '>');
+}
+
 static int is_answer_source(struct slice s)
 {
     return slice_eq_cstr(s, "reply") || slice_eq_cstr(s, "cached") ||
@@ -188,10 +242,117 @@ static int is_answer_source(struct slice s)
            slice_eq_cstr(s, "DHCP") || (s.n > 1 && s.p[0] == '/');
 }
 
-/* The message after the extra-mode prefix. */
-static int message(struct cur *c, struct dmline *d)
+/* Pi-hole FTL's answer sources: the blocking reason it passes to
+ * log_query() with F_HOSTS (FTL src/dnsmasq_interface.c, FTL_make_answer).
+ * v5 spelled the lists "blacklisted", v6 "denied". */
+static const struct {
+    const char *text;
+    enum dmline_block by;
+} ftl_sources[] = {
+    {"gravity blocked", DMB_GRAVITY},
+    {"regex denied", DMB_REGEX},
+    {"regex blacklisted", DMB_REGEX},
+    {"exactly denied", DMB_EXACT},
+    {"exactly blacklisted", DMB_EXACT},
+    {"special domain", DMB_SPECIAL},
+    {"Mozilla canary domain", DMB_SPECIAL},
+    {"Apple iCloud Private Relay domain", DMB_SPECIAL},
+    {"Designated Resolver domain", DMB_SPECIAL},
+    {"Rate-limiting", DMB_RATELIMIT},
+    {"to be blocked (gravity database is not available)", DMB_BUSY},
+    {"to be refused (gravity database is not available)", DMB_BUSY},
+};
+
+/* 1 when s is a source FTL writes for an answer it made (block set, or
+ * ftl_local for "Pi-hole hostname"). */
+static int ftl_source(struct slice s, struct dmline *d)
 {
-    struct slice t1 = next_tok(c), t2, t3;
+    struct slice base = s;
+
+    if (slice_eq_cstr(s, "Pi-hole hostname")) {
+        d->ftl_local = 1;
+        return 1;
+    }
+    if (slice_starts_with(s, "blocked upstream")) {
+        d->block = DMB_UPSTREAM;
+        return 1;
+    }
+    /* "gravity blocked (CNAME)": known from an earlier CNAME inspection */
+    if (base.n > 8 && memcmp(base.p + base.n - 8, " (CNAME)", 8) == 0)
+        base.n -= 8;
+    for (size_t i = 0; i < sizeof ftl_sources / sizeof ftl_sources[0]; i++)
+        if (slice_eq_cstr(base, ftl_sources[i].text)) {
+            d->block = base.n != s.n ? DMB_CNAME : ftl_sources[i].by;
+            return 1;
+        }
+    return 0;
+}
+
+/* "<source> <name> is <value>", the source possibly of several words (FTL)
+ * and the name possibly missing ("reply is truncated").  Tries each " is "
+ * in turn until the words before the name are a known source; returns
+ * DML_ANSWER / DML_DUP, DML_UNPLACED for an unknown source with an answer
+ * value, 0 when the message is not of this form, DML_BAD when it is but is
+ * broken. */
+static int answer_form(struct slice m, struct dmline *d)
+{
+    struct slice first_v = SLICE_NULL, first_n = SLICE_NULL, first_s = SLICE_NULL;
+
+    for (size_t i = 0; i + 3 <= m.n; i++) {
+        size_t k, vstart;
+        struct slice left, src, name;
+        if (memcmp(m.p + i, " is", 3) != 0 || (i + 3 < m.n && m.p[i + 3] != ' '))
+            continue;
+        vstart = i + 3 < m.n ? i + 4 : m.n;
+        left = slice_of(m.p, i);
+        for (k = left.n; k > 0 && left.p[k - 1] != ' '; k--)
+            ;
+        if (k == 0) {
+            src = left;          /* no name: "reply is truncated" */
+            name = slice_of(m.p + i, 0);
+        } else {
+            src = slice_of(left.p, k - 1);
+            name = slice_of(left.p + k, left.n - k);
+        }
+        if (is_answer_source(src) || ftl_source(src, d)) {
+            d->source = src;
+            d->name = name;
+            if (vstart >= m.n)
+                return DML_BAD;
+            d->value = slice_of(m.p + vstart, m.n - vstart);
+            if (slice_eq_cstr(src, "reply") && slice_eq_cstr(name, "query") &&
+                slice_eq_cstr(d->value, "duplicate"))
+                return DML_DUP;
+            strip_suffix(d);
+            if (slice_eq_cstr(d->value, "blocked during CNAME inspection"))
+                d->block = DMB_CNAME;
+            else if (slice_starts_with(d->value, "blocked upstream"))
+                d->block = DMB_UPSTREAM;
+            classify_value(d);
+            return DML_ANSWER;
+        }
+        if (first_v.p == NULL && vstart < m.n &&
+            answer_value(slice_of(m.p + vstart, m.n - vstart))) {
+            first_s = src;
+            first_n = name;
+            first_v = slice_of(m.p + vstart, m.n - vstart);
+        }
+    }
+    if (first_v.p == NULL)
+        return 0;
+    d->source = first_s;
+    d->name = first_n;
+    d->value = first_v;
+    return DML_UNPLACED;
+}
+
+/* The message after the prefixes.  strict: only the forms that cannot be
+ * an informational line (used when looking behind an unknown prefix). */
+static int message(struct cur *c, struct dmline *d, int strict)
+{
+    struct cur c0 = *c;
+    struct slice t1 = next_tok(c), t3;
+    int k;
 
     d->source = t1;
     if (bracketed(t1, "query", &d->qtype) || bracketed(t1, "auth", &d->qtype)) {
@@ -213,38 +374,68 @@ static int message(struct cur *c, struct dmline *d)
         d->value = rest(c);
         return DML_FORWARD;
     }
-    if (slice_starts_with(t1, "dnssec") || slice_eq_cstr(t1, "validation") ||
-        slice_eq_cstr(t1, "ipset") || slice_eq_cstr(t1, "nftset")) {
-        (void)bracketed(t1, "dnssec-query", &d->qtype);
+    if (slice_starts_with(t1, "dnssec")) {
+        int typed = bracketed(t1, "dnssec-query", &d->qtype) ||
+                    bracketed(t1, "dnssec-retry", &d->qtype);
+        if (strict && !(typed && c->i < c->n))
+            return DML_BAD;
         return DML_AUX;
     }
-    t2 = next_tok(c);
-    if (slice_eq_cstr(t2, "is") && is_answer_source(t1)) {
-        /* a missing name drops the name and its gap */
-        d->name = slice_of(t2.p, 0);
-    } else {
-        d->name = t2;
-        t3 = next_tok(c);
-        if (!slice_eq_cstr(t3, "is"))
-            return d->extra || is_answer_source(t1) ? DML_BAD : DML_INFO;
+    if (slice_eq_cstr(t1, "validation") || slice_eq_cstr(t1, "ipset") ||
+        slice_eq_cstr(t1, "nftset")) {
+        struct slice t2 = next_tok(c);
+        if (strict && !(slice_eq_cstr(t2, "add") || slice_eq_cstr(next_tok(c), "is")))
+            return DML_BAD;
+        return DML_AUX;
     }
-    if (c->i >= c->n)
-        return DML_BAD;
-    d->value = rest(c);
-    if (slice_eq_cstr(t1, "reply") && slice_eq_cstr(d->name, "query") &&
-        slice_eq_cstr(d->value, "duplicate"))
-        return DML_DUP;
-    if (!d->extra && !is_answer_source(t1))
-        return DML_INFO;
-    strip_suffix(d);
-    classify_value(d);
-    return DML_ANSWER;
+    *c = c0;
+    k = answer_form(rest(c), d);
+    if (k == DML_UNPLACED) {
+        /* dnsmasq's own form with an unknown source word: not ours */
+        if (strict)
+            return DML_BAD;
+        d->ukind = DML_ANSWER;
+        return DML_UNPLACED;
+    }
+    if (k)
+        return k;
+    d->source = t1;
+    return d->extra || is_answer_source(t1) ? DML_BAD : DML_INFO;
+}
+
+/* A line that is not one of the known forms: is there a query, forward,
+ * answer or duplicate message behind a few words this parser does not know
+ * ("QUIC 6 1.2.3.4/5 query[A] ...")?  DML_UNPLACED with d->ukind, or 0. */
+static int behind_unknown_prefix(struct cur c, struct dmline *d)
+{
+    c.i = 0;
+    for (int tok = 0; tok < 6 && c.i < c.n; tok++) {
+        struct dmline probe;
+        struct cur pc;
+        int k;
+        (void)next_tok(&c);
+        if (c.i >= c.n)
+            break;
+        probe = *d;
+        probe.extra = 1; /* any "x is y" form counts */
+        pc = c;
+        k = message(&pc, &probe, 1);
+        if (k == DML_QUERY || k == DML_FORWARD || k == DML_ANSWER || k == DML_DUP ||
+            k == DML_AUX) {
+            *d = probe;
+            d->extra = 0;
+            d->has_client = 0;
+            d->ukind = (enum dmline_kind)k;
+            return DML_UNPLACED;
+        }
+    }
+    return 0;
 }
 
 int dmline_parse(const char *p, size_t n, struct dmline *d)
 {
-    struct cur c;
-    int hk;
+    struct cur c, whole;
+    int hk, k;
 
     memset(d, 0, sizeof *d);
     d->rcode = -1;
@@ -256,34 +447,41 @@ int dmline_parse(const char *p, size_t n, struct dmline *d)
     c.p = p + d->h.msg_off;
     c.n = n - d->h.msg_off;
     c.i = 0;
+    whole = c;
     if (slice_starts_with(rest(&c), "started, version "))
         return d->kind = DML_START;
-    if (c.n > 0 && is_digit(c.p[0])) {
+    /* proto mode: "UDP "/"TCP " right before the serial */
+    if (c.n > 4 && (memcmp(c.p, "UDP ", 4) == 0 || memcmp(c.p, "TCP ", 4) == 0) &&
+        is_digit(c.p[4])) {
+        d->proto = c.p[0] == 'U' ? DMP_UDP : DMP_TCP;
+        c.i = 4;
+    }
+    if (c.i < c.n && is_digit(c.p[c.i])) {
         /* extra mode: "<serial> [<addr>/<port> ]" */
-        size_t i = 0;
+        size_t i = c.i, d0 = c.i;
         uint64_t s = 0;
-        while (i < c.n && is_digit(c.p[i]) && i < 19)
+        while (i < c.n && is_digit(c.p[i]) && i - d0 < 19)
             s = s * 10 + (uint64_t)(c.p[i++] - '0');
         if (i < c.n && c.p[i] == ' ') {
             struct cur save;
             struct slice t, port;
-            size_t k;
+            size_t kk;
             d->extra = 1;
             d->serial = s;
             c.i = i + 1;
             save = c;
             t = next_tok(&c);
-            for (k = t.n; k > 0 && t.p[k - 1] != '/'; k--)
+            for (kk = t.n; kk > 0 && t.p[kk - 1] != '/'; kk--)
                 ;
-            port = slice_of(t.p + k, t.n - (k ? k : t.n));
-            if (k > 1 && port.n > 0 && port.n <= 5) {
+            port = slice_of(t.p + kk, t.n - (kk ? kk : t.n));
+            if (kk > 1 && port.n > 0 && port.n <= 5) {
                 unsigned v = 0;
                 size_t j;
                 for (j = 0; j < port.n && is_digit(port.p[j]); j++)
                     v = v * 10 + (unsigned)(port.p[j] - '0');
                 if (j == port.n && v <= 65535) {
                     d->has_client = 1;
-                    d->client = slice_of(t.p, k - 1);
+                    d->client = slice_of(t.p, kk - 1);
                     d->port = v;
                 } else {
                     c = save;
@@ -291,7 +489,25 @@ int dmline_parse(const char *p, size_t n, struct dmline *d)
             } else {
                 c = save;
             }
+        } else if (d->proto != DMP_NONE) {
+            d->proto = DMP_NONE; /* "UDP 6x": not the proto prefix */
+            c.i = 0;
         }
     }
-    return d->kind = message(&c, d);
+    k = message(&c, d, 0);
+    if (k == DML_BAD || k == DML_INFO || k == DML_UNPLACED) {
+        /* the message may sit behind words this parser does not know */
+        struct dmline keep = *d;
+        if (behind_unknown_prefix(whole, d))
+            return d->kind = DML_UNPLACED;
+        *d = keep;
+    }
+    if (k == DML_UNPLACED) {
+        /* an answer whose source words are unknown (they may hold what
+         * looked like a prefix): keep the source, forget the prefix */
+        d->extra = 0;
+        d->has_client = 0;
+        d->proto = DMP_NONE;
+    }
+    return d->kind = (enum dmline_kind)k;
 }

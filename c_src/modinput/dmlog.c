@@ -1,6 +1,7 @@
 #include "modinput/dmlog.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "limits.h"
 #include "util/log.h"
@@ -17,6 +18,11 @@ int dmlog_init(struct dmlog *l, const struct stamp_ctx *clk, int64_t flush_us,
     l->bad = l->long_lines = l->bad_time = 0;
     l->skipping = 0;
     l->warned = l->warned_long = l->warned_forced = l->warned_answers = 0;
+    l->like = l->unplaced = 0;
+    memset(l->unplaced_kind, 0, sizeof l->unplaced_kind);
+    l->warned_unplaced = 0;
+    l->win_like = l->win_unplaced = 0;
+    l->win_start_us = 0;
     return 0;
 }
 
@@ -56,6 +62,47 @@ static void limit_warnings(struct dmlog *l)
     }
 }
 
+static const char *const ukind_text[DMU_KINDS] = {"query", "forward", "answer",
+                                                  "duplicate", "dnssec"};
+
+static int ukind_of(enum dmline_kind k)
+{
+    switch (k) {
+    case DML_QUERY: return DMU_QUERY;
+    case DML_FORWARD: return DMU_FORWARD;
+    case DML_ANSWER: return DMU_ANSWER;
+    case DML_DUP: return DMU_DUP;
+    case DML_AUX: return DMU_AUX;
+    default: return -1;
+    }
+}
+
+/* The first unplaced line of each kind, shown once: the bytes are the
+ * operator's own log, cut to 200 and with control bytes replaced so a
+ * line cannot forge another log line. */
+static void note_unplaced(struct dmlog *l, int uk, const char *p, size_t len)
+{
+    char shown[201];
+    size_t n = len < sizeof shown - 1 ? len : sizeof shown - 1;
+
+    l->unplaced++;
+    l->win_unplaced++;
+    l->unplaced_kind[uk]++;
+    if (l->warned_unplaced & (1u << uk))
+        return;
+    l->warned_unplaced |= 1u << uk;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        shown[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    shown[n] = '\0';
+    log_msg(LOG_WARN, "line %" PRIu64 " (offset %" PRIu64 "): a dnsmasq %s line in a format this "
+            "input does not know, not placed in any transaction (counted as unplaced_%s; later "
+            "ones are only counted): \"%s%s\"; set log-queries=extra or proto (Pi-hole: "
+            "misc.extraLogging=true); see README/inputs.conf.spec", l->lineno, l->off,
+            ukind_text[uk], ukind_text[uk], shown, len > n ? "..." : "");
+}
+
 static int one_line(struct dmlog *l, const char *p, size_t len, struct err *e)
 {
     struct dmline d;
@@ -68,6 +115,17 @@ static int one_line(struct dmlog *l, const char *p, size_t len, struct err *e)
     if (d.kind == DML_BAD) {
         note_bad(l, "not a dnsmasq log line this input understands");
         return 0;
+    }
+    if (d.kind == DML_UNPLACED) {
+        int uk = ukind_of(d.ukind);
+        l->like++;
+        l->win_like++;
+        note_unplaced(l, uk >= 0 ? uk : DMU_ANSWER, p, len);
+        return 0;
+    }
+    if (ukind_of(d.kind) >= 0) {
+        l->like++;
+        l->win_like++;
     }
     if (stamp_to_us(&l->clk, &d.h, &t) != 0) {
         l->bad_time++;
@@ -138,7 +196,42 @@ void dmlog_report(struct dmlog *l)
             "lines=%" PRIu64 " queries=%" PRIu64 " transactions=%" PRIu64 " unparsed=%" PRIu64
             " skipped_other_programs=%" PRIu64 " non_query_lines=%" PRIu64
             " dnssec_and_sets=%" PRIu64 " orphan_lines=%" PRIu64 " restarts=%" PRIu64
-            " forced_out=%" PRIu64 " open=%zu long_lines=%" PRIu64 " answers_dropped=%" PRIu64,
+            " forced_out=%" PRIu64 " open=%zu long_lines=%" PRIu64 " answers_dropped=%" PRIu64
+            " blocked=%" PRIu64 " unplaced=%" PRIu64 " unplaced_query=%" PRIu64
+            " unplaced_forward=%" PRIu64 " unplaced_answer=%" PRIu64 " unplaced_duplicate=%" PRIu64
+            " unplaced_dnssec=%" PRIu64,
             l->lineno, s->queries, s->emitted, l->bad, s->skipped, s->info, s->aux, s->orphans,
-            s->epochs, s->forced, txn_open_count(l->tx), l->long_lines, s->answers_dropped);
+            s->epochs, s->forced, txn_open_count(l->tx), l->long_lines, s->answers_dropped,
+            s->blocked, l->unplaced, l->unplaced_kind[DMU_QUERY], l->unplaced_kind[DMU_FORWARD],
+            l->unplaced_kind[DMU_ANSWER], l->unplaced_kind[DMU_DUP], l->unplaced_kind[DMU_AUX]);
+}
+
+static int mostly(uint64_t like, uint64_t unplaced)
+{
+    return like >= DMLOG_UNPLACED_MIN_LINES && unplaced * 2 > like;
+}
+
+int dmlog_mostly_unplaced(const struct dmlog *l) { return mostly(l->like, l->unplaced); }
+
+int dmlog_periodic(struct dmlog *l, int64_t now_us)
+{
+    int warned = 0;
+
+    if (l->win_start_us == 0) {
+        l->win_start_us = now_us;
+        return 0;
+    }
+    if (now_us - l->win_start_us < DMLOG_UNPLACED_WARN_US)
+        return 0;
+    if (mostly(l->win_like, l->win_unplaced)) {
+        log_msg(LOG_WARN, "%" PRIu64 " of the %" PRIu64 " query-like dnsmasq lines of the last "
+                "%lld minutes were in a format this input does not know and gave no "
+                "transaction; set log-queries=extra or proto (Pi-hole: misc.extraLogging=true); "
+                "see README/inputs.conf.spec", l->win_unplaced, l->win_like,
+                (long long)((now_us - l->win_start_us) / (60ll * 1000000)));
+        warned = 1;
+    }
+    l->win_like = l->win_unplaced = 0;
+    l->win_start_us = now_us;
+    return warned;
 }

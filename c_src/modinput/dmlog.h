@@ -5,6 +5,15 @@
  * the bytes it is given into lines, keeps the byte offset of each, counts
  * what it skips, and reports the first line it cannot parse (with its line
  * number) once, as a WARN on stderr.  I/O stays with the caller.
+ *
+ * No silent loss: a dnsmasq line that holds a query, forward, answer,
+ * duplicate or DNSSEC message the parser cannot place (an unknown prefix,
+ * an unknown answer source) is counted as unplaced, by kind, and the first
+ * of each kind is shown once in a WARN that names the settings this input
+ * reads.  When most query-like lines are unplaced the log is in a format
+ * this input does not read: dmlog_mostly_unplaced() says so for the whole
+ * input (--file), dmlog_periodic() warns every DMLOG_UNPLACED_WARN_US for
+ * the lines since its last check (run mode).
  */
 #ifndef DMLOG_H
 #define DMLOG_H
@@ -16,6 +25,14 @@
 #include "modinput/txn.h"
 #include "util/err.h"
 
+/* Which unplaced lines are counted apart (the kind they would have had). */
+enum dmlog_ukind { DMU_QUERY, DMU_FORWARD, DMU_ANSWER, DMU_DUP, DMU_AUX, DMU_KINDS };
+
+/* Run mode: how often the share of unplaced lines is looked at (10 min),
+ * and how many query-like lines a window needs before it is judged. */
+#define DMLOG_UNPLACED_WARN_US (600ll * 1000000)
+#define DMLOG_UNPLACED_MIN_LINES 10
+
 struct dmlog {
     struct txn_tab *tx;     /* OWNED */
     struct stamp_ctx clk;
@@ -25,6 +42,12 @@ struct dmlog {
     int skipping;           /* inside an over-long line: drop to its newline */
     int warned;             /* the first unparsed line was logged */
     int warned_long, warned_forced, warned_answers;  /* each limit warns once */
+    uint64_t like;          /* query-like lines: placed kinds plus unplaced */
+    uint64_t unplaced;      /* of those, not placed (all kinds) */
+    uint64_t unplaced_kind[DMU_KINDS];
+    unsigned warned_unplaced;   /* bit per dmlog_ukind: its first line was shown */
+    uint64_t win_like, win_unplaced;  /* since the last dmlog_periodic() check */
+    int64_t win_start_us;   /* wall clock of that check, 0 before the first */
 };
 
 /* 0 or ERR_NOMEM.  The emit callback receives finished transactions.
@@ -41,5 +64,14 @@ int dmlog_feed(struct dmlog *l, const char *p, size_t n, int eof, size_t *used,
 
 /* One INFO line of counts on stderr, after any limit WARN not yet given. */
 void dmlog_report(struct dmlog *l);
+
+/* 1 when the input had at least DMLOG_UNPLACED_MIN_LINES query-like lines
+ * and more than half of them were unplaced. */
+int dmlog_mostly_unplaced(const struct dmlog *l);
+
+/* Run mode, called often with the wall clock: every DMLOG_UNPLACED_WARN_US,
+ * a WARN when most query-like lines since the last check were unplaced.
+ * Returns 1 when it warned. */
+int dmlog_periodic(struct dmlog *l, int64_t now_us);
 
 #endif

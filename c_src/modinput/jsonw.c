@@ -145,6 +145,8 @@ int jsonw_txn(struct buf *b, const struct txn_ev *ev)
         rc = kv_str(b, "src", ev->src);
     if (rc == 0 && ev->has_port)
         rc = kv_u64(b, "src_port", ev->port);
+    if (rc == 0 && ev->proto != DMP_NONE)
+        rc = kv_str(b, "transport", slice_cstr(dmline_proto_name(ev->proto)));
     if (rc == 0)
         rc = kv_str(b, "query", ev->query);
     if (rc == 0)
@@ -164,6 +166,17 @@ int jsonw_txn(struct buf *b, const struct txn_ev *ev)
     }
     if (rc == 0 && ev->answer_source.p)
         rc = kv_str(b, "answer_source", ev->answer_source);
+    /* action only when something answered: an unanswered query was
+     * neither let through nor blocked as far as the log says */
+    if (rc == 0 && ev->block != DMB_NONE) {
+        rc = kv_str(b, "action", SLICE_LIT("blocked"));
+        if (rc == 0)
+            rc = kv_str(b, "blocked_by", slice_cstr(dmline_block_name(ev->block)));
+        if (rc == 0 && ev->block_reason.p)
+            rc = kv_str(b, "blocked_reason", ev->block_reason);
+    } else if (rc == 0 && ev->rcode >= 0) {
+        rc = kv_str(b, "action", SLICE_LIT("allowed"));
+    }
     if (rc == 0 && ev->dest.p) {
         struct slice d = ev->dest;
         const char *hash = memchr(d.p, '#', d.n);

@@ -9,12 +9,18 @@
  *
  * Fields (see README/inputs.conf.spec for the sourcetype):
  *   time (epoch seconds, up to 6 decimals), src, src_port (extra mode),
+ *   transport ("udp"/"tcp", log-queries=proto only),
  *   query, query_type, record_type (both the queried type; type=N becomes
  *   TYPEN), answer (array), answer_count, cname (array), reply_code and
  *   reply_code_id, answer_source, dest, dest_port (only when the upstream
  *   was logged with "#port"), serial (extra mode), duplicate_of, ede,
- *   confidence ("exact" in extra mode, "heuristic" in plain mode),
- *   vendor_product "dnsmasq".
+ *   action ("blocked" when Pi-hole answered with a block, "allowed" when
+ *   any other answer was logged, absent for an unanswered query),
+ *   blocked_by (gravity|regex|exact|special|upstream|cname|ratelimit|busy)
+ *   and blocked_reason (FTL's text as logged) for a blocked one,
+ *   confidence ("exact" in extra and proto mode, "heuristic" in plain
+ *   mode), vendor_product "dnsmasq".  A blocked answer's addresses (0.0.0.0,
+ *   ::) stay in answer as logged.
  *
  * reply_code convention: CIM's descriptions ("No Error", "Non-Existent
  * Domain", "Server Failure", "Refused", "NotImp", ...) in reply_code and the

@@ -36,7 +36,9 @@ struct tx {
     int64_t fin_us;            /* log time it was finished (recent ring) */
     int rcode;
     uint32_t dropped;          /* answers past DNSMASQ_ANSWERS_MAX */
-    struct tstr src, query, qtype, dest, asrc, ede;
+    enum dmline_proto proto;   /* of the query line */
+    enum dmline_block block;   /* first block seen in its answer lines */
+    struct tstr src, query, qtype, dest, asrc, ede, breason;
     struct buf s;              /* OWNED: bytes of every tstr and item */
     struct buf items;          /* OWNED: struct item array */
 };
@@ -44,12 +46,12 @@ struct tx {
 /* What add_answer needs from a line, live or replayed from a plain run. */
 struct ans_in {
     struct slice source, name, value, ede;
-    int vkind, rcode, reverse;
+    int vkind, rcode, reverse, block, ftl_local;
 };
 
 struct runrec {
     uint32_t name_off, name_len, val_off, val_len, ede_off, ede_len;
-    int vkind, rcode, reverse;
+    int vkind, rcode, reverse, block, ftl_local;
 };
 
 struct txn_tab {
@@ -209,7 +211,7 @@ static struct tx *tx_alloc(struct txn_tab *t)
         buf_init(&x->items, (size_t)DNSMASQ_ANSWERS_MAX * 2 * sizeof(struct item));
     }
     x->rcode = -1;
-    x->src = x->query = x->qtype = x->dest = x->asrc = x->ede = TS_NONE;
+    x->src = x->query = x->qtype = x->dest = x->asrc = x->ede = x->breason = TS_NONE;
     return x;
 }
 
@@ -335,7 +337,12 @@ static int emit(struct txn_tab *t, const struct tx *x, const struct tx *a)
     ev.rcode = a->rcode;
     ev.duplicate = x->dup;
     ev.duplicate_of = (a != x) ? a->serial : 0;
+    ev.proto = x->proto;
+    ev.block = a->block;
+    ev.block_reason = view(a, a->breason);
     t->st.emitted++;
+    if (a->block != DMB_NONE)
+        t->st.blocked++;
     if (a == x)  /* a duplicate repeats its original's answers */
         t->st.answers_dropped += a->dropped;
     return t->emit(t->ctx, &ev);
@@ -388,6 +395,7 @@ static struct tx *new_tx(struct txn_tab *t, const struct dmline *d, int64_t time
         return NULL;
     }
     x->extra = d->extra && d->has_client;
+    x->proto = d->proto;
     x->serial = d->serial;
     x->has_port = d->has_client;
     x->port = d->port;
@@ -461,10 +469,22 @@ static int add_answer(struct tx *x, const struct ans_in *a)
         struct slice src = a->source;
         if (src.n > 0 && src.p[0] == '/')
             src = SLICE_LIT("hosts");
+        else if (a->block != DMB_NONE || a->ftl_local)
+            src = SLICE_LIT("pihole"); /* FTL made the answer; its reason is kept apart */
+        if (a->block != DMB_NONE && slice_eq_cstr(a->source, "reply"))
+            src = a->source;           /* "reply x is blocked during CNAME inspection" */
         rc = put(x, src, &x->asrc);
         if (rc)
             return rc;
         x->answered = 1;
+    }
+    if (a->block != DMB_NONE && x->block == DMB_NONE) {
+        /* the reason as FTL logged it: its source, or the value of a
+         * "reply x is blocked during CNAME inspection" line */
+        x->block = (enum dmline_block)a->block;
+        rc = put(x, slice_eq_cstr(a->source, "reply") ? a->value : a->source, &x->breason);
+        if (rc)
+            return rc;
     }
     if (x->cname_pending && a->name.n > 0 && !eq_nocase(a->name, view(x, x->query)) &&
         !has_cname(x, a->name)) {
@@ -492,7 +512,9 @@ static int add_answer(struct tx *x, const struct ans_in *a)
     default:
         break;
     }
-    x->rcode = a->rcode >= 0 ? a->rcode : 0;
+    /* "blocked during CNAME inspection" says nothing of the rcode FTL sent */
+    if (!(a->block != DMB_NONE && a->vkind == DMV_OTHER))
+        x->rcode = a->rcode >= 0 ? a->rcode : 0;
     x->terminal = 1;
     return rc;
 }
@@ -506,6 +528,8 @@ static void ans_from_line(const struct dmline *d, struct ans_in *a)
     a->vkind = d->vkind;
     a->rcode = d->rcode;
     a->reverse = d->reverse;
+    a->block = d->block;
+    a->ftl_local = d->ftl_local;
 }
 
 static int same_question(const struct tx *a, const struct tx *b)
@@ -702,6 +726,8 @@ static int run_add(struct txn_tab *t, const struct dmline *d, uint64_t off)
     r.vkind = d->vkind;
     r.rcode = d->rcode;
     r.reverse = d->reverse;
+    r.block = d->block;
+    r.ftl_local = d->ftl_local;
     if (rc == 0)
         rc = buf_append(&t->run_r, &r, sizeof r);
     return rc;
@@ -740,6 +766,8 @@ static int apply_run(struct txn_tab *t, struct tx *x)
         a.vkind = r[i].vkind;
         a.rcode = r[i].rcode;
         a.reverse = r[i].reverse;
+        a.block = r[i].block;
+        a.ftl_local = r[i].ftl_local;
         rc = add_answer(x, &a);
     }
     return rc;
@@ -769,7 +797,7 @@ static int close_run(struct txn_tab *t)
     }
     want = type_for(r[n - 1].vkind);
     h = fnv_lower(name);
-    if (r[0].vkind == DMV_RCODE) {
+    if (r[0].vkind == DMV_RCODE && slice_eq_cstr(name, "error")) {
         /* "reply error is REFUSED" names nothing: guess the oldest query
          * still waiting for its upstream */
         for (o = t->head; o && x == NULL; o = o->next)

@@ -1,8 +1,11 @@
 /*
  * txn: dnsmasq log lines -> DNS transactions (DOMAIN.md §1.3-§1.5).
  *
- * Extra mode (lines carry "<serial> <addr>/<port>") is exact: lines are
- * grouped on (epoch, serial, client), a "started, version" line opens a new
+ * Extra and proto mode (lines carry "[UDP|TCP ]<serial> <addr>/<port>") are
+ * exact: lines are grouped on (epoch, serial, client), never on the
+ * transport (a UDP query dnsmasq retries upstream over TCP logs its later
+ * lines with "TCP" under the same serial); the transport of the query line
+ * is the client's.  A "started, version" line opens a new
  * epoch, and "reply query is duplicate" takes the answer of the original it
  * follows (dnsmasq writes it right after the original's reply lines) or,
  * when lines came between, of the newest answered one with the same name
@@ -67,6 +70,9 @@ struct txn_ev {
     int rcode;                 /* DNS rcode, -1 when no answer was seen */
     int duplicate;             /* answered as an in-flight duplicate */
     uint64_t duplicate_of;     /* the original's serial (extra mode) */
+    enum dmline_proto proto;   /* the query line's transport (proto mode), else DMP_NONE */
+    enum dmline_block block;   /* Pi-hole answered it with a block, else DMB_NONE */
+    struct slice block_reason; /* VIEW: FTL's reason as logged ("gravity blocked"), null if none */
 };
 
 /* Return 0 to go on, or an ERR_* code to stop (txn_feed returns it). */
@@ -77,6 +83,7 @@ typedef int (*txn_emit_fn)(void *ctx, const struct txn_ev *ev);
 struct txn_stats {
     uint64_t lines, queries, emitted, orphans, aux, info, skipped, epochs, forced;
     uint64_t answers_dropped;
+    uint64_t blocked;          /* emitted transactions with a Pi-hole block */
 };
 
 struct txn_tab;

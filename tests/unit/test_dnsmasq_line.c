@@ -17,7 +17,7 @@
 static const char *kind_name(int k)
 {
     static const char *const names[] = {"?", "QUERY", "FORWARD", "ANSWER", "DUP", "AUX",
-                                        "START", "INFO", "SKIP", "BAD"};
+                                        "START", "INFO", "SKIP", "UNPLACED", "BAD"};
     return k >= 0 && k <= DML_BAD ? names[k] : "?";
 }
 
@@ -26,6 +26,15 @@ static const char *val_name(int v)
     static const char *const names[] = {"-", "IP4", "IP6", "CNAME", "NXDOMAIN", "NODATA4",
                                         "NODATA6", "NODATA", "RCODE", "RR", "NAME", "OTHER"};
     return v >= 0 && v <= DMV_OTHER ? names[v] : "?";
+}
+
+/* Spelled here, not taken from dmline_block_name(), so that a wrong name
+ * there cannot agree with itself. */
+static const char *block_name(int b)
+{
+    static const char *const names[] = {"-", "GRAVITY", "REGEX", "EXACT", "SPECIAL",
+                                        "UPSTREAM", "CNAME", "RATELIMIT", "BUSY"};
+    return b >= 0 && b <= DMB_BUSY ? names[b] : "?";
 }
 
 static void put(char *out, size_t cap, const char *key, struct slice s)
@@ -43,11 +52,20 @@ static void describe(const struct dmline *d, char *out, size_t cap)
     snprintf(out, cap, "%s", kind_name(d->kind));
     if (d->kind == DML_BAD || d->kind == DML_SKIP)
         return;
+    if (d->kind == DML_UNPLACED) {
+        /* what it would have been; the fields are not used for one */
+        l = strlen(out);
+        snprintf(out + l, cap - l, " as=%s", kind_name((int)d->ukind));
+        return;
+    }
     l = strlen(out);
     if (d->h.mon)
         snprintf(out + l, cap - l, " ts=%04d-%02d-%02dT%02d:%02d:%02d.%06d%s%d", d->h.year,
                  d->h.mon, d->h.day, d->h.hour, d->h.min, d->h.sec, d->h.usec,
                  d->h.has_off ? "@" : "~", d->h.off_sec);
+    l = strlen(out);
+    if (d->proto != DMP_NONE)
+        snprintf(out + l, cap - l, " proto=%s", d->proto == DMP_UDP ? "UDP" : "TCP");
     l = strlen(out);
     if (d->extra)
         snprintf(out + l, cap - l, " serial=%llu", (unsigned long long)d->serial);
@@ -65,6 +83,12 @@ static void describe(const struct dmline *d, char *out, size_t cap)
         l = strlen(out);
         snprintf(out + l, cap - l, " vk=%s rc=%d%s", val_name(d->vkind), d->rcode,
                  d->reverse ? " rev" : "");
+        l = strlen(out);
+        if (d->block != DMB_NONE)
+            snprintf(out + l, cap - l, " block=%s", block_name(d->block));
+        l = strlen(out);
+        if (d->ftl_local)
+            snprintf(out + l, cap - l, " ftl_local");
     }
 }
 
@@ -158,6 +182,7 @@ static void test_prefixes(void **state)
             memcpy(copy, line, k);
             dmline_parse(copy, k, &d);
             assert_true(d.kind >= DML_QUERY && d.kind <= DML_BAD);
+            assert_true(d.kind != DML_UNPLACED || (d.ukind >= DML_QUERY && d.ukind <= DML_AUX));
             xfree(copy);
         }
     }

@@ -22,8 +22,13 @@
 
 struct coll {
     char **rows;   /* "src\tport\tquery\ttype\tSTATUS\tanswers" */
+    char **wide;   /* "src port query type STATUS answers action blocked_by transport" */
     size_t n, cap;
     struct buf json;
+    struct dmlog_counts {
+        uint64_t unplaced, like, bad, kind[DMU_KINDS];
+        int mostly;
+    } lg;
 };
 
 static const char *status_name(int rc)
@@ -65,11 +70,31 @@ static int collect(void *ctx, const struct txn_ev *ev)
         if (r == NULL)
             return ERR_NOMEM;
         c->rows = r;
+        r = xreallocarray(c->wide, c->cap ? c->cap * 2 : 64, sizeof *r);
+        if (r == NULL)
+            return ERR_NOMEM;
+        c->wide = r;
         c->cap = c->cap ? c->cap * 2 : 64;
     }
     c->rows[c->n] = xstrndup(row, strlen(row));
     if (c->rows[c->n] == NULL)
         return ERR_NOMEM;
+    {
+        /* the action and blocked_by are the JSON's: what an event says */
+        static const char *const by[] = {"-", "gravity", "regex", "exact", "special",
+                                         "upstream", "cname", "ratelimit", "busy"};
+        const char *action = ev->block != DMB_NONE ? "blocked" : ev->rcode >= 0 ? "allowed" : "-";
+        snprintf(row, sizeof row, "%.*s %u %.*s %.*s %s %s %s %s %s", (int)ev->src.n, ev->src.p,
+                 ev->has_port ? ev->port : 0, (int)ev->query.n, ev->query.p, (int)ev->qtype.n,
+                 ev->qtype.p, status_name(ev->rcode), ans[0] ? ans : "-", action,
+                 (unsigned)ev->block < 9 ? by[ev->block] : "?",
+                 ev->proto == DMP_UDP ? "udp" : ev->proto == DMP_TCP ? "tcp" : "-");
+        c->wide[c->n] = xstrndup(row, strlen(row));
+        if (c->wide[c->n] == NULL) {
+            xfree(c->rows[c->n]);
+            return ERR_NOMEM;
+        }
+    }
     c->n++;
     rc = jsonw_txn(&c->json, ev);
     if (rc == 0)
@@ -79,9 +104,12 @@ static int collect(void *ctx, const struct txn_ev *ev)
 
 static void coll_free(struct coll *c)
 {
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         xfree(c->rows[i]);
+        xfree(c->wide[i]);
+    }
     xfree(c->rows);
+    xfree(c->wide);
     buf_free(&c->json);
     memset(c, 0, sizeof *c);
 }
@@ -145,6 +173,14 @@ static int run_text(const char *text, size_t n, size_t step, struct coll *c, int
     }
     if (rc == 0)
         rc = txn_flush_all(lg.tx, &e);
+    /* the JSON is searched with strstr: end it with a NUL outside len */
+    if (rc == 0 && buf_appendc(&c->json, '\0') == 0)
+        c->json.len--;
+    c->lg.unplaced = lg.unplaced;
+    c->lg.like = lg.like;
+    c->lg.bad = lg.bad;
+    memcpy(c->lg.kind, lg.unplaced_kind, sizeof c->lg.kind);
+    c->lg.mostly = dmlog_mostly_unplaced(&lg);
     free(win);
     dmlog_free(&lg);
     return rc;
@@ -181,7 +217,52 @@ static void score(const char *truth_path, struct coll *c, int with_port, size_t 
     free(truth);
 }
 
-static void capture_case(const char *name, int exact, size_t step)
+static const char *find(const char *h, size_t hn, const char *needle, size_t nn)
+{
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (memcmp(h + i, needle, nn) == 0)
+            return h + i;
+    return NULL;
+}
+
+/* The capture rewritten as dnsmasq 2.91 --log-queries=proto writes it:
+ * "UDP " before the serial of the daemon's lines, "TCP " before those of
+ * its TCP children (other PIDs).  OWNED (free); *n is its length. */
+static char *to_proto(const char *text, size_t len, size_t *n)
+{
+    char *out = malloc(len + len / 8 + 4096), main_pid[32] = "";
+    const char *l = text, *end = text + len;
+    size_t at = 0;
+    assert_non_null(out);
+    while (l < end) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l));
+        size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+        const char *pid = find(l, ll, "dnsmasq[", 8), *colon;
+        colon = pid ? find(pid, ll - (size_t)(pid - l), "]: ", 3) : NULL;
+        if (colon && colon + 3 < l + ll && colon[3] >= '0' && colon[3] <= '9') {
+            size_t pl = (size_t)(colon - pid), head = (size_t)(colon + 3 - l);
+            if (main_pid[0] == 0 && pl < sizeof main_pid)
+                memcpy(main_pid, pid, pl);
+            memcpy(out + at, l, head);
+            at += head;
+            memcpy(out + at, strlen(main_pid) == pl && memcmp(pid, main_pid, pl) == 0
+                                 ? "UDP " : "TCP ", 4);
+            at += 4;
+            memcpy(out + at, l + head, ll - head);
+            at += ll - head;
+        } else {
+            memcpy(out + at, l, ll);
+            at += ll;
+        }
+        out[at++] = '\n';
+        l += ll + 1;
+    }
+    out[at] = '\0'; /* the merge below reads it with strtok */
+    *n = at;
+    return out;
+}
+
+static void capture_case_as(const char *name, int exact, size_t step, int proto)
 {
     char lp[256], tp[256];
     size_t n, ok, total;
@@ -192,6 +273,13 @@ static void capture_case(const char *name, int exact, size_t step)
     snprintf(tp, sizeof tp, "tests/data/dnsmasq/capture/%s.truth.tsv", name);
     text = slurp(lp, &n);
     assert_non_null(text);
+    if (proto) {
+        size_t pn;
+        char *p = to_proto(text, n, &pn);
+        free(text);
+        text = p;
+        n = pn;
+    }
     assert_int_equal(run_text(text, n, step, &c, 2026), 0);
     score(tp, &c, exact, &ok, &total);
     fprintf(stderr, "# %s (step %zu): %zu/%zu transactions right, %zu events\n", name, step, ok,
@@ -201,8 +289,25 @@ static void capture_case(const char *name, int exact, size_t step)
         assert_int_equal(ok, total);
     else
         assert_true(ok * 100 >= total * 90);
+    if (proto) {
+        /* every transaction carries its transport; the children's are TCP */
+        size_t udp = 0, tcp = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            size_t wl = strlen(c.wide[i]);
+            udp += wl > 4 && strcmp(c.wide[i] + wl - 4, " udp") == 0;
+            tcp += wl > 4 && strcmp(c.wide[i] + wl - 4, " tcp") == 0;
+        }
+        assert_int_equal(udp + tcp, c.n);
+        assert_true(tcp >= 5);
+        assert_int_equal(c.lg.unplaced, 0);
+    }
     coll_free(&c);
     free(text);
+}
+
+static void capture_case(const char *name, int exact, size_t step)
+{
+    capture_case_as(name, exact, step, 0);
 }
 
 static void test_capture_extra(void **s)
@@ -211,6 +316,16 @@ static void test_capture_extra(void **s)
     capture_case("extra", 1, 0);
     capture_case("extra", 1, 7);
     capture_case("extra-late-dup", 1, 0);
+}
+
+/* log-queries=proto: the same exact answers as extra mode, whole and in
+ * small pieces */
+static void test_capture_proto(void **s)
+{
+    (void)s;
+    capture_case_as("extra", 1, 0, 1);
+    capture_case_as("extra", 1, 5, 1);
+    capture_case_as("extra-late-dup", 1, 0, 1);
 }
 
 static void test_capture_plain(void **s)
@@ -224,7 +339,7 @@ static void test_capture_plain(void **s)
  * the daemon's lines in their order, each child line held back behind a
  * number of the daemon's lines drawn from a seeded generator (the children's
  * lines keep their order).  Every merge must still be read exactly. */
-static void merged_case(const char *name, unsigned seed)
+static void merged_case_as(const char *name, unsigned seed, int proto)
 {
     char lp[256], tp[256], main_pid[32] = "";
     size_t n, nh = 0, held_from = 0, ok, total, at = 0;
@@ -236,6 +351,13 @@ static void merged_case(const char *name, unsigned seed)
     snprintf(tp, sizeof tp, "tests/data/dnsmasq/capture/%s.truth.tsv", name);
     text = slurp(lp, &n);
     assert_non_null(text);
+    if (proto) {
+        size_t pn;
+        char *pt = to_proto(text, n, &pn);
+        free(text);
+        text = pt;
+        n = pn;
+    }
     held = calloc(n, sizeof *held);
     merged = malloc(n + 1);
     assert_true(held && merged);
@@ -284,12 +406,19 @@ static void merged_case(const char *name, unsigned seed)
     free(text);
 }
 
+static void merged_case(const char *name, unsigned seed)
+{
+    merged_case_as(name, seed, 0);
+}
+
 static void test_capture_children_merged(void **s)
 {
     (void)s;
     for (unsigned seed = 1; seed <= 40; seed++) {
         merged_case("extra", seed);
         merged_case("extra-late-dup", seed);
+        /* production mode with proto: TCP children's lines anywhere */
+        merged_case_as("extra", seed, 1);
     }
 }
 
@@ -455,6 +584,241 @@ static void test_flush_after(void **s)
     coll_free(&c);
 }
 
+/* ---- Pi-hole: tests/data/dnsmasq/pihole.txt ---- */
+
+static void test_pihole_table(void **s)
+{
+    FILE *f = fopen("tests/data/dnsmasq/pihole.txt", "r");
+    char line[4096];
+    struct buf text, want;
+    size_t nwant = 0, cases = 0, rows = 0;
+    int lineno = 0, fails = 0;
+    (void)s;
+    assert_non_null(f);
+    buf_init(&text, 1u << 20);
+    buf_init(&want, 1u << 20);
+    for (;;) {
+        char *got = fgets(line, sizeof line, f);
+        size_t n = got ? strlen(line) : 0;
+        lineno += got != NULL;
+        if (got && line[0] == '<' && line[1] == ' ') {
+            assert_int_equal(buf_append(&text, line + 2, n - 2), 0);
+            continue;
+        }
+        if (got && line[0] == '=' && line[1] == ' ') {
+            if (n && line[n - 1] == '\n')
+                line[--n] = '\0';
+            assert_int_equal(buf_append(&want, line + 2, n - 1), 0); /* with its NUL */
+            nwant++;
+            continue;
+        }
+        if (text.len > 0 && (got == NULL || line[0] == '\n' || line[0] == '#')) {
+            /* one case: its lines through dmlog, its rows in order */
+            struct coll c;
+            const char *w = want.p;
+            assert_int_equal(run_text(text.p, text.len, 0, &c, 2024), 0);
+            if (c.n != nwant) {
+                fprintf(stderr, "pihole.txt case ending at line %d: %zu events, want %zu\n",
+                        lineno, c.n, nwant);
+                fails++;
+            }
+            for (size_t i = 0; i < c.n && i < nwant; i++, w += strlen(w) + 1)
+                if (strcmp(c.wide[i], w) != 0) {
+                    fprintf(stderr, "pihole.txt case ending at line %d, row %zu\n  want %s\n"
+                            "  got  %s\n", lineno, i, w, c.wide[i]);
+                    fails++;
+                }
+            assert_int_equal(c.lg.unplaced, 0);
+            assert_int_equal(c.lg.bad, 0);
+            /* the JSON has the reason as FTL logged it */
+            if (strstr(c.json.p, "\"action\":\"blocked\"") != NULL)
+                assert_non_null(strstr(c.json.p, "\"blocked_reason\":\""));
+            cases++;
+            rows += nwant;
+            coll_free(&c);
+            buf_reset(&text);
+            buf_reset(&want);
+            nwant = 0;
+        }
+        if (got == NULL)
+            break;
+    }
+    fclose(f);
+    buf_free(&text);
+    buf_free(&want);
+    fprintf(stderr, "# pihole.txt: %zu cases, %zu transactions\n", cases, rows);
+    assert_true(cases >= 10 && rows >= 23);
+    assert_int_equal(fails, 0);
+}
+
+/* ---- one file, three modes: a restart may change log-queries ---- */
+
+static void test_mode_switch(void **s)
+{
+    const char *text =
+        H "started, version 2.90 cachesize 150\n"
+        H "query[A] a.example from 10.0.0.2\n"
+        H "forwarded a.example to 10.0.0.53\n"
+        H "reply a.example is 192.0.2.1\n"
+        H "started, version 2.90 cachesize 150\n"
+        H "1 10.0.0.2/1001 query[A] b.example from 10.0.0.2\n"
+        H "1 10.0.0.2/1001 config b.example is 192.0.2.2\n"
+        H "exiting on receipt of SIGTERM\n"
+        H "started, version 2.91 cachesize 150\n"
+        H "UDP 1 10.0.0.2/1001 query[A] c.example from 10.0.0.2\n"
+        H "UDP 1 10.0.0.2/1001 forwarded c.example to 10.0.0.53\n"
+        H "UDP 2 10.0.0.3/1002 query[A] d.example from 10.0.0.3\n"
+        H "UDP 2 10.0.0.3/1002 config d.example is 192.0.2.4\n"
+        /* the reply was truncated: dnsmasq retries upstream over TCP and
+         * logs the rest of serial 1 with "TCP" */
+        H "TCP 1 10.0.0.2/1001 reply c.example is 192.0.2.3\n"
+        "Nov  6 10:30:11 dnsmasq[9]: TCP 101 10.0.0.3/2000 query[A] e.example from 10.0.0.3\n"
+        "Nov  6 10:30:11 dnsmasq[9]: TCP 101 10.0.0.3/2000 cached e.example is 192.0.2.5\n"
+        H "started, version 2.91 cachesize 150\n"
+        H "query[A] f.example from 10.0.0.2\n"
+        H "config f.example is 192.0.2.6\n";
+    static const char *const want[] = {
+        "10.0.0.2 0 a.example A NOERROR 192.0.2.1 allowed - -",
+        "10.0.0.2 1001 b.example A NOERROR 192.0.2.2 allowed - -",
+        "10.0.0.3 1002 d.example A NOERROR 192.0.2.4 allowed - udp",
+        "10.0.0.2 1001 c.example A NOERROR 192.0.2.3 allowed - udp",
+        "10.0.0.3 2000 e.example A NOERROR 192.0.2.5 allowed - tcp",
+        "10.0.0.2 0 f.example A NOERROR 192.0.2.6 allowed - -",
+    };
+    struct coll c = run_lines(text);
+    (void)s;
+    for (size_t i = 0; i < c.n && i < 6; i++)
+        if (strcmp(c.wide[i], want[i]) != 0)
+            fprintf(stderr, "row %zu\n  want %s\n  got  %s\n", i, want[i], c.wide[i]);
+    assert_int_equal(c.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(c.wide[i], want[i]);
+    /* exact in extra and proto mode only */
+    assert_non_null(strstr(c.json.p, "\"query\":\"a.example\""));
+    {
+        const char *a = strstr(c.json.p, "\"query\":\"a.example\"");
+        const char *eol = strchr(a, '\n');
+        const char *h = strstr(a, "\"confidence\":\"heuristic\"");
+        assert_true(h != NULL && h < eol);
+        a = strstr(c.json.p, "\"query\":\"c.example\"");
+        eol = strchr(a, '\n');
+        h = strstr(a, "\"confidence\":\"exact\"");
+        assert_true(h != NULL && h < eol);
+        h = strstr(a, "\"transport\":\"udp\"");
+        assert_true(h == NULL); /* the field comes before the query */
+        while (a > c.json.p && a[-1] != '\n')
+            a--;
+        h = strstr(a, "\"transport\":\"udp\"");
+        assert_true(h != NULL && h < eol);
+    }
+    assert_int_equal(c.lg.unplaced, 0);
+    coll_free(&c);
+}
+
+/* ---- no silent loss: every documented line kind behind an unknown prefix ---- */
+
+static void test_unplaced_kinds(void **s)
+{
+    /* message, the dmlog_ukind it must be counted as */
+    static const struct {
+        const char *msg;
+        int kind;
+    } cases[] = {
+        {"query[A] a.example from 1.2.3.4", DMU_QUERY},
+        {"query[type=65] a.example from 1.2.3.4", DMU_QUERY},
+        {"auth[A] a.zone.example from 1.2.3.4", DMU_QUERY},
+        {"forwarded a.example to 10.0.0.53", DMU_FORWARD},
+        {"forwarded a.example to 10.0.0.53#5355", DMU_FORWARD},
+        {"reply a.example is 192.0.2.1", DMU_ANSWER},
+        {"reply a.example is <CNAME>", DMU_ANSWER},
+        {"reply a.example is NODATA-IPv4", DMU_ANSWER},
+        {"reply error is SERVFAIL", DMU_ANSWER},
+        {"cached a.example is NXDOMAIN", DMU_ANSWER},
+        {"cached-stale a.example is 192.0.2.1", DMU_ANSWER},
+        {"config a.example is 2001:db8::1", DMU_ANSWER},
+        {"config error is REFUSED (EDE: not ready)", DMU_ANSWER},
+        {"config 131.107.255.255 is dns.msftncsi.com", DMU_ANSWER},
+        {"/etc/hosts localhost is 127.0.0.1", DMU_ANSWER},
+        {"DHCP laptop.lan is 192.168.1.20", DMU_ANSWER},
+        {"gravity blocked ads.example is 0.0.0.0", DMU_ANSWER},
+        {"reply query is duplicate", DMU_DUP},
+        {"dnssec-query[DS] example to 192.0.2.53", DMU_AUX},
+        {"validation a.example is SECURE", DMU_AUX},
+    };
+    static const char *const prefixes[] = {"QUIC 6 1.2.3.4/5 ", "DOH 6 1.2.3.4/5 ", "6 1.2.3.4 "};
+    (void)s;
+    for (size_t pi = 0; pi < sizeof prefixes / sizeof prefixes[0]; pi++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char text[512];
+            struct coll c;
+            int n = snprintf(text, sizeof text, H "%s%s\n", prefixes[pi], cases[i].msg);
+            assert_true(n > 0 && (size_t)n < sizeof text);
+            assert_int_equal(run_text(text, (size_t)n, 0, &c, 2024), 0);
+            if (c.lg.unplaced != 1 || c.lg.kind[cases[i].kind] != 1)
+                fprintf(stderr, "not counted as unplaced kind %d: %s", cases[i].kind, text);
+            assert_int_equal(c.lg.unplaced, 1);
+            assert_int_equal(c.lg.kind[cases[i].kind], 1);
+            assert_int_equal(c.lg.bad, 0);
+            assert_int_equal(c.n, 0);
+            coll_free(&c);
+        }
+}
+
+/* "most lines unplaced" is judged on query-like lines only, and not on a
+ * handful; the periodic check looks at its own window. */
+static void test_unplaced_share(void **s)
+{
+    struct buf b;
+    struct coll c;
+    struct stamp_ctx clk;
+    struct dmlog lg;
+    struct err e;
+    const char *tz = NULL;
+    size_t used = 0, quic_len;
+    (void)s;
+    buf_init(&b, 1u << 20);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(buf_printf(&b, H "QUIC %d 1.2.3.4/5 query[A] q%d.example from 1.2.3.4\n",
+                                    i, i), 0);
+    assert_int_equal(run_text(b.p, b.len, 0, &c, 2024), 0);
+    assert_false(c.lg.mostly); /* 6 < DMLOG_UNPLACED_MIN_LINES */
+    coll_free(&c);
+    for (int i = 6; i < 12; i++)
+        assert_int_equal(buf_printf(&b, H "QUIC %d 1.2.3.4/5 query[A] q%d.example from 1.2.3.4\n",
+                                    i, i), 0);
+    quic_len = b.len; /* the 12 QUIC lines */
+    for (int i = 0; i < 11; i++)
+        assert_int_equal(buf_printf(&b, H "using nameserver 10.0.0.%d#53\n", i), 0);
+    assert_int_equal(run_text(b.p, b.len, 0, &c, 2024), 0);
+    assert_true(c.lg.mostly); /* 12 of 12 query-like lines */
+    coll_free(&c);
+    for (int i = 0; i < 13; i++)
+        assert_int_equal(buf_printf(&b, H "%d 1.2.3.4/%d query[A] ok%d.example from 1.2.3.4\n",
+                                    i + 1, i + 1, i), 0);
+    assert_int_equal(run_text(b.p, b.len, 0, &c, 2024), 0);
+    assert_false(c.lg.mostly); /* 12 of 25 */
+    assert_int_equal(c.n, 13);
+    coll_free(&c);
+    /* run mode: the first call starts the window, a warning needs 10 minutes */
+    assert_int_equal(stamp_zone_parse("UTC", &clk, &tz, &e), 0);
+    stamp_set_year(&clk, 2024, 0);
+    memset(&c, 0, sizeof c);
+    buf_init(&c.json, 1u << 20);
+    assert_int_equal(dmlog_init(&lg, &clk, 10 * 1000000LL, collect, &c, 0), 0);
+    assert_int_equal(dmlog_periodic(&lg, 1000000), 0);
+    assert_int_equal(dmlog_feed(&lg, b.p, b.len, 1, &used, &e), 0);
+    assert_int_equal(dmlog_periodic(&lg, 1000000 + DMLOG_UNPLACED_WARN_US - 1), 0);
+    assert_int_equal(dmlog_periodic(&lg, 1000000 + DMLOG_UNPLACED_WARN_US), 0); /* 12 of 25 */
+    used = 0;
+    assert_int_equal(dmlog_feed(&lg, b.p, quic_len, 0, &used, &e), 0);
+    assert_int_equal(dmlog_periodic(&lg, 1000000 + 2 * DMLOG_UNPLACED_WARN_US), 1);
+    assert_int_equal(dmlog_periodic(&lg, 1000000 + 3 * DMLOG_UNPLACED_WARN_US), 0); /* new window */
+    assert_int_equal(txn_flush_all(lg.tx, &e), 0);
+    dmlog_free(&lg);
+    coll_free(&c);
+    buf_free(&b);
+}
+
 /* ---- clock ---- */
 
 static int64_t at(struct stamp_ctx *c, const char *line)
@@ -547,12 +911,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capture_extra),
+        cmocka_unit_test(test_capture_proto),
         cmocka_unit_test(test_capture_plain),
         cmocka_unit_test(test_capture_children_merged),
         cmocka_unit_test(test_extra_cname_dup_epoch),
         cmocka_unit_test(test_extra_interleaved_child),
         cmocka_unit_test(test_plain_story),
         cmocka_unit_test(test_flush_after),
+        cmocka_unit_test(test_pihole_table),
+        cmocka_unit_test(test_mode_switch),
+        cmocka_unit_test(test_unplaced_kinds),
+        cmocka_unit_test(test_unplaced_share),
         cmocka_unit_test(test_stamp),
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_alloc_failures),
