@@ -52,6 +52,9 @@ SPLUNK_CONFS = {
     "workload_rules", "web-features", "splunk_monitoring_console_assets",
 }
 
+# Terms Splunk's own searchbnf.conf defines.
+BNF_BUILTIN_TERMS = {"field", "int", "bool", "timespan", "string", "num", "wc-field",
+                     "field-list", "wc-string", "search-pipeline"}
 CHUNKED_KEYS = {"chunked", "filename", "is_risky", "maxchunksize", "maxwait", "python.version"}
 ARCH_DIRS = ("linux_x86_64", "linux_x86", "linux_aarch64", "darwin_x86_64",
              "windows_x86_64", "windows_x86")
@@ -712,6 +715,12 @@ def r_searchbnf(pkg, r):
                  and st.get("comment" + k[len("example"):])]
         if len(pairs) < 2:
             r.fail("[%s-command] has %d example/comment pairs, want at least 2" % (c, len(pairs)))
+        if len(syn) > 200 and not st.get("simplesyntax"):
+            r.fail("[%s-command] has a long syntax and no simplesyntax" % c)
+        # every <term> names Splunk's own or a stanza of this file
+        for term in sorted(set(re.findall(r"<([A-Za-z][\w-]*)>", syn + " " + st.get("simplesyntax", "")))):
+            if term not in BNF_BUILTIN_TERMS and term not in bnf:
+                r.fail("[%s-command] uses <%s>, which has no [%s] stanza" % (c, term, term))
 
 
 def r_specs(pkg, r):

@@ -358,6 +358,14 @@ def cases():
     def _(t):
         t.sub("default/searchbnf.conf", r"^usage = public$", "usage = private")
 
+    @case(27, "long syntax without simplesyntax")
+    def _(t):
+        t.sub("default/searchbnf.conf", r"^simplesyntax = dnstimechart .*\n", "")
+
+    @case(27, "a <term> without a stanza")
+    def _(t):
+        t.sub("default/searchbnf.conf", r"^\[ip-or-cidr\]$", "[ip-or-range]")
+
     @case(27, "command without a stanza")
     def _(t):
         t.sub("default/searchbnf.conf", r"^\[dnspdns-command\]$", "[dnspdns-cmd]")
