@@ -2,10 +2,8 @@
 
 #include <string.h>
 
-#include "scp/cols.h"
-#include "scp/csv.h"
+#include "scp/csvfile.h"
 #include "util/appdir.h"
-#include "util/io.h"
 #include "util/xmem.h"
 
 struct sinkholes {
@@ -53,31 +51,24 @@ struct sinkholes *sinkholes_builtin(void)
 struct sinkholes *sinkholes_load(const char *path, size_t *skipped, struct err *e)
 {
     struct sinkholes *s = NULL;
-    struct cols *c = NULL;
-    struct csv_table t;
-    size_t n = 0;
-    char *body = io_read_file(path, SINKHOLE_FILE_MAX, "SINKHOLE_FILE_MAX", &n, e);
+    struct csvfile f;
 
     *skipped = 0;
-    csv_table_init(&t);
-    if (body == NULL)
-        return NULL;
-    c = cols_new();
+    if (csvfile_load(&f, path, SINKHOLE_FILE_MAX, "SINKHOLE_FILE_MAX", e))
+        goto fail;
     s = sinkholes_builtin();
-    if (c == NULL || s == NULL) {
+    if (s == NULL) {
         err_set(e, ERR_NOMEM, "out of memory reading %s", path);
         goto fail;
     }
-    if (csv_parse(body, n, c, &t, e))
-        goto fail;
-    long k = csv_col_index(&t, cols_find(c, SLICE_LIT("sinkhole")));
+    long k = csvfile_col(&f, "sinkhole");
     if (k < 0) {
         err_set(e, ERR_INPUT, "%s: expected a column named sinkhole", path);
         goto fail;
     }
-    for (size_t r = 0; r < t.nrows; r++) {
+    for (size_t r = 0; r < f.t.nrows; r++) {
         struct ipcidr range;
-        if (ipcidr_parse(csv_cell(&t, r, (size_t)k), &range) != 0) {
+        if (ipcidr_parse(csv_cell(&f.t, r, (size_t)k), &range) != 0) {
             (*skipped)++;
             continue;
         }
@@ -86,14 +77,10 @@ struct sinkholes *sinkholes_load(const char *path, size_t *skipped, struct err *
             goto fail;
         }
     }
-    csv_table_free(&t);
-    cols_free(c);
-    xfree(body);
+    csvfile_free(&f);
     return s;
 fail:
-    csv_table_free(&t);
-    cols_free(c);
-    xfree(body);
+    csvfile_free(&f);
     sinkholes_free(s);
     return NULL;
 }

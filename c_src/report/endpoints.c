@@ -3,10 +3,8 @@
 #include <string.h>
 
 #include "report/dname.h"
-#include "scp/cols.h"
-#include "scp/csv.h"
+#include "scp/csvfile.h"
 #include "util/appdir.h"
-#include "util/io.h"
 #include "util/xmem.h"
 
 struct ep_entry {
@@ -107,33 +105,25 @@ struct endpoints *endpoints_builtin(void)
 struct endpoints *endpoints_load(const char *path, size_t *skipped, struct err *e)
 {
     struct endpoints *ep = NULL;
-    struct cols *c = NULL;
-    struct csv_table t;
-    size_t n = 0;
-    char *body = io_read_file(path, ENDPOINTS_FILE_MAX, "ENDPOINTS_FILE_MAX", &n, e);
+    struct csvfile f;
 
     *skipped = 0;
-    csv_table_init(&t);
-    if (body == NULL)
-        return NULL;
-    c = cols_new();
+    if (csvfile_load(&f, path, ENDPOINTS_FILE_MAX, "ENDPOINTS_FILE_MAX", e))
+        goto fail;
     ep = xcalloc(1, sizeof *ep);
-    if (c == NULL || ep == NULL) {
+    if (ep == NULL) {
         err_set(e, ERR_NOMEM, "out of memory reading %s", path);
         goto fail;
     }
-    if (csv_parse(body, n, c, &t, e))
-        goto fail;
-    long ke = csv_col_index(&t, cols_find(c, SLICE_LIT("endpoint")));
-    long kt = csv_col_index(&t, cols_find(c, SLICE_LIT("endpoint_type")));
-    long kk = csv_col_index(&t, cols_find(c, SLICE_LIT("tunnel")));
+    long ke = csvfile_col(&f, "endpoint"), kt = csvfile_col(&f, "endpoint_type"),
+         kk = csvfile_col(&f, "tunnel");
     if (ke < 0 || kt < 0 || kk < 0) {
         err_set(e, ERR_INPUT, "%s: expected columns endpoint, endpoint_type and tunnel", path);
         goto fail;
     }
-    for (size_t r = 0; r < t.nrows; r++) {
-        int rc = add(ep, csv_cell(&t, r, (size_t)ke), csv_cell(&t, r, (size_t)kt),
-                     csv_cell(&t, r, (size_t)kk));
+    for (size_t r = 0; r < f.t.nrows; r++) {
+        int rc = add(ep, csv_cell(&f.t, r, (size_t)ke), csv_cell(&f.t, r, (size_t)kt),
+                     csv_cell(&f.t, r, (size_t)kk));
         if (rc < 0) {
             err_set(e, ERR_NOMEM, "out of memory reading %s", path);
             goto fail;
@@ -141,14 +131,10 @@ struct endpoints *endpoints_load(const char *path, size_t *skipped, struct err *
         if (rc == 0)
             (*skipped)++;
     }
-    csv_table_free(&t);
-    cols_free(c);
-    xfree(body);
+    csvfile_free(&f);
     return ep;
 fail:
-    csv_table_free(&t);
-    cols_free(c);
-    xfree(body);
+    csvfile_free(&f);
     endpoints_free(ep);
     return NULL;
 }
