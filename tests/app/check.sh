@@ -63,6 +63,7 @@ python3 "$here/test_searches.py" "$pkg" "$bin" || fail=1
 
 echo "-- field extractions"
 python3 "$here/test_props.py" "$root" || fail=1
+python3 "$here/test_cim.py" "$root" "$bin" || fail=1
 
 [ $fail = 0 ] && echo "app: all checks passed" || echo "app: FAILED"
 exit $fail

@@ -117,6 +117,20 @@ DNSMASQ = [
     ("start-up line has no DNS fields",
      "Nov  6 10:30:00 dnsmasq[3001]: started, version 2.90 cachesize 150",
      {"dnsmasq_kind": None, "query": None}),
+    ("proto mode, TCP query",
+     "Dec  6 14:39:05 dnsmasq[701]: TCP 118 192.168.1.7/40000 query[A] deny.example from 192.168.1.7",
+     {"dnsmasq_proto": "TCP", "serial": "118", "src": "192.168.1.7", "src_port": "40000",
+      "dnsmasq_kind": "query", "query_type": "A", "query": "deny.example"}),
+    ("proto mode, Pi-hole gravity block",
+     "Dec  6 14:39:05 dnsmasq[700]: UDP 14 192.168.1.5/5000 gravity blocked ads.example is 0.0.0.0",
+     {"dnsmasq_proto": "UDP", "serial": "14", "dnsmasq_kind": "gravity blocked",
+      "query": "ads.example", "dnsmasq_value": "0.0.0.0"}),
+    ("Pi-hole upstream block",
+     "Dec  6 14:39:06 dnsmasq[700]: UDP 24 192.168.1.9/5008 blocked upstream with 0.0.0.0 up.example is 0.0.0.0",
+     {"dnsmasq_kind": "blocked upstream with 0.0.0.0", "query": "up.example", "dnsmasq_value": "0.0.0.0"}),
+    ("proto mode duplicate",
+     "Dec  6 14:39:07 dnsmasq[700]: UDP 14 192.168.1.14/5024 reply query is duplicate",
+     {"dnsmasq_proto": "UDP", "serial": "14", "dnsmasq_kind": "duplicate"}),
     ("DHCP line has no DNS fields",
      "Nov  6 10:30:00 dnsmasq-dhcp[3001]: DHCPACK(eth0) 10.0.0.57 00:11:22:33:44:55 win7",
      {"dnsmasq_kind": None, "query": None}),
@@ -132,7 +146,7 @@ NETFILTER = [
     ("no prefix",
      "Jun  8 14:34:33 host kernel: [50028442.088484] IN=enp1s0 OUT= MAC=00:08 SRC=192.0.2.7 "
      "DST=198.51.100.9 LEN=40 TOS=0x00 PREC=0x00 TTL=245 ID=37308 PROTO=TCP SPT=8080 DPT=8123 WINDOW=1024",
-     {"log_prefix": None, "src_port": "8080", "dest_port": "8123"}, "unknown"),
+     {"log_prefix": None, "src_port": "8080", "dest_port": "8123"}, "flow"),
     ("Proxmox policy DROP",
      "0 3 PVEFW-HOST-IN 20/Jun/2022:13:09:14 +0200 policy DROP: IN=vmbr0 MAC=24:8a SRC=10.3.94.11 "
      "DST=10.3.94.12 LEN=52 TOS=0x00 PREC=0xC0 TTL=255 ID=64317 DF PROTO=UDP SPT=49152 DPT=3784 LEN=32",
@@ -144,7 +158,7 @@ NETFILTER = [
     ("UniFi drop rule with DESCR",
      'Jun 13 23:29:15 UDMP [WAN_LOCAL-D-2147483647] DESCR="[WAN_LOCAL]Block All Traffic" IN=eth8 OUT= '
      "MAC=74:ac SRC=192.168.1.1 DST=192.168.1.25 LEN=122 TOS=00 PREC=0x00 TTL=49 ID=45366 DF PROTO=UDP SPT=38451 DPT=54329 LEN=102",
-     {"log_prefix": "[WAN_LOCAL-D-2147483647]", "rule": "[WAN_LOCAL]Block All Traffic"}, "blocked"),
+     {"log_prefix": "[WAN_LOCAL-D-2147483647]", "nf_descr": "[WAN_LOCAL]Block All Traffic"}, "blocked"),
     ("UniFi accept rule",
      'Jun 13 23:29:15 UDMP [LAN_IN-A-3000] DESCR="allow dns" IN=br0 OUT=eth8 MAC=74:ac SRC=192.168.1.2 '
      "DST=192.168.1.25 LEN=122 TOS=00 PREC=0x00 TTL=49 ID=45366 DF PROTO=UDP SPT=38451 DPT=53 LEN=102",
@@ -157,7 +171,7 @@ NETFILTER = [
      "Sep 27 20:56:38 host kernel: REJECT-IN: IN=eth0 OUT= MAC=00:00 SRC=2001:db8::1 DST=2001:db8::2 "
      "LEN=104 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=ICMPv6 TYPE=128 CODE=0 ID=1 SEQ=1",
      {"log_prefix": "REJECT-IN:", "nf_proto": "ICMPv6", "src_port": None,
-      "src_ip": "2001:db8::1"}, "blocked"),
+      "src_ip": "2001:db8::1", "icmp_type": "128", "icmp_code": "0"}, "blocked"),
 ]
 
 
@@ -191,7 +205,7 @@ def main():
                     n += 1
                     act = action_for(f.get("log_prefix"))
                     # A line with a log prefix must get a verdict from the lookup.
-                    want = ("allowed", "blocked") if f.get("log_prefix") else ("unknown",)
+                    want = ("allowed", "blocked") if f.get("log_prefix") else ("flow",)
                     if f.get("src_ip") and f.get("dest_ip") and f.get("nf_proto") and act in want:
                         with_action += 1
                     else:
