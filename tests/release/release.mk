@@ -5,7 +5,7 @@
 #   make static-aarch64  the same for aarch64 (cross-compiled)
 #   make package         dist/TA-dnsjoin-<v>.tar.gz (x86_64) and
 #                        dist/TA-dnsjoin-<v>-linux-aarch64.tar.gz, stripped
-#   make check-release   every check of tests/release/check.sh on both
+#   make check-release   every check of tests/release/run.sh on both
 # The libraries are built once per Debian source version and cached under
 # build/static/<arch>/prefix (tests/release/static_deps.sh).
 .PHONY: static-x86_64 static-aarch64 package check-release
@@ -34,4 +34,4 @@ package: static-x86_64 static-aarch64
 	    sh tests/app/package.sh build/static/aarch64/release dist
 
 check-release: deps package all $(UNIT_BIN) $(BUILD)/gen_story
-	@GEN_STORY=$(BUILD)/gen_story sh tests/release/check.sh
+	@GEN_STORY=$(BUILD)/gen_story sh tests/release/run.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Release checks, run by `make check-release` after `make package`:
-#   GEN_STORY=build/gen_story sh tests/release/check.sh [x86_64] [aarch64]
+#   GEN_STORY=build/gen_story sh tests/release/run.sh [x86_64] [aarch64]
 # For each architecture (default: both):
 #  1. the binaries: static (no dynamic section, no interpreter, no NEEDED),
 #     stripped, of the right machine; the package holds exactly them, where
