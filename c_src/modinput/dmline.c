@@ -458,7 +458,8 @@ int dmline_parse(const char *p, size_t n, struct dmline *d)
     }
     if (c.i < c.n && is_digit(c.p[c.i])) {
         /* extra mode: "<serial> [<addr>/<port> ]" */
-        size_t i = c.i, d0 = c.i;
+        const size_t d0 = c.i;  /* where the serial's digits start */
+        size_t i = d0;
         uint64_t s = 0;
         while (i < c.n && is_digit(c.p[i]) && i - d0 < 19)
             s = s * 10 + (uint64_t)(c.p[i++] - '0');

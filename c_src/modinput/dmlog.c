@@ -93,7 +93,9 @@ static void note_unplaced(struct dmlog *l, int uk, const char *p, size_t len)
     l->warned_unplaced |= 1u << uk;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        shown[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        shown[i] = p[i];
+        if (c < 0x20 || c == 0x7f)
+            shown[i] = '?';  /* a control byte would break the log line */
     }
     shown[n] = '\0';
     log_msg(LOG_WARN, "line %" PRIu64 " (offset %" PRIu64 "): a dnsmasq %s line in a format this "
@@ -228,7 +230,7 @@ int dmlog_periodic(struct dmlog *l, int64_t now_us)
                 "%lld minutes were in a format this input does not know and gave no "
                 "transaction; set log-queries=extra or proto (Pi-hole: misc.extraLogging=true); "
                 "see README/inputs.conf.spec", l->win_unplaced, l->win_like,
-                (long long)((now_us - l->win_start_us) / (60ll * 1000000)));
+                (long long)((now_us - l->win_start_us) / (60LL * 1000000)));
         warned = 1;
     }
     l->win_like = l->win_unplaced = 0;
