@@ -136,7 +136,8 @@ OLDIFS=$IFS
 IFS='|'
 for cmd in $CMDS; do
 	k=$((k + 1))
-	case $cmd in *" passthrough") pk=$k ;; esac
+	# the dynamic build's passthrough: the static build's is compared with it too
+	[ "$cmd" = "$BIN/dnsjoin passthrough" ] && pk=$k
 done
 IFS=$OLDIFS
 FAILED=""
@@ -180,10 +181,10 @@ for cmd in $CMDS; do
 done
 IFS=$OLDIFS
 
-awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER" '
+awk -F '\t' -v n="$ROWS" -v bytes="$BYTES" -v chunk="$MAXFRAME" -v timer="$TIMER" -v ptname="$BIN/dnsjoin passthrough" '
 	{ name[NR] = $1; t[NR] = $2; rss[NR] = $3; rr[NR] = $4
 	  if ($1 == "cat") cat = $2
-	  if ($1 ~ / passthrough$/) pt = $2 }
+	  if ($1 == ptname) pt = $2 }
 	END {
 		printf "%-26s %9s %12s %9s %10s %9s %9s %9s %9s\n", "command", "median_s", "events/s",
 		       "MB/s", "peakRSS_MB", "RSS/chunk", "x_passthr", "x_pt_rnd", "x_cat_t"

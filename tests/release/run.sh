@@ -271,8 +271,9 @@ for arch in $arches; do
             > "$tmp/unit.$arch" 2>&1 && ok "x86_64: cmocka suites" ||
             { bad "x86_64: cmocka suites"; grep -E 'FAILED|ERROR' "$tmp/unit.$arch" | head -20; }
         grep -h '^\[  PASSED  \]' "$tmp/unit.$arch" | awk '{ n += $4 } END { print "   " n " tests passed" }'
+        # one real-dnsmasq release (trixie) is enough here: make test ran both
         for s in tests/kv/check.sh tests/dnsmasq/check.sh; do
-            sh "$s" "$suite/bin" > "$tmp/s.out" 2>&1 && ok "x86_64: $s ($(grep -c '^ok' "$tmp/s.out") checks)" ||
+            REAL_SUITES=trixie sh "$s" "$suite/bin" > "$tmp/s.out" 2>&1 && ok "x86_64: $s ($(grep -c '^ok' "$tmp/s.out") checks)" ||
                 { bad "x86_64: $s"; grep -E '^FAIL' "$tmp/s.out" | head; }
         done
     else
@@ -287,7 +288,7 @@ for arch in $arches; do
         DNSJOIN_RUNNER=$run sh tests/kv/check.sh "$suite/bin" > "$tmp/s.out" 2>&1 &&
             ok "aarch64: tests/kv/check.sh, TLS and the KV store ($(grep -c '^ok' "$tmp/s.out") checks)" ||
             { bad "aarch64: tests/kv/check.sh"; grep -E '^FAIL' "$tmp/s.out" | head; }
-        sh tests/dnsmasq/check.sh "$suite/qbin" > "$tmp/s.out" 2>&1 &&
+        REAL_SUITES=trixie sh tests/dnsmasq/check.sh "$suite/qbin" > "$tmp/s.out" 2>&1 &&
             ok "aarch64: tests/dnsmasq/check.sh, the modular input ($(grep -c '^ok' "$tmp/s.out") checks)" ||
             { bad "aarch64: tests/dnsmasq/check.sh"; grep -E '^FAIL' "$tmp/s.out" | head; }
         grep -E '^(ok|SKIP).*(real dnsmasq|dig)' "$tmp/s.out" | sed 's/^/   /'
