@@ -3,7 +3,8 @@
 
 Reads a package (.tar.gz) without extracting it and verifies the rules listed
 under "Package checks" in the project's Splunk app reference (rule numbers are
-kept), plus rule 52: every search the app ships starts from a dnsjoin_* macro.
+kept), plus rule 52: every search the app ships starts from a dnsjoin_* macro,
+and rule 53: the setup page ships as its built bundle, without its sources.
 Each rule is printed with PASS, FAIL, WARN (reported, not fatal) or SKIP;
 the exit status is 1 when any rule FAILs.
 
@@ -129,6 +130,7 @@ TITLES = {
     50: "no deny-listed conf files",
     51: "no indexes.conf or authorize.conf",
     52: "every shipped search starts from a dnsjoin_* macro and names no index",
+    53: "the setup view's template and built bundle are shipped; no appserver sources, package.json or node_modules",
 }
 # Rules whose findings are reported but never fail the package.
 REPORT_ONLY = {20, 48, 49}
@@ -892,6 +894,11 @@ def r_views(pkg, r):
             r.fail("%s does not parse: %s" % (p, e))
             continue
         ver = root.get("version")
+        if root.tag == "view":
+            err = setup_view_problem(pkg, p, root)
+            if err:
+                r.fail(err)
+            continue
         if root.tag not in ("dashboard", "form"):
             r.fail("%s root is <%s>, want <dashboard> or <form>" % (p, root.tag))
             continue
@@ -906,6 +913,66 @@ def r_views(pkg, r):
             r.fail("%s is Simple XML; every view must be Dashboard Studio version 2" % p)
         else:
             r.fail("%s has version %r: Simple XML needs 1.1, Studio 2" % (p, ver))
+
+
+SETUP_TEMPLATE = re.compile(r"^%s:/templates/([A-Za-z0-9_\-]+\.html)$" % re.escape(APP))
+STATIC_REF = re.compile(r"/static/app/%s/([^'\"?#]+)" % re.escape(APP))
+
+
+def setup_view_name(pkg):
+    return ((pkg.conf("app") or {}).get("ui", {}).get("setup_view") or "").strip()
+
+
+def setup_view_problem(pkg, path, root):
+    """Only the view app.conf [ui] setup_view names may be an HTML template
+    view (a Splunk UI Toolkit page), and its template must be shipped."""
+    name = os.path.basename(path)[:-4]
+    if name != setup_view_name(pkg):
+        return "%s is a <view>, allowed only for the setup view ([ui] setup_view)" % path
+    m = SETUP_TEMPLATE.match(root.get("template") or "")
+    if root.get("type") != "html" or not m:
+        return "%s: want type=\"html\" template=\"%s:/templates/<name>.html\"" % (path, APP)
+    if "appserver/templates/" + m.group(1) not in pkg.data:
+        return "%s: appserver/templates/%s is not in the package" % (path, m.group(1))
+    return None
+
+
+def r_setup_bundle(pkg, r):
+    for rel, ti in pkg.info.items():
+        parts = rel.split("/")
+        if parts[0] != "appserver" or len(parts) < 2:
+            continue
+        if parts[1] not in ("static", "templates"):
+            r.fail("%s: only appserver/static/ and appserver/templates/ ship" % rel)
+        elif ti.isfile() and (parts[-1] in ("package.json", "package-lock.json") or
+                              re.search(r"\.(jsx|tsx?|mjs|map)$", parts[-1])):
+            r.fail("%s is a source or build file of the setup page" % rel)
+    name = setup_view_name(pkg)
+    if not name:
+        if any(p.startswith("appserver/templates/") for p in pkg.data):
+            r.fail("appserver/templates/ is shipped but app.conf sets no [ui] setup_view")
+        return
+    view = "default/data/ui/views/%s.xml" % name
+    if view not in pkg.data:
+        r.fail("[ui] setup_view = %s, but %s is not in the package" % (name, view))
+        return
+    try:
+        root = ET.fromstring(pkg.data[view])
+    except ET.ParseError:
+        return  # rule 33 reports it
+    m = SETUP_TEMPLATE.match(root.get("template") or "")
+    tpl = m and pkg.text("appserver/templates/" + m.group(1))
+    if not tpl:
+        return  # rule 33 reports it
+    refs = STATIC_REF.findall(tpl)
+    if not refs:
+        r.fail("appserver/templates/%s loads no script from /static/app/%s/" % (m.group(1), APP))
+    for ref in refs:
+        b = pkg.data.get("appserver/static/" + ref)
+        if b is None:
+            r.fail("appserver/templates/%s loads %s, which is not built into appserver/static/" % (m.group(1), ref))
+        elif not b.strip():
+            r.fail("appserver/static/%s is empty" % ref)
 
 
 def r_ui_files(pkg, r):
@@ -1287,7 +1354,7 @@ RULES = [
     (39, r_cron), (40, r_actions), (41, r_disabled), (42, r_static), (43, r_icons),
     (44, r_lookups), (45, r_setup), (46, r_declared), (47, r_exec_outside_bin),
     (48, r_windows), (49, r_aarch64), (50, r_denied_confs), (51, r_no_index_auth),
-    (52, r_macros),
+    (52, r_macros), (53, r_setup_bundle),
 ]
 
 

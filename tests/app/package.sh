@@ -50,10 +50,14 @@ cp "$root/app.manifest" "$root/README.md" "$dst/"
 for d in default metadata README lookups static; do
     copy_tree "$d"
 done
-# appserver/ only when it holds real (non-hidden) files.
-if [ -d "$root/appserver" ] && [ -n "$(cd "$root" && find appserver -name '.*' -prune -o -type f -print | head -n 1)" ]; then
-    copy_tree appserver
+# The setup page: appserver/src/ is bundled by npm into appserver/static/
+# (sh tests/app/build_setup.sh); only static/ and the view's templates/ ship,
+# never the sources, node_modules or package.json.
+if [ -f "$root/appserver/package.json" ]; then
+    sh "$here/build_setup.sh" >&2 || exit 1
 fi
+copy_tree appserver/static
+copy_tree appserver/templates
 
 if [ -n "$licenses" ]; then
     [ -f "$licenses/VERSIONS" ] || { echo "package: $licenses/VERSIONS is missing" >&2; exit 1; }

@@ -561,6 +561,32 @@ def cases():
     def _(t):
         t.sub(view, r'"query": "`dnsjoin_events` \| dnsjoin', '"query": "index=fw | dnsjoin')
 
+    setup_view = "default/data/ui/views/dnsjoin_setup.xml"
+
+    @case(33, "HTML template view that is not the setup view")
+    def _(t):
+        t.put("default/data/ui/views/other.xml", t.text(setup_view))
+
+    @case(33, "setup view whose template is not shipped")
+    def _(t):
+        t.remove("appserver/templates/setup.html")
+
+    @case(53, "setup page bundle not built")
+    def _(t):
+        t.remove("appserver/static/setup.js")
+
+    @case(53, "setup page sources shipped")
+    def _(t):
+        t.put("appserver/src/setup.jsx", "export default 1;\n")
+
+    @case(53, "setup page package.json shipped")
+    def _(t):
+        t.put("appserver/static/package.json", "{}\n")
+
+    @case(53, "setup_view names a missing view")
+    def _(t):
+        t.remove(setup_view)
+
     return c
 
 
