@@ -19,19 +19,30 @@ echo "-- package"
 pkg=$(sh "$here/package.sh" "$bin" "$out" | tail -n 1) || { echo "FAIL: package.sh"; exit 1; }
 echo "$pkg"
 
-# Dashboard Studio validation needs Node.js and Splunk's validator from npm,
-# installed under tests/app/node_modules on first use.
+# Dashboard Studio validation needs Node.js and Splunk's validator and
+# presets from npm (tests/app/package.json, exact versions), installed under
+# tests/app/node_modules on first use and again whenever one is missing or
+# at another version.
 validator=""
+npm_ready() {
+    (cd "$here" && node -e '
+        const deps = require("./package.json").dependencies;
+        for (const [n, v] of Object.entries(deps)) {
+            let got;
+            try { got = require("./node_modules/" + n + "/package.json").version; } catch (e) {}
+            if (got !== v) process.exit(1);
+        }') >/dev/null 2>&1
+}
 if [ -n "${DNSJOIN_NO_NPM:-}" ]; then
     echo "SKIP: Studio validation disabled by DNSJOIN_NO_NPM"
 elif command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    if [ ! -d "$here/node_modules/@splunk/dashboard-validation" ]; then
-        echo "-- installing @splunk/dashboard-validation under tests/app/node_modules"
+    if ! npm_ready; then
+        echo "-- installing the Dashboard Studio validator and presets under tests/app/node_modules"
         to=""; command -v timeout >/dev/null 2>&1 && to="timeout 300"
         (cd "$here" && $to npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
-            echo "SKIP: npm install of @splunk/dashboard-validation failed"
+            echo "SKIP: npm install of the Dashboard Studio validator failed"
     fi
-    [ -d "$here/node_modules/@splunk/dashboard-validation" ] && validator=$here
+    npm_ready && validator=$here
 else
     echo "SKIP: Node.js/npm not found; Dashboard Studio definitions not validated"
 fi

@@ -5,23 +5,32 @@ reports that rule (FAIL, or WARN for the report-only rules).
 
     test_negative.py PACKAGE [--studio-validator DIR]
 
-The good package must itself pass every rule. When a binary is not built
+The good package must itself pass every rule. With --studio-validator, the
+broken dashboards of tests/data/dashboards/bad/ (each one edit of a shipped
+definition) must each be accepted by @splunk/dashboard-definition's default
+schema and rejected, at the edited path, by the strict one that
+validate_dashboards.js builds from EnterpriseViewOnlyPreset. When a binary is not built
 yet, /bin/true stands in for it in these test copies only, so the binary
 rules are exercised all the same (the real package is never modified).
 """
 import io
+import json
 import os
 import re
 import shutil
 import sys
 import tarfile
+import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_app  # noqa: E402
 import make_icons  # noqa: E402
 
 APP = check_app.APP
+HERE = os.path.dirname(os.path.abspath(__file__))
+BAD_DASHBOARDS = os.path.join(HERE, "..", "data", "dashboards", "bad")
 
 
 class Tree:
@@ -114,6 +123,102 @@ def _copy_info(ti):
     for a in ("size", "mtime", "mode", "type", "linkname", "uid", "gid", "uname", "gname"):
         setattr(n, a, getattr(ti, a))
     return n
+
+
+def bad_dashboards():
+    """The broken-dashboard cases: file name -> case (dashboard, what, and
+    "set" (the key must exist) or "add" (it must not), JSON pointer ->
+    value, and error: the path the strict validator must report)."""
+    out = {}
+    for n in sorted(os.listdir(BAD_DASHBOARDS)):
+        if n.endswith(".json"):
+            with open(os.path.join(BAD_DASHBOARDS, n)) as f:
+                out[n[:-5]] = json.load(f)
+    return out
+
+
+def view_path(dashboard):
+    return "default/data/ui/views/%s.xml" % dashboard
+
+
+def broken_definition(tree, case):
+    """The shipped definition of case["dashboard"] with the case's edits."""
+    root = ET.fromstring(tree.get(view_path(case["dashboard"])))
+    defn, err = check_app.studio_definition(root)
+    assert not err, err
+    for op in ("set", "add"):
+        for ptr, value in case.get(op, {}).items():
+            keys = ptr.strip("/").split("/")
+            node = defn
+            for k in keys[:-1]:
+                assert isinstance(node, dict) and k in node, "%s: no %s" % (ptr, k)
+                node = node[k]
+            exists = keys[-1] in node
+            assert exists == (op == "set"), "%s: %s a key that %s" % (
+                ptr, op, "exists" if exists else "does not exist")
+            node[keys[-1]] = value
+    return defn
+
+
+def put_definition(tree, dashboard, defn):
+    body = json.dumps(defn, indent=2)
+
+    def f(text):
+        new, n = re.subn(r"<!\[CDATA\[.*?\]\]>", lambda m: "<![CDATA[\n" + body + "\n]]>",
+                         text, count=1, flags=re.S)
+        assert n, "no CDATA in %s" % view_path(dashboard)
+        return new
+    tree.edit(view_path(dashboard), f)
+
+
+def run_validator(validator, schema, files):
+    validator = os.path.abspath(validator)
+    pr = subprocess.run(["node", os.path.join(validator, "validate_dashboards.js"),
+                         "--schema", schema, "--json"] + files, cwd=validator,
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    try:
+        return json.loads(pr.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"": [{"path": "", "message": "validator exited %d: %s" % (
+            pr.returncode, pr.stdout.decode("utf-8", "replace")[-500:])}]}
+
+
+def strictness(base, validator, tmp):
+    """(passed, failed): every broken dashboard is accepted by the default
+    schema and rejected at its edited path by the strict one."""
+    passed = failed = 0
+    files = {}
+    for name, case in bad_dashboards().items():
+        try:
+            defn = broken_definition(base, case)
+        except AssertionError as e:
+            print("FAIL [dashboards] %s: could not build it: %s" % (name, e))
+            failed += 1
+            continue
+        files[name] = os.path.join(tmp, name + ".json")
+        with open(files[name], "w") as f:
+            json.dump(defn, f)
+    if not files:
+        return passed, failed
+    loose = run_validator(validator, "default", list(files.values()))
+    strict = run_validator(validator, "strict", list(files.values()))
+    for name, path in files.items():
+        case = bad_dashboards()[name]
+        label = "[dashboards] %s (%s: %s)" % (name, case["dashboard"], case["what"])
+        fn = os.path.basename(path)
+        d, s = loose.get(fn), strict.get(fn)
+        if d != []:
+            print("FAIL %s: the default schema does not accept it: %s" % (label, d))
+            failed += 1
+        elif not s or not any(p["path"] == case["error"] for p in s):
+            print("FAIL %s: the strict schema does not reject it at %s: %s" % (
+                label, case["error"], s))
+            failed += 1
+        else:
+            print("PASS %s -> default accepts, strict rejects: %s %s" % (
+                label, s[0]["path"], s[0]["message"]))
+            passed += 1
+    return passed, failed
 
 
 def small_elf():
@@ -442,6 +547,11 @@ def cases():
     def _(t):
         t.sub(view, r'"layoutDefinitions"', '"layoutDefinitionz"')
 
+    @case(36, "unknown visualization type (strict schema only)")
+    def _(t):
+        bad = bad_dashboards()["unknown_viz_type"]
+        put_definition(t, bad["dashboard"], broken_definition(t, bad))
+
     saved = "default/savedsearches.conf"
 
     @case(37, "no dispatch.latest_time")
@@ -652,6 +762,13 @@ def main(argv):
             else:
                 print("FAIL %s -> %s, want %s" % (label, got, want))
                 failed += 1
+        if validator:
+            p, f = strictness(base, validator, tmp)
+            passed += p
+            failed += f
+        else:
+            print("SKIP [dashboards] strict schema negatives (Node.js validator not available)")
+            skipped += 1
         missing = sorted(set(check_app.TITLES) - covered)
         if missing:
             print("FAIL rules without a negative test: %s" % missing)
