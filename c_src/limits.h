@@ -149,4 +149,16 @@
 #define PDNS_RECORDS_MAX 5000000ull  /* distinct passive DNS records per dnspdns run */
 #endif
 
+/* --- dnsjoin: public resolvers (DNS bypass) ------------------------------ */
+
+#ifndef RESOLVERS_FILE_MAX
+#define RESOLVERS_FILE_MAX (1u * 1024 * 1024)  /* lookups/dnsjoin_public_resolvers.csv, read whole */
+#endif
+#ifndef RESOLVERS_PROVIDER_MAX
+#define RESOLVERS_PROVIDER_MAX 64              /* bytes of one provider name */
+#endif
+#ifndef LOCAL_RESOLVERS_MAX
+#define LOCAL_RESOLVERS_MAX 256                /* addresses or ranges in local_resolvers= */
+#endif
+
 #endif

@@ -5,6 +5,8 @@
 #include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "join/join.h"
+#include "join/resolvers.h"
+#include "net/community_id.h"
 #include "net/tunnel.h"
 #include "scp/mv.h"
 #include "util/num.h"
@@ -14,18 +16,18 @@
 enum xf {
     XF_QUERY, XF_CLIENT, XF_TIME, XF_AGE, XF_MATCH, XF_QUERIES, XF_QUERIES_MV,
     XF_TUNNEL, XF_TEREDO_SERVER, XF_TEREDO_CLIENT_IP, XF_TEREDO_CLIENT_PORT, XF_SIXTOFOUR,
-    XF_N
+    XF_COMMUNITY_ID, XF_BYPASS, XF_BYPASS_PROVIDER, XF_N
 };
 static const char *const xf_names[XF_N] = {
     "dns_query", "dns_client", "dns_time", "dns_age", "dns_match", "dns_queries",
     "__mv_dns_queries", "tunnel", "teredo_server", "teredo_client_ip", "teredo_client_port",
-    "sixtofour_ipv4",
+    "sixtofour_ipv4", "community_id", "bypass", "bypass_provider",
 };
 
 /* The added fields a row actually sets, as a schema of their own: a row
  * without a match costs one cell, not XF_N, until its reply is written.
  * The columns keep XF order, so the reply's header is the same. */
-#define XSHAPES_MAX 8
+#define XSHAPES_MAX 16
 struct xshape {
     unsigned mask;           /* bit k: field k is set */
     struct schema s;
@@ -37,6 +39,8 @@ struct join_state {
     struct join *j;          /* OWNED */
     struct history *hist;    /* OWNED, NULL without history= */
     struct sinkholes *sink;  /* OWNED */
+    struct resolvers *res;   /* OWNED */
+    uint16_t cid_seed;       /* community_id_seed= */
     uint32_t xids[XF_N];
     struct schema xs;
     struct xshape xshapes[XSHAPES_MAX];
@@ -49,15 +53,22 @@ static int jc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
                       struct err *e)
 {
     struct join_state *st = state;
+    uint64_t seed = 0;
     int rc = joinopts_parse(a, 1, &st->o, e);
     if (rc == 0)
         rc = joinopts_history(s, a, &st->o, &st->hist, e);
+    if (rc == 0)
+        rc = args_uint(a, "community_id_seed", 0, 0, 65535, &seed, e);
+    if (rc == 0)
+        rc = joinopts_resolvers(s, a, "dnsjoin", &st->res, e);
     if (rc == 0)
         rc = args_finish(a, "dnsjoin", e);
     if (rc == 0)
         rc = joinopts_sinkholes(s, "dnsjoin", &st->o, &st->sink, e);
     if (rc)
         return rc;
+    st->cid_seed = (uint16_t)seed;
+    st->o.flow = 1;
     /* The option slices point into searchinfo.args, which lives for the
      * whole session in s->info. */
     for (int k = 0; k < XF_N; k++)
@@ -97,6 +108,35 @@ static void tunnel_fields(const struct join_event *ev, struct slice *x, struct a
         x[XF_TUNNEL] = SLICE_LIT("6to4");
         x[XF_SIXTOFOUR] = cmd_ip(a, &v4);
     }
+}
+
+/* community_id, bypass and bypass_provider of a network event: they need
+ * the source as an address, and for the id the flow's ports (ICMP: type
+ * and code), since a wrong id would pivot to another flow. */
+static int flow_fields(const struct join_state *st, const struct join_event *ev,
+                       struct slice *x, struct arena *a)
+{
+    const struct join_flow *fl = &ev->flow;
+    const struct ipaddr *src = ev->client_is_ip ? &ev->client_ip : NULL;
+    char id[COMMUNITY_ID_LEN + 1];
+    struct slice prov;
+
+    if (fl->proto == 0)
+        return 0;
+    if (src != NULL && fl->ports &&
+        community_id(src, &ev->ip, fl->proto, 1, fl->sport, fl->dport, st->cid_seed, id) == 0) {
+        x[XF_COMMUNITY_ID] = slice_of(arena_dup(a, id, COMMUNITY_ID_LEN), COMMUNITY_ID_LEN);
+        if (x[XF_COMMUNITY_ID].p == NULL)
+            return ERR_NOMEM;
+    }
+    if (fl->ports) {
+        enum bypass k = resolvers_match(st->res, src, &ev->ip, fl->proto, fl->dport, &prov);
+        if (k != BYPASS_NONE) {
+            x[XF_BYPASS] = slice_cstr(resolvers_kind_name(k));
+            x[XF_BYPASS_PROVIDER] = prov;
+        }
+    }
+    return 0;
 }
 
 /* The schema of the fields in mask (NULL when the cache is full). */
@@ -144,6 +184,8 @@ static int jc_sink(void *ctx, const struct join_row *row, const struct join_even
                                         &x[XF_QUERIES_MV]))
             return err_set(e, ERR_NOMEM, "out of memory adding fields");
         tunnel_fields(ev, x, &s->arena);
+        if (flow_fields(st, ev, x, &s->arena))
+            return err_set(e, ERR_NOMEM, "out of memory adding fields");
         unsigned mask = 0;
         for (int k = 0; k < XF_N; k++)
             if (x[k].p != NULL)
@@ -216,6 +258,7 @@ static void jc_free(void *state)
     join_free(st->j);
     history_free(st->hist);
     sinkholes_free(st->sink);
+    resolvers_free(st->res);
     xfree(st);
 }
 

@@ -139,3 +139,40 @@ int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,
         o->sinkholes = *out;
     return 0;
 }
+
+int joinopts_resolvers(struct scp *s, struct args *a, const char *cmd, struct resolvers **out,
+                       struct err *e)
+{
+    char path[4200];
+    struct stat sb;
+    struct err le;
+    struct slice local;
+    size_t skipped = 0;
+
+    *out = NULL;
+    if (args_str(a, "local_resolvers", SLICE_NULL, &local, e))
+        return ERR_ARGS;
+    err_clear(&le);
+    if (resolvers_default_path(path, sizeof path) == 0 && stat(path, &sb) == 0) {
+        *out = resolvers_load(path, &skipped, &le);
+        if (*out != NULL && skipped > 0)
+            scp_msg(s, LOG_WARN, "%s: %zu rows of lookups/dnsjoin_public_resolvers.csv have no "
+                    "address or range, provider or known protocols (dns, doh, dot, doq) and "
+                    "are ignored", cmd, skipped);
+        if (*out == NULL && le.code == ERR_NOMEM)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (*out == NULL)
+            scp_msg(s, LOG_WARN, "%s: %s; no connection is flagged as a DNS bypass", cmd,
+                    le.msg);
+    }
+    if (*out == NULL)
+        *out = resolvers_new();
+    if (*out == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (local.p != NULL && resolvers_set_local(*out, local, e) != 0) {
+        resolvers_free(*out);
+        *out = NULL;
+        return e->code;
+    }
+    return 0;
+}

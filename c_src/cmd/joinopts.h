@@ -7,6 +7,7 @@
 #define JOINOPTS_H
 
 #include "join/join.h"
+#include "join/resolvers.h"
 #include "join/sinkhole.h"
 #include "rest/history.h"
 #include "scp/args.h"
@@ -39,5 +40,14 @@ int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct 
  * o->sinkholes.  0 or ERR_NOMEM with e filled. */
 int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,
                        struct sinkholes **out, struct err *e) WARN_UNUSED;
+
+/* The public resolvers (join/resolvers) of the app's
+ * lookups/dnsjoin_public_resolvers.csv and the sanctioned ones of
+ * local_resolvers=<list>.  A missing file is no error (nothing is
+ * flagged); an unreadable or malformed one, or rows that are skipped, give
+ * a WARN naming `cmd`.  *out is OWNED (resolvers_free).  0, ERR_ARGS (a
+ * bad local_resolvers=) or ERR_NOMEM with e filled. */
+int joinopts_resolvers(struct scp *s, struct args *a, const char *cmd, struct resolvers **out,
+                       struct err *e) WARN_UNUSED;
 
 #endif

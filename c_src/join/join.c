@@ -28,6 +28,7 @@ struct jschema {
 struct pev {
     uint8_t kind, has_time, client_is_ip;
     uint8_t udp3544;          /* dest_port 3544 over UDP (Teredo's) */
+    struct join_flow flow;    /* with opts.flow */
     int64_t t;
     struct ipaddr ip, client_ip;
     struct slice client;      /* VIEW into the row or its held copy */
@@ -152,7 +153,8 @@ struct join {
 static const char *const default_names[JF_N] = {
     [JF_TIME] = "_time", [JF_QUERY] = "query", [JF_ANSWER] = "answer", [JF_SRC] = "src",
     [JF_IP1] = "dest_ip", [JF_IP2] = "dest", [JF_CLIENT1] = "src_ip", [JF_CLIENT2] = "src",
-    [JF_DEST_PORT] = "dest_port", [JF_TRANSPORT] = "transport",
+    [JF_DEST_PORT] = "dest_port", [JF_TRANSPORT] = "transport", [JF_SRC_PORT] = "src_port",
+    [JF_ICMP_TYPE] = "icmp_type", [JF_ICMP_CODE] = "icmp_code",
 };
 
 static int intern_field(struct join *j, enum jf f, struct slice name)
@@ -187,6 +189,8 @@ struct join *join_new(const struct join_opts *o, struct cols *c)
             name = o->client_field;
         else if ((f == JF_IP2 && o->ip_field.p) || (f == JF_CLIENT2 && o->client_field.p))
             name = SLICE_NULL;  /* a named field has no fallback */
+        else if ((f == JF_SRC_PORT || f == JF_ICMP_TYPE || f == JF_ICMP_CODE) && !o->flow)
+            name = SLICE_NULL;  /* only dnsjoin reads the flow */
         else if (f >= JF_X0) {
             size_t k = (size_t)(f - JF_X0), n = 0;
             while (o->extra && o->extra[n])
@@ -828,6 +832,7 @@ static int hand_over(struct join *j, struct pend *p, struct arena *a, join_sink 
     ev.client_is_ip = p->ev.client_is_ip;
     ev.client_ip = p->ev.client_ip;
     ev.udp3544 = p->ev.udp3544;
+    ev.flow = p->ev.flow;
     if (ev.kind == JOIN_DNS && j->o.unordered_sink) {
         /* classified just now (ingest_row): the scratch holds its answers */
         ev.answers = j->ans;
@@ -1000,6 +1005,50 @@ static int keep_answer(struct join *j, const struct ipaddr *ip)
     return 0;
 }
 
+/* The IP protocol number a transport value names, 0 for none. */
+static uint8_t transport_proto(struct slice tr, const struct ipaddr *dest)
+{
+    static const struct {
+        const char *name;
+        uint8_t proto;
+    } names[] = {{"tcp", 6}, {"udp", 17}, {"sctp", 132}, {"icmpv6", 58}, {"ipv6-icmp", 58}};
+    char low[16];
+    uint64_t v;
+
+    if (tr.n == 0 || tr.n >= sizeof low)
+        return 0;
+    if (tr.p[0] >= '0' && tr.p[0] <= '9')
+        return num_parse_u64(tr, 1, 255, &v) == 0 ? (uint8_t)v : 0;
+    for (size_t i = 0; i < tr.n; i++)
+        low[i] = (char)(tr.p[i] >= 'A' && tr.p[i] <= 'Z' ? tr.p[i] | 0x20 : tr.p[i]);
+    struct slice l = slice_of(low, tr.n);
+    /* CIM's transport=icmp covers ICMPv6 too: the address family decides */
+    if (slice_eq_cstr(l, "icmp"))
+        return ipaddr_is_v4(dest) ? 1 : 58;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (slice_eq_cstr(l, names[i].name))
+            return names[i].proto;
+    return 0;
+}
+
+/* src_port/dest_port or icmp_type/icmp_code of a network event. */
+static void read_flow(const struct join_row *row, const struct ipaddr *dest,
+                      struct join_flow *fl, struct arena *a)
+{
+    uint64_t sp = 0, dp = 0;
+    fl->proto = transport_proto(join_field(row, JF_TRANSPORT, a), dest);
+    if (fl->proto == 6 || fl->proto == 17 || fl->proto == 132)
+        fl->ports = num_parse_u64(join_field(row, JF_SRC_PORT, a), 0, 65535, &sp) == 0 &&
+                    num_parse_u64(join_field(row, JF_DEST_PORT, a), 0, 65535, &dp) == 0;
+    else if (fl->proto == 1 || fl->proto == 58)
+        fl->ports = num_parse_u64(join_field(row, JF_ICMP_TYPE, a), 0, 255, &sp) == 0 &&
+                    num_parse_u64(join_field(row, JF_ICMP_CODE, a), 0, 255, &dp) == 0;
+    if (fl->ports) {
+        fl->sport = (uint16_t)sp;
+        fl->dport = (uint16_t)dp;
+    }
+}
+
 static int classify(struct join *j, const struct csv_table *t, size_t r, struct pend *p,
                     struct arena *a, struct err *e)
 {
@@ -1100,6 +1149,8 @@ static int classify(struct join *j, const struct csv_table *t, size_t r, struct 
         p->ev.udp3544 = tr.n == 3 && (tr.p[0] | 0x20) == 'u' && (tr.p[1] | 0x20) == 'd' &&
                         (tr.p[2] | 0x20) == 'p';
     }
+    if (j->o.flow)
+        read_flow(&row, &p->ev.ip, &p->ev.flow, a);
     j->st.net++;
     struct slice cl = join_field(&row, JF_CLIENT1, a);
     if ((cl.p == NULL || cl.n == 0) && j->fid[JF_CLIENT2] != COL_NONE)

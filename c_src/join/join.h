@@ -93,6 +93,9 @@ struct join_opts {
     int compact_held;         /* held rows keep only the stored cells, not their
                                * text: the sink sees raw = SLICE_NULL, and the
                                * row only while it is called */
+    int flow;                 /* read each network event's flow (struct
+                               * join_flow): src_port, dest_port, transport,
+                               * icmp_type, icmp_code */
     int choice_only;          /* the sink reads only match and the chosen
                                * record, while it is called: no candidate list
                                * (names is NULL), no copies */
@@ -101,11 +104,23 @@ struct join_opts {
 /* Fields the engine locates in every row (for itself and its callers). */
 enum jf {
     JF_TIME, JF_QUERY, JF_ANSWER, JF_SRC, JF_IP1, JF_IP2, JF_CLIENT1, JF_CLIENT2,
-    JF_DEST_PORT, JF_TRANSPORT, JF_X0, JF_X1, JF_X2, JF_X3, JF_X4, JF_X5, JF_N
+    JF_DEST_PORT, JF_TRANSPORT, JF_SRC_PORT, JF_ICMP_TYPE, JF_ICMP_CODE, JF_X0, JF_X1, JF_X2, JF_X3, JF_X4, JF_X5, JF_N
 };
 
 enum join_kind { JOIN_PASS, JOIN_DNS, JOIN_NET };
 enum join_match { JOIN_NONE, JOIN_CLIENT, JOIN_NETWORK, JOIN_HISTORY };
+
+/* A network event's flow, with opts.flow.  proto is the IP protocol
+ * number from transport (tcp, udp, sctp, icmp, icmpv6 or a number; icmp
+ * towards an IPv6 address is ICMPv6), 0 when absent or unknown.  ports:
+ * sport and dport hold src_port and dest_port (TCP, UDP, SCTP) or
+ * icmp_type and icmp_code (ICMP, ICMPv6); 0 when one is absent or no
+ * number in range. */
+struct join_flow {
+    uint8_t proto;
+    uint8_t ports;
+    uint16_t sport, dport;
+};
 
 /* A row as the sink sees it: its cells and where the engine's fields are. */
 struct join_row {
@@ -136,6 +151,7 @@ struct join_event {
                                     * with unordered_sink (else empty) */
     int udp3544;                   /* JOIN_NET: dest_port 3544, transport udp
                                     * (any case): Teredo's port */
+    struct join_flow flow;         /* JOIN_NET with opts.flow, else zeros */
     enum join_match match;
     int64_t rec_t;                 /* chosen record (match != NONE) */
     struct slice name, rec_client, rec_ttext;  /* VIEWs valid until the reply

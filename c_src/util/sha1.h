@@ -1,0 +1,31 @@
+/*
+ * sha1: the SHA-1 message digest (FIPS 180-4), for the Community ID flow
+ * hash, which is defined over SHA-1.  Not for anything that needs
+ * collision resistance.
+ *
+ * Pure: no allocation, no I/O, no globals.
+ */
+#ifndef UTIL_SHA1_H
+#define UTIL_SHA1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA1_DIGEST_LEN 20
+
+struct sha1 {
+    uint32_t h[5];
+    uint64_t len;           /* bytes hashed so far */
+    unsigned char blk[64];  /* the partial block */
+    size_t nblk;
+};
+
+void sha1_init(struct sha1 *c);
+/* Hash n more bytes of p (p may be NULL when n is 0). */
+void sha1_update(struct sha1 *c, const void *p, size_t n);
+/* The digest of everything hashed; c must be initialised again to reuse. */
+void sha1_final(struct sha1 *c, unsigned char out[SHA1_DIGEST_LEN]);
+/* One-shot digest of p[0..n). */
+void sha1_digest(const void *p, size_t n, unsigned char out[SHA1_DIGEST_LEN]);
+
+#endif
