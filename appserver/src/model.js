@@ -127,7 +127,9 @@ export function validate(form, orig, known) {
             'input:name': orig.input.exists ? '' : checkInputName(inp.name),
             'input:path': checkPath(inp.path),
             'input:timezone': checkTimezone(inp.timezone),
-            'input:index': inp.index.trim() === '' ? 'Enter the index the events go to.' : checkIndexes(inp.index.trim(), known),
+            // "default" is splunkd's name for the server's default index.
+            'input:index': inp.index.trim() === '' ? 'Enter the index the events go to.'
+                : checkIndexes(inp.index.trim(), [...known, 'default']),
             'input:sourcetype': inp.sourcetype.trim() === '' ? `Enter a sourcetype (the add-on's fields are for ${INPUT_SOURCETYPE}).` : '',
         };
         if (splitNames(inp.index).length > 1) checks['input:index'] = 'An input writes to one index: enter one name.';

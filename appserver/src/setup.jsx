@@ -21,7 +21,10 @@ import {
 } from './model';
 
 const SAVE_CAPABILITY = 'admin_all_objects';
-const page = { maxWidth: 860, margin: '0 auto', padding: '16px 24px 48px' };
+const page = {
+    maxWidth: 860, margin: '0 auto', padding: '16px 24px 48px', fontSize: 14,
+    fontFamily: "'Splunk Platform Sans', 'Proxima Nova', Roboto, Arial, Helvetica, sans-serif",
+};
 const section = { marginTop: 28 };
 
 async function load() {
@@ -32,6 +35,7 @@ async function load() {
         roles: content.roles || [],
         capabilities: content.capabilities || [],
         problems: [],
+        loadedAt: Date.now(), // a new health run after each save
     };
     const part = async (fn) => {
         try {
@@ -215,7 +219,7 @@ function Health({ cfg }) {
     return (
         <div style={section} data-test="health">
             <Heading level={2}>Health</Heading>
-            <P>Short searches over the last hour that show what still keeps the add-on from working.</P>
+            <P>Short searches over the last hour: what still keeps the add-on from working. They run again after every save.</P>
             {CHECKS.map((c) => <HealthRow key={c.id} check={c} state={states[c.id]} />)}
             <div style={{ marginTop: 12 }}>
                 <Button label={running ? 'Checking...' : 'Run the checks again'} disabled={running} onClick={run} data-test="health-run" />
@@ -278,7 +282,7 @@ function Setup() {
             const fresh = await load();
             setOrig(fresh);
             setForm(formOf(fresh));
-            setResult({ type: 'success', text: 'Saved. The add-on is configured; the health checks below run again with the new settings.' });
+            setResult({ type: 'success', text: 'Saved. The add-on is configured; the health checks above ran again with the new settings.' });
         } catch (e) {
             const kept = done.length ? ` Saved before the error: ${done.join('; ')}.` : '';
             setResult({ type: 'error', text: `${e.message}${kept}` });
@@ -306,6 +310,8 @@ function Setup() {
                 </Message>
             )}
             {orig.problems.map((p) => <Message key={p} type="error" data-test="load-problem">{p}</Message>)}
+
+            <Health cfg={{ dns: orig.macros.dnsjoin_dns_index.value, fw: orig.macros.dnsjoin_fw_index.value, version: orig.version }} key={orig.loadedAt} />
 
             <div style={section}>
                 <Heading level={2}>Where the data is</Heading>
@@ -372,7 +378,6 @@ function Setup() {
                 </div>
             </div>
 
-            <Health cfg={{ dns: orig.macros.dnsjoin_dns_index.value, fw: orig.macros.dnsjoin_fw_index.value, version: orig.version }} key={JSON.stringify(orig.macros)} />
         </div>
     );
 }
