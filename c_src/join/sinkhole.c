@@ -1,6 +1,7 @@
 #include "join/sinkhole.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scp/csvfile.h"
 #include "util/appdir.h"
@@ -101,5 +102,10 @@ size_t sinkholes_count(const struct sinkholes *s) { return 2 + (s ? s->n : 0); }
 
 int sinkholes_default_path(char *out, size_t n)
 {
-    return appdir_file("lookups/dnsjoin_sinkholes.csv", out, n);
+    /* The site file is the admin's: no package ships it, so an upgrade or a
+     * deployer push never replaces it (README, "Lookups you edit"). */
+    struct stat sb;
+    if (appdir_file("lookups/" SINKHOLES_SITE_CSV, out, n) == 0 && stat(out, &sb) == 0)
+        return 0;
+    return appdir_file("lookups/" SINKHOLES_CSV, out, n);
 }

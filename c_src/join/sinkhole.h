@@ -43,7 +43,11 @@ int sinkholes_has(const struct sinkholes *s, const struct ipaddr *a);
 /* Entries in the set, the two built-in ones included. */
 size_t sinkholes_count(const struct sinkholes *s);
 
-/* <app>/lookups/dnsjoin_sinkholes.csv for this executable: 0 or ERR_IO. */
+#define SINKHOLES_CSV "dnsjoin_sinkholes.csv"
+#define SINKHOLES_SITE_CSV "dnsjoin_sinkholes_site.csv"
+
+/* <app>/lookups/dnsjoin_sinkholes_site.csv for this executable when it
+ * exists, else <app>/lookups/dnsjoin_sinkholes.csv: 0 or ERR_IO. */
 int sinkholes_default_path(char *out, size_t n);
 
 #endif
