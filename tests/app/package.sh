@@ -50,6 +50,7 @@ cp "$root/app.manifest" "$root/README.md" "$dst/"
 for d in default metadata README lookups static; do
     copy_tree "$d"
 done
+rm -f "$dst/lookups/SOURCES"  # where the lookups come from: for maintainers, not a lookup
 # The setup page: appserver/src/ is bundled by npm into appserver/static/
 # (sh tests/app/build_setup.sh); only static/ and the view's templates/ ship,
 # never the sources, node_modules or package.json.
