@@ -119,8 +119,19 @@ $(BUILD)/gen_story: bench/gen_story.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The commands find their lookups in <app>/lookups, the app being the
+# folder above their bin/.  A build outside bin/ (asan, tsan) gets a link to
+# the project's lookups there, so it reads what bin/dnsjoin reads.
+APP_LOOKUPS =
+ifneq ($(BIN),bin)
+APP_LOOKUPS = $(dir $(BIN))lookups
+$(APP_LOOKUPS):
+	@mkdir -p $(dir $@)
+	ln -sfn $(CURDIR)/lookups $@
+endif
+
 # Script-level checks run first so the output ends with cmocka's summaries.
-test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD) $(PACKED_JOIN)
+test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD) $(PACKED_JOIN) $(APP_LOOKUPS)
 	@DNSMASQ_LOG_FAULTIO=$(FAULT_MOD) sh tests/run_scripts.sh $(BIN)
 	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) \
 	    sh tests/run_unit.sh $(BUILD)/tests $(BIN)
