@@ -166,6 +166,12 @@ int jsonw_txn(struct buf *b, const struct txn_ev *ev)
     }
     if (rc == 0 && ev->answer_source.p)
         rc = kv_str(b, "answer_source", ev->answer_source);
+    if (rc == 0 && ev->response_us >= 0) {
+        n = num_format_us(ev->response_us, num);
+        rc = key(b, "response_time");
+        if (rc == 0)
+            rc = buf_append(b, num, n);
+    }
     /* action only when something answered: an unanswered query was
      * neither let through nor blocked as far as the log says */
     if (rc == 0 && ev->block != DMB_NONE) {

@@ -33,6 +33,7 @@ struct tx {
     unsigned port;
     uint64_t epoch, serial, off;
     int64_t t_us;
+    int64_t ans_us;            /* log time of its first answer line */
     int64_t fin_us;            /* log time it was finished (recent ring) */
     int rcode;
     uint32_t dropped;          /* answers past DNSMASQ_ANSWERS_MAX */
@@ -47,11 +48,13 @@ struct tx {
 struct ans_in {
     struct slice source, name, value, ede;
     int vkind, rcode, reverse, block, ftl_local;
+    int64_t t_us;              /* log time of the answer line */
 };
 
 struct runrec {
     uint32_t name_off, name_len, val_off, val_len, ede_off, ede_len;
     int vkind, rcode, reverse, block, ftl_local;
+    int64_t t_us;
 };
 
 struct txn_tab {
@@ -340,6 +343,8 @@ static int emit(struct txn_tab *t, const struct tx *x, const struct tx *a)
     ev.proto = x->proto;
     ev.block = a->block;
     ev.block_reason = view(a, a->breason);
+    /* a duplicate waited for its original's answer */
+    ev.response_us = a->answered ? (a->ans_us > x->t_us ? a->ans_us - x->t_us : 0) : -1;
     t->st.emitted++;
     if (a->block != DMB_NONE)
         t->st.blocked++;
@@ -477,6 +482,7 @@ static int add_answer(struct tx *x, const struct ans_in *a)
         if (rc)
             return rc;
         x->answered = 1;
+        x->ans_us = a->t_us;
     }
     if (a->block != DMB_NONE && x->block == DMB_NONE) {
         /* the reason as FTL logged it: its source, or the value of a
@@ -519,8 +525,9 @@ static int add_answer(struct tx *x, const struct ans_in *a)
     return rc;
 }
 
-static void ans_from_line(const struct dmline *d, struct ans_in *a)
+static void ans_from_line(const struct dmline *d, int64_t time_us, struct ans_in *a)
 {
+    a->t_us = time_us;
     a->source = d->source;
     a->name = d->name;
     a->value = d->value;
@@ -626,7 +633,7 @@ static int feed_extra(struct txn_tab *t, const struct dmline *d, int64_t time_us
             t->st.orphans++;
             return 0;
         }
-        ans_from_line(d, &a);
+        ans_from_line(d, time_us, &a);
         *last = x;
         return add_answer(x, &a);
     }
@@ -692,7 +699,7 @@ static int run_continues(const struct txn_tab *t, const struct dmline *d)
     return 1;
 }
 
-static int run_add(struct txn_tab *t, const struct dmline *d, uint64_t off)
+static int run_add(struct txn_tab *t, const struct dmline *d, int64_t time_us, uint64_t off)
 {
     struct runrec r;
     int rc;
@@ -728,6 +735,7 @@ static int run_add(struct txn_tab *t, const struct dmline *d, uint64_t off)
     r.reverse = d->reverse;
     r.block = d->block;
     r.ftl_local = d->ftl_local;
+    r.t_us = time_us;
     if (rc == 0)
         rc = buf_append(&t->run_r, &r, sizeof r);
     return rc;
@@ -768,6 +776,7 @@ static int apply_run(struct txn_tab *t, struct tx *x)
         a.reverse = r[i].reverse;
         a.block = r[i].block;
         a.ftl_local = r[i].ftl_local;
+        a.t_us = r[i].t_us;
         rc = add_answer(x, &a);
     }
     return rc;
@@ -858,7 +867,7 @@ static int feed_plain(struct txn_tab *t, const struct dmline *d, int64_t time_us
         return 0;
     }
     case DML_ANSWER:
-        return run_add(t, d, off);
+        return run_add(t, d, time_us, off);
     default:
         return 0;
     }

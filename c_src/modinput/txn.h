@@ -73,6 +73,8 @@ struct txn_ev {
     enum dmline_proto proto;   /* the query line's transport (proto mode), else DMP_NONE */
     enum dmline_block block;   /* Pi-hole answered it with a block, else DMB_NONE */
     struct slice block_reason; /* VIEW: FTL's reason as logged ("gravity blocked"), null if none */
+    int64_t response_us;       /* first answer line's time - time_us; -1: no answer.  As coarse
+                                * as the log's timestamps (syslog's: whole seconds) */
 };
 
 /* Return 0 to go on, or an ERR_* code to stop (txn_feed returns it). */

@@ -884,6 +884,76 @@ static void test_json_escape(void **s)
     assert_string_equal(jsonw_rcode_name(99), "Unknown");
 }
 
+/* ---- response_time: first answer line's time - the query line's ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_response_time(void **s)
+{
+    static const struct {
+        const char *text;
+        const char *want;  /* src:response_time per transaction, by src; "-" when absent */
+    } cases[] = {
+        /* extra: forwarded, answered 2 s later; a config answer in the same second */
+        {"Nov  6 10:30:11 dnsmasq[1]: 1 10.0.0.2/1001 query[A] a.example from 10.0.0.2\n"
+         "Nov  6 10:30:11 dnsmasq[1]: 1 10.0.0.2/1001 forwarded a.example to 10.0.0.53\n"
+         "Nov  6 10:30:12 dnsmasq[1]: 2 10.0.0.3/1002 query[A] b.example from 10.0.0.3\n"
+         "Nov  6 10:30:12 dnsmasq[1]: 2 10.0.0.3/1002 config b.example is 192.0.2.2\n"
+         "Nov  6 10:30:13 dnsmasq[1]: 1 10.0.0.2/1001 reply a.example is 192.0.2.1\n"
+         "Nov  6 10:30:14 dnsmasq[1]: 1 10.0.0.2/1001 reply a.example is 192.0.2.9\n",
+         "10.0.0.2:2,10.0.0.3:0"},
+        /* extra: a duplicate waits for its original's reply; one never answered */
+        {"Nov  6 10:30:11 dnsmasq[1]: 1 10.0.0.2/1001 query[A] a.example from 10.0.0.2\n"
+         "Nov  6 10:30:11 dnsmasq[1]: 1 10.0.0.2/1001 forwarded a.example to 10.0.0.53\n"
+         "Nov  6 10:30:12 dnsmasq[1]: 2 10.0.0.3/1002 query[A] a.example from 10.0.0.3\n"
+         "Nov  6 10:30:13 dnsmasq[1]: 3 10.0.0.4/1003 query[A] gone.example from 10.0.0.4\n"
+         "Nov  6 10:30:13 dnsmasq[1]: 3 10.0.0.4/1003 forwarded gone.example to 10.0.0.53\n"
+         "Nov  6 10:30:15 dnsmasq[1]: 1 10.0.0.2/1001 reply a.example is 192.0.2.1\n"
+         "Nov  6 10:30:15 dnsmasq[1]: 2 10.0.0.3/1002 reply query is duplicate\n",
+         "10.0.0.2:4,10.0.0.3:3,10.0.0.4:-"},
+        /* plain: the reply line's time - the query line's */
+        {"Nov  6 10:30:11 dnsmasq[1]: query[A] p.example from 10.0.0.2\n"
+         "Nov  6 10:30:11 dnsmasq[1]: forwarded p.example to 10.0.0.53\n"
+         "Nov  6 10:30:14 dnsmasq[1]: reply p.example is 192.0.2.7\n",
+         "10.0.0.2:3"},
+    };
+    (void)s;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct coll c = run_lines(cases[i].text);
+        char items[8][64], *sorted[8], got[512] = "";
+        size_t n = 0;
+        const char *p = c.json.p, *end = c.json.p + c.json.len;
+        /* one JSON object per line */
+        while (p < end && n < 8) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *obj_end = nl ? nl : end;
+            char obj[4096];
+            snprintf(obj, sizeof obj, "%.*s", (int)(obj_end - p), p);
+            const char *src = strstr(obj, "\"src\":\"");
+            const char *k = strstr(obj, "\"response_time\":");
+            assert_non_null(src);
+            src += 7;
+            snprintf(items[n], sizeof items[n], "%.*s:%.*s", (int)strcspn(src, "\""), src,
+                     k ? (int)strspn(k + 16, "0123456789.") : 1, k ? k + 16 : "-");
+            sorted[n] = items[n];
+            n++;
+            p = obj_end + 1;
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_str);
+        for (size_t j = 0; j < n; j++) {
+            size_t l = strlen(got);
+            snprintf(got + l, sizeof got - l, "%s%s", j ? "," : "", sorted[j]);
+        }
+        if (strcmp(got, cases[i].want) != 0)
+            fprintf(stderr, "response_time case %zu: got %s, want %s\n", i, got, cases[i].want);
+        assert_string_equal(got, cases[i].want);
+        coll_free(&c);
+    }
+}
+
 /* ---- allocation failures: every one ends in a clean error ---- */
 
 static void test_alloc_failures(void **s)
@@ -924,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_unplaced_share),
         cmocka_unit_test(test_stamp),
         cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_response_time),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests_name("dnsmasq_txn", tests, NULL, NULL);
