@@ -124,9 +124,12 @@ int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,
     err_clear(&le);
     if (sinkholes_default_path(path, sizeof path) == 0 && stat(path, &sb) == 0) {
         *out = sinkholes_load(path, &skipped, &le);
-        if (*out != NULL && skipped > 0)
-            scp_msg(s, LOG_WARN, "%s: %zu rows of lookups/dnsjoin_sinkholes.csv are not an "
-                    "address or a CIDR range and are ignored", cmd, skipped);
+        if (*out != NULL && skipped > 0) {
+            /* name the file read: the site file when the admin made one */
+            const char *base = strrchr(path, '/');
+            scp_msg(s, LOG_WARN, "%s: %zu rows of lookups/%s are not an address or a CIDR "
+                    "range and are ignored", cmd, skipped, base ? base + 1 : path);
+        }
         if (*out == NULL && le.code != ERR_NOMEM)
             scp_msg(s, LOG_WARN, "%s: %s; only 0.0.0.0 and :: count as sinkhole answers", cmd,
                     le.msg);

@@ -81,4 +81,11 @@ grep -q "WARN dnsjoin: .*expected a column named sinkhole" "$tmp/nocol.err" &&
     ok "nocol: WARN naming the missing column" || bad "nocol: no WARN"
 grep -q "^0.0.0.0,none" "$tmp/nocol.out" && grep -q "^192.0.2.66,client" "$tmp/nocol.out" &&
     ok "nocol: the built-in pair only" || bad "nocol: wrong rows"
+# The admin's site file wins over the shipped one, and a WARN names it.
+printf 'sinkhole\n192.0.2.66\nbogus\n' > "$app/lookups/dnsjoin_sinkholes_site.csv"
+drive site join --fields dest_ip,dns_match
+grep -q "WARN dnsjoin: 1 rows of lookups/dnsjoin_sinkholes_site.csv" "$tmp/site.err" &&
+    ok "site: WARN naming the site file" || bad "site: no WARN naming dnsjoin_sinkholes_site.csv"
+grep -q "^192.0.2.66,none" "$tmp/site.out" && ok "site: its address is a sinkhole" ||
+    bad "site: 192.0.2.66 not a sinkhole"
 exit $fail
