@@ -110,7 +110,7 @@ TITLES = {
     30: "README/inputs.conf.spec declares every modular input with parameters",
     31: "an executable exists for every modular input scheme",
     32: "default/inputs.conf: no forbidden stanzas, examples disabled",
-    33: "views parse and are Dashboard Studio version 2 with a consistent JSON definition",
+    33: "views parse: dashboards are Dashboard Studio version 2 with a consistent JSON definition; the setup view is a <view> of the app's setup template",
     34: "no data/ui/html; views/, nav/, panels/ hold only .xml",
     35: "nav/default.xml parses and every view it names exists",
     36: "Studio definitions pass @splunk/dashboard-validation",
