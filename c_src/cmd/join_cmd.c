@@ -34,6 +34,17 @@ struct xshape {
     uint32_t ids[XF_N];
 };
 
+/* The last community_ids, direct-mapped by flow: a firewall logs many
+ * packets of one flow (retries of a dropped one), and a hit costs a
+ * compare instead of a SHA-1. */
+#define CID_CACHE 512
+struct cid_entry {
+    struct ipaddr src, dst;
+    uint16_t sport, dport;
+    uint8_t proto, used;
+    char id[COMMUNITY_ID_LEN];
+};
+
 struct join_state {
     struct join_opts o;
     struct join *j;          /* OWNED */
@@ -41,6 +52,7 @@ struct join_state {
     struct sinkholes *sink;  /* OWNED */
     struct resolvers *res;   /* OWNED */
     uint16_t cid_seed;       /* community_id_seed= */
+    struct cid_entry cid[CID_CACHE];
     uint32_t xids[XF_N];
     struct schema xs;
     struct xshape xshapes[XSHAPES_MAX];
@@ -113,18 +125,47 @@ static void tunnel_fields(const struct join_event *ev, struct slice *x, struct a
 /* community_id, bypass and bypass_provider of a network event: they need
  * the source as an address, and for the id the flow's ports (ICMP: type
  * and code), since a wrong id would pivot to another flow. */
-static int flow_fields(const struct join_state *st, const struct join_event *ev,
+/* The community_id of the flow into out (COMMUNITY_ID_LEN bytes), or
+ * nonzero when it has none. */
+static int flow_id(struct join_state *st, const struct ipaddr *src, const struct ipaddr *dst,
+                   unsigned proto, uint16_t sport, uint16_t dport, char *out)
+{
+    uint64_t h = (ipaddr_hash(src) ^ (ipaddr_hash(dst) * 0x9e3779b97f4a7c15u)) +
+                 ((uint64_t)proto << 32 | (uint32_t)sport << 16 | dport);
+    h ^= h >> 29;
+    struct cid_entry *c = &st->cid[(h * 0xbf58476d1ce4e5b9u) >> 55 & (CID_CACHE - 1)];
+    char id[COMMUNITY_ID_LEN + 1];
+
+    if (c->used && c->proto == proto && c->sport == sport && c->dport == dport &&
+        ipaddr_eq(&c->src, src) && ipaddr_eq(&c->dst, dst)) {
+        memcpy(out, c->id, COMMUNITY_ID_LEN);
+        return 0;
+    }
+    if (community_id(src, dst, proto, 1, sport, dport, st->cid_seed, id) != 0)
+        return 1;
+    c->src = *src;
+    c->dst = *dst;
+    c->sport = sport;
+    c->dport = dport;
+    c->proto = (uint8_t)proto;
+    c->used = 1;
+    memcpy(c->id, id, COMMUNITY_ID_LEN);
+    memcpy(out, id, COMMUNITY_ID_LEN);
+    return 0;
+}
+
+static int flow_fields(struct join_state *st, const struct join_event *ev,
                        struct slice *x, struct arena *a)
 {
     const struct join_flow *fl = &ev->flow;
     const struct ipaddr *src = ev->client_is_ip ? &ev->client_ip : NULL;
-    char id[COMMUNITY_ID_LEN + 1];
+    char id[COMMUNITY_ID_LEN];
     struct slice prov;
 
     if (fl->proto == 0)
         return 0;
     if (src != NULL && fl->ports &&
-        community_id(src, &ev->ip, fl->proto, 1, fl->sport, fl->dport, st->cid_seed, id) == 0) {
+        flow_id(st, src, &ev->ip, fl->proto, fl->sport, fl->dport, id) == 0) {
         x[XF_COMMUNITY_ID] = slice_of(arena_dup(a, id, COMMUNITY_ID_LEN), COMMUNITY_ID_LEN);
         if (x[XF_COMMUNITY_ID].p == NULL)
             return ERR_NOMEM;

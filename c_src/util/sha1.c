@@ -9,36 +9,42 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* FIPS 180-4 6.1.2, with the 80-word schedule kept as a 16-word ring. */
+/* FIPS 180-4 6.1.2, with the 80-word schedule kept as a 16-word ring.  One
+ * loop per round function, each unrolled so the ring's indices are
+ * constants: dnsjoin hashes one block per network event for community_id. */
+#define SHA1_W(t) (w[(t) & 15] = rol(w[((t) - 3) & 15] ^ w[((t) - 8) & 15] ^ \
+                                     w[((t) - 14) & 15] ^ w[(t) & 15], 1))
+#define SHA1_ROUND(f, k, wt)                                   \
+    do {                                                       \
+        uint32_t tmp_ = rol(a, 5) + (f) + e + (k) + (wt);      \
+        e = d;                                                 \
+        d = c;                                                 \
+        c = rol(b, 30);                                        \
+        b = a;                                                 \
+        a = tmp_;                                              \
+    } while (0)
+
 static void block(uint32_t h[5], const unsigned char *p)
 {
     uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int t = 0; t < 16; t++)
+    int t;
+#pragma GCC unroll 20
+    for (t = 0; t < 16; t++) {
         w[t] = be32(p + 4 * t);
-    for (int t = 0; t < 80; t++) {
-        uint32_t f, k;
-        if (t >= 16)
-            w[t & 15] = rol(w[(t - 3) & 15] ^ w[(t - 8) & 15] ^ w[(t - 14) & 15] ^ w[t & 15], 1);
-        if (t < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5a827999u;
-        } else if (t < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ed9eba1u;
-        } else if (t < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8f1bbcdcu;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xca62c1d6u;
-        }
-        uint32_t tmp = rol(a, 5) + f + e + k + w[t & 15];
-        e = d;
-        d = c;
-        c = rol(b, 30);
-        b = a;
-        a = tmp;
+        SHA1_ROUND(d ^ (b & (c ^ d)), 0x5a827999u, w[t]);
     }
+#pragma GCC unroll 20
+    for (; t < 20; t++)
+        SHA1_ROUND(d ^ (b & (c ^ d)), 0x5a827999u, SHA1_W(t));
+#pragma GCC unroll 20
+    for (; t < 40; t++)
+        SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1u, SHA1_W(t));
+#pragma GCC unroll 20
+    for (; t < 60; t++)
+        SHA1_ROUND((b & c) | (d & (b | c)), 0x8f1bbcdcu, SHA1_W(t));
+#pragma GCC unroll 20
+    for (; t < 80; t++)
+        SHA1_ROUND(b ^ c ^ d, 0xca62c1d6u, SHA1_W(t));
     h[0] += a;
     h[1] += b;
     h[2] += c;

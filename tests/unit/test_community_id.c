@@ -12,7 +12,10 @@
  * - dnsjoin through scpdrive over tests/data/community_id/events.csv: the
  *   spec's values on the flows it covers, and no id where a port, the
  *   ICMP type and code, a known transport or one address family is
- *   missing (expected.csv, written from spec.tsv).
+ *   missing (expected.csv, written from spec.tsv); then one flow again
+ *   and again with one part changed (port, transport, client), so that
+ *   dnsjoin's flow cache must tell them apart (those ids computed with
+ *   Python's hashlib and base64, apart from this code).
  */
 #include <setjmp.h>
 #include <stdarg.h>
