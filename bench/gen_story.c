@@ -14,6 +14,12 @@
  * Inbound scans to the WAN address add network events without any DNS.  A
  * DNS filter answers a few ad and tracker names with 0.0.0.0, and some of
  * the clients' connection attempts to that answer die at the firewall.
+ * Two hosts try to go around dnsmasq: 10.0.0.72's browser speaks DNS over
+ * HTTPS to Cloudflare (1.1.1.1, tcp/443, no lookup first), 10.0.0.71 (a
+ * phone's "private DNS") resolves dns.google and then speaks DNS over TLS
+ * to 8.8.8.8 (tcp/853); the firewall drops both.  And 10.0.0.33 beacons:
+ * it resolves a name no other host asks for every 300 s (+-3 s), around
+ * the clock, then opens one blocked tcp/443 connection to its address.
  *
  * Deterministic: a fixed seed and a fixed end (2023-11-15 00:00:00 UTC).
  *
@@ -41,6 +47,17 @@
 #define PRIMARY    "65.55.158.118"
 #define SECONDARY  "65.55.158.119"
 #define SINKHOLE   "0.0.0.0"           /* a DNS filter's answer for a blocked name */
+#define DOH_HOST   "10.0.0.72"
+#define DOH_IP     "1.1.1.1"
+#define DOH_PROVIDER "Cloudflare"
+#define DOT_HOST   "10.0.0.71"
+#define DOT_NAME   "dns.google"
+#define DOT_IP     "8.8.8.8"
+#define DOT_PROVIDER "Google Public DNS"
+#define BEACON_HOST "10.0.0.33"
+#define BEACON_NAME "cdn-update.sync-check.example"
+#define BEACON_IP  "198.51.100.77"
+#define BEACON_PERIOD 300
 
 static void die(const char *msg)
 {
@@ -548,6 +565,47 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* 5. Around the local resolver.  DoH: a few blocked connections an hour
+	 * while the user is at work (browse_rate > 0), to an address no DNS
+	 * answer names; DoT: the phone resolves dns.google through dnsmasq
+	 * (once an hour), then retries tcp/853 every few minutes, all day. */
+	unsigned long n_doh = 0, n_dot = 0, n_dot_dns = 0;
+	for (int h = 0; h < HOURS; h++) {
+		if (browse_rate(h)) {
+			unsigned n = rint_in(2, 6);
+			for (unsigned k = 0; k < n; k++) {
+				fw_event(START_TIME + (int64_t)h * 3600 + rint_in(0, 3599), DOH_HOST,
+					 DOH_IP, rint_in(32768, 60999), 443, 0, 1);
+				n_fw++;
+				n_doh++;
+			}
+		}
+		static const char *const dot_ans[] = {DOT_IP, "8.8.4.4", NULL};
+		int64_t lt = START_TIME + (int64_t)h * 3600 + rint_in(0, 600);
+		dns_event(lt, DOT_HOST, DOT_NAME, NULL, dot_ans, 0);
+		n_dns++;
+		n_dot_dns++;
+		/* within the hour of its lookup (window=1h) */
+		for (int64_t ct = lt + rint_in(1, 30); ct < lt + 3000; ct += rint_in(240, 420)) {
+			fw_event(ct, DOT_HOST, DOT_IP, rint_in(32768, 60999), 853, 0, 1);
+			n_fw++;
+			n_dot++;
+		}
+	}
+
+	/* 6. A beacon: a rare name resolved every BEACON_PERIOD s (+-3 s),
+	 * around the clock, each lookup followed by one connection. */
+	unsigned long n_beacon = 0;
+	for (int64_t bt = START_TIME + rint_in(10, 200); bt < END_TIME - 5;
+	     bt += BEACON_PERIOD - 3 + (int64_t)rint_in(0, 6)) {
+		static const char *const bans[] = {BEACON_IP, NULL};
+		dns_event(bt, BEACON_HOST, BEACON_NAME, NULL, bans, 0);
+		n_dns++;
+		fw_event(bt + 1, BEACON_HOST, BEACON_IP, rint_in(32768, 60999), 443, 0, 1);
+		n_fw++;
+		n_beacon++;
+	}
+
 	/* order: desc is what an event search returns; asc as after `reverse` */
 	qsort(evs, nev, sizeof *evs, cmp_asc);
 	if (!strcmp(order, "desc")) {
@@ -612,11 +670,19 @@ int main(int argc, char **argv)
 			"client_prefetch_lookups=%lu\ninbound_scans=%lu\n"
 			"sinkhole=" SINKHOLE "\nsinkhole_lookups=%lu\nsinkhole_packets=%lu\n"
 			"max_lookups_per_hour=%u\n"
+			"doh_host=" DOH_HOST "\ndoh_ip=" DOH_IP "\ndoh_provider=" DOH_PROVIDER
+			"\ndoh_connections=%lu\n"
+			"dot_host=" DOT_HOST "\ndot_name=" DOT_NAME "\ndot_ip=" DOT_IP
+			"\ndot_provider=" DOT_PROVIDER "\ndot_lookups=%lu\ndot_connections=%lu\n"
+			"beacon_host=" BEACON_HOST "\nbeacon_name=" BEACON_NAME "\nbeacon_ip=" BEACON_IP
+			"\nbeacon_period_s=%d\nbeacon_jitter_s=3\nbeacon_lookups=%lu\n"
+			"beacon_connections=%lu\nbeacon_name_clients=1\n"
 			"# per hour for host/domain; hour_start is the epoch of the hour\n"
 			"hour_start,lookups,packets_primary,packets_secondary\n",
 			seed, (long long)START_TIME, (long long)END_TIME, HOURS, L, P1, P2, P1 + P2,
 			P1 + P2, L ? (double)P1 / (double)L : 0.0, win_proxied, nev, n_dns, n_fw,
-			n_proxy, n_client_dns, n_scan, n_sink_dns, n_sink_fw, max_h);
+			n_proxy, n_client_dns, n_scan, n_sink_dns, n_sink_fw, max_h, n_doh, n_dot_dns,
+			n_dot, BEACON_PERIOD, n_beacon, n_beacon);
 		for (int h = 0; h < HOURS; h++)
 			fprintf(f, "%lld,%u,%u,%u\n", (long long)(START_TIME + h * 3600LL), lookups[h],
 				p118[h], p119[h]);

@@ -26,6 +26,9 @@ struct truth {
     char host[64], domain[128], primary[64], secondary[64], sinkhole[64];
     long lookups, packets_primary, packets_secondary, delay_max, events;
     long sinkhole_lookups, sinkhole_packets;
+    char doh_host[64], doh_ip[64], doh_provider[64], dot_host[64], dot_name[128], dot_ip[64],
+        dot_provider[64], beacon_host[64], beacon_name[128], beacon_ip[64];
+    long doh_connections, dot_connections, beacon_connections;
     long start;
     long hour_lookups[MAX_HOURS], hour_primary[MAX_HOURS];
     int hours;
@@ -75,10 +78,25 @@ static void read_truth(const char *path, struct truth *t)
         sscanf(line, "packet_delay_max_s=%ld", &t->delay_max);
         sscanf(line, "events=%ld", &t->events);
         sscanf(line, "start=%ld", &t->start);
+        sscanf(line, "doh_host=%63s", t->doh_host);
+        sscanf(line, "doh_ip=%63s", t->doh_ip);
+        sscanf(line, "doh_provider=%63[^\n]", t->doh_provider);
+        sscanf(line, "doh_connections=%ld", &t->doh_connections);
+        sscanf(line, "dot_host=%63s", t->dot_host);
+        sscanf(line, "dot_name=%127s", t->dot_name);
+        sscanf(line, "dot_ip=%63s", t->dot_ip);
+        sscanf(line, "dot_provider=%63[^\n]", t->dot_provider);
+        sscanf(line, "dot_connections=%ld", &t->dot_connections);
+        sscanf(line, "beacon_host=%63s", t->beacon_host);
+        sscanf(line, "beacon_name=%127s", t->beacon_name);
+        sscanf(line, "beacon_ip=%63s", t->beacon_ip);
+        sscanf(line, "beacon_connections=%ld", &t->beacon_connections);
     }
     free(d);
     assert_true(t->lookups > 0 && t->packets_primary > 0 && t->hours > 0);
     assert_true(t->sinkhole[0] != '\0' && t->sinkhole_lookups > 0 && t->sinkhole_packets > 0);
+    assert_true(t->doh_connections > 0 && t->dot_connections > 0 && t->beacon_connections > 0);
+    assert_true(t->doh_provider[0] != '\0' && t->dot_provider[0] != '\0');
 }
 
 static void check_order(const char *order)
@@ -119,13 +137,15 @@ static void check_order(const char *order)
          c_dest_ip = COL("dest_ip"), c_match = COL("dns_match"), c_query = COL("dns_query"),
          c_age = COL("dns_age"), c_tunnel = COL("tunnel"), c_dnsq = COL("query"),
          c_src = COL("src"), c_queries = COL("dns_queries"), c_url = COL("url"),
-         c_answer = COL("answer");
+         c_answer = COL("answer"), c_bypass = COL("bypass"), c_prov = COL("bypass_provider");
+    assert_true(c_bypass >= 0 && c_prov >= 0);
     assert_true(c_time >= 0 && c_st >= 0 && c_src_ip >= 0 && c_dest_ip >= 0 && c_match >= 0 &&
                 c_query >= 0 && c_age >= 0 && c_tunnel >= 0 && c_dnsq >= 0 && c_src >= 0 &&
                 c_queries >= 0 && c_url >= 0 && c_answer >= 0);
 
     long lookups = 0, prim = 0, sec = 0, shared = 0, proxy_enriched = 0;
     long sink_lookups = 0, sink_packets = 0;
+    long doh = 0, dot = 0, bypass_other = 0, beacon = 0;
     long hour_l[MAX_HOURS] = {0}, hour_p[MAX_HOURS] = {0};
     for (size_t i = 0; i < tb.nrows; i++) {
         struct slice ts = csv_cell(&tb, i, (size_t)c_time);
@@ -152,6 +172,33 @@ static void check_order(const char *order)
             if (!slice_eq_cstr(match, "none") || csv_cell(&tb, i, (size_t)c_query).n > 0)
                 fail_msg("%s: row %zu: a connection to the sinkhole %s was joined (%.*s)", order,
                          i, t.sinkhole, (int)match.n, match.p);
+        }
+        /* around the local resolver: DoH with no lookup, DoT after one */
+        struct slice bypass = csv_cell(&tb, i, (size_t)c_bypass);
+        struct slice prov = csv_cell(&tb, i, (size_t)c_prov);
+        if (slice_eq_cstr(src_ip, t.doh_host) && slice_eq_cstr(dest, t.doh_ip)) {
+            doh++;
+            if (!slice_eq_cstr(bypass, "doh") || !slice_eq_cstr(prov, t.doh_provider) ||
+                !slice_eq_cstr(match, "none"))
+                fail_msg("%s: row %zu: DoH to %s: bypass=%.*s provider=%.*s match=%.*s", order,
+                         i, t.doh_ip, (int)bypass.n, bypass.p, (int)prov.n, prov.p,
+                         (int)match.n, match.p);
+        } else if (slice_eq_cstr(src_ip, t.dot_host) && slice_eq_cstr(dest, t.dot_ip)) {
+            dot++;
+            if (!slice_eq_cstr(bypass, "dot") || !slice_eq_cstr(prov, t.dot_provider) ||
+                !slice_eq_cstr(match, "client") ||
+                !slice_eq_cstr(csv_cell(&tb, i, (size_t)c_query), t.dot_name))
+                fail_msg("%s: row %zu: DoT to %s: bypass=%.*s match=%.*s", order, i, t.dot_ip,
+                         (int)bypass.n, bypass.p, (int)match.n, match.p);
+        } else if (bypass.n > 0) {
+            bypass_other++;
+        }
+        if (slice_eq_cstr(src_ip, t.beacon_host) && slice_eq_cstr(dest, t.beacon_ip)) {
+            beacon++;
+            if (!slice_eq_cstr(match, "client") ||
+                !slice_eq_cstr(csv_cell(&tb, i, (size_t)c_query), t.beacon_name))
+                fail_msg("%s: row %zu: beacon connection not joined to %s", order, i,
+                         t.beacon_name);
         }
         if (csv_cell(&tb, i, (size_t)c_queries).n > 0 &&
             memchr(csv_cell(&tb, i, (size_t)c_queries).p, '\n', csv_cell(&tb, i, (size_t)c_queries).n))
@@ -183,6 +230,10 @@ static void check_order(const char *order)
     assert_int_equal(sec, t.packets_secondary);
     assert_int_equal(sink_lookups, t.sinkhole_lookups);
     assert_int_equal(sink_packets, t.sinkhole_packets);
+    assert_int_equal(doh, t.doh_connections);
+    assert_int_equal(dot, t.dot_connections);
+    assert_int_equal(bypass_other, 0);
+    assert_int_equal(beacon, t.beacon_connections);
     for (int h = 0; h < t.hours; h++) {
         if (hour_l[h] != t.hour_lookups[h] || hour_p[h] != t.hour_primary[h])
             fail_msg("%s: hour %d: %ld lookups / %ld packets, truth %ld / %ld", order, h,
