@@ -93,6 +93,34 @@ def command_uses(search):
     return out
 
 
+def expand_macros(search, macros, depth=0):
+    """The search with its `macro` and `macro(a,b)` calls expanded from
+    macros.conf, as splunkd does before it parses the pipeline (so an
+    option a macro supplies reaches the argument check)."""
+    if depth > 20:
+        raise KeyError("macro expansion deeper than 20 levels")
+
+    def rep(m):
+        call = m.group(1).strip()
+        am = re.fullmatch(r"([\w.:-]+)\((.*)\)", call, re.S)
+        if am:
+            vals = [v.strip() for v in am.group(2).split(",")] if am.group(2).strip() else []
+            st = macros.get("%s(%d)" % (am.group(1), len(vals)))
+            if st is None:
+                raise KeyError("no macro %s(%d)" % (am.group(1), len(vals)))
+            body = st.get("definition", "")
+            names = [a.strip() for a in st.get("args", "").split(",") if a.strip()]
+            for n, v in zip(names, vals):
+                body = body.replace("$%s$" % n, v)
+        else:
+            st = macros.get(call)
+            if st is None:
+                raise KeyError("no macro %s" % call)
+            body = st.get("definition", "")
+        return expand_macros(body, macros, depth + 1)
+    return re.sub(r"`([^`]+)`", rep, search)
+
+
 def dashboard_tokens(pkg):
     """token -> default value, from every dashboard input."""
     toks = {}
@@ -181,6 +209,22 @@ def self_test():
         bad += 1
     except KeyError:
         pass
+    macros = {"m": {"definition": "local_resolvers=\"10.0.0.53\""},
+              "ev": {"definition": "(`idx` tag=dns)"}, "idx": {"definition": "(index=dns)"},
+              "w(1)": {"definition": "window=$span$", "args": "span"}}
+    for text, want in [("`ev` | dnsjoin `m` `w(2h)`",
+                        '((index=dns) tag=dns) | dnsjoin local_resolvers="10.0.0.53" window=2h')]:
+        got = expand_macros(text, macros)
+        if got != want:
+            print("FAIL macro expansion of %r: got %r, want %r" % (text, got, want))
+            bad += 1
+    for text in ["`nope`", "`w(1h,2h)`"]:
+        try:
+            expand_macros(text, macros)
+            print("FAIL unknown macro %r accepted" % text)
+            bad += 1
+        except KeyError:
+            pass
     return bad
 
 
@@ -222,8 +266,15 @@ def main(argv):
     passed = skipped = 0
 
     toks = dashboard_tokens(pkg)
+    macros = check_app.conf_dict(pkg.text("default/macros.conf") or "")
     uses = []
     for where, search in check_app.shipped_searches(pkg):
+        try:
+            search = expand_macros(search, macros)
+        except KeyError as e:
+            print("FAIL %s: %s" % (where, e.args[0]))
+            failed += 1
+            continue
         for cmd, args in command_uses(search):
             try:
                 uses.append((where, cmd, substitute(args, toks)))
