@@ -72,6 +72,19 @@ echo "  (the generator says: $(truth lookups) lookups, $(truth packets_primary) 
 echo "   $(truth packets_secondary) to $(truth secondary), which no DNS answer ever named)"
 echo
 
+echo "== Around the local resolver: | dnsjoin window=1h | search bypass=*"
+"$bin/scpdrive" --order desc --no-mv --args 'window=1h' \
+    --fields src_ip,dest_ip,dest_port,action,bypass,bypass_provider,dns_query \
+    "$out/story.csv" -- "$bin/dnsjoin" join 2>/dev/null |
+    awk -F, 'NR > 1 && $5 != "" {
+        k = sprintf("%s -> %s:%s %s, bypass=%s (%s), dns_query=%s", $1, $2, $3, $4, $5, $6,
+                    $7 == "" ? "-" : $7)
+        c[k]++ }
+        END { for (k in c) printf "  %6d  %s\n", c[k], k }' | sort -rn
+echo "  (the generator says: $(truth doh_connections) DoH connections from $(truth doh_host),"
+echo "   $(truth dot_connections) DoT connections from $(truth dot_host) after resolving $(truth dot_name))"
+echo
+
 # The reporting commands, when built: the story's chart and verdict.
 if "$bin/scpdrive" --getinfo-only --quiet -- "$bin/dnsjoin" timechart >/dev/null 2>&1; then
     echo "== | dnstimechart span=1h limit=0 domain=$domain   (first 12 hours)"
