@@ -253,7 +253,9 @@ try {
             console.log(`  data source ${id} (${r.type}): ${r.rows.length} rows <- ${r.how}`);
         }
 
-        const page = await browser.newPage({ viewport: { width: 1500, height: 1200 }, timezoneId: 'UTC' });
+        // tall enough for the whole absolute layout (plus the inputs), so the PNG shows every panel
+        const layoutH = Math.max(0, ...Object.values(def.layout?.layoutDefinitions || {}).map((l) => Number(l.options?.height) || 0));
+        const page = await browser.newPage({ viewport: { width: 1500, height: Math.max(1200, layoutH + 240) }, timezoneId: 'UTC' });
         const pageErrors = [];
         page.on('pageerror', (e) => pageErrors.push(String(e.message || e)));
         const html = `<!doctype html><html><head><meta charset="utf-8"><title>${name}</title>
