@@ -19,6 +19,10 @@ WARN     = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
 # -iquote: c_src/limits.h must not hide the C library's <limits.h> from the
 # headers of the libraries we include (mbedTLS's in the release build).
 CPPFLAGS = -iquote c_src -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# The add-on's version (app.conf [launcher]), which dnsjoin reports in its
+# summary message, so the setup page can tell a stale binary.
+TA_VERSION := $(shell sed -n 's/^version *= *//p' default/app.conf | head -n 1)
+VERSION_FLAGS = -DTA_VERSION='"$(TA_VERSION)"'
 CFLAGS   = -std=c11 $(OPT) -g -pthread $(WARN) $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS  = -pthread $(SAN) $(EXTRA_LDFLAGS)
 
@@ -64,6 +68,10 @@ $(LIB): $(LIB_OBJ)
 $(MODLIB): $(MOD_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# Rebuilt when the version changes (app.conf), so the message never lies.
+$(BUILD)/c_src/cmd/join_cmd.o: CPPFLAGS += $(VERSION_FLAGS)
+$(BUILD)/c_src/cmd/join_cmd.o: default/app.conf
 
 $(BIN)/dnsjoin: $(BUILD)/c_src/cmd/dnsjoin_main.o $(LIB)
 	@mkdir -p $(dir $@)

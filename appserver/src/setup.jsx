@@ -163,7 +163,13 @@ const CHECKS = [
             if (err || r.results.length === 0) {
                 return ['error', `| dnsjoin does not run: ${err || 'it returned no result'}. Check that the package for this server's processor is installed (bin/dnsjoin, or linux_x86_64/bin/dnsjoin).`];
             }
-            return ['ok', `| dnsjoin runs${cfg.version ? `: TA-dnsjoin version ${cfg.version}` : ''}.`];
+            // the binary names its version in its summary message ("dnsjoin 0.1.0: 1 events ...")
+            const m = (r.messages || []).map((x) => /^dnsjoin (\S+): /.exec(x.text || '')).find(Boolean);
+            const bin = m ? m[1] : '';
+            if (bin && cfg.version && bin !== cfg.version) {
+                return ['error', `| dnsjoin runs, but its binary is version ${bin} and the app is version ${cfg.version}: the package was only partly replaced. Install the package again and restart Splunk.`];
+            }
+            return ['ok', `| dnsjoin runs: version ${bin || cfg.version || 'unknown'}${bin ? '' : ' (the app\'s; the binary did not say)'}.`];
         },
     },
     {

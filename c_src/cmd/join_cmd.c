@@ -12,6 +12,11 @@
 #include "util/num.h"
 #include "util/xmem.h"
 
+/* The add-on's version, from default/app.conf (Makefile). */
+#ifndef TA_VERSION
+#define TA_VERSION "unknown"
+#endif
+
 /* Output fields, in the order they are appended. */
 enum xf {
     XF_QUERY, XF_CLIENT, XF_TIME, XF_AGE, XF_MATCH, XF_QUERIES, XF_QUERIES_MV,
@@ -262,8 +267,8 @@ static int jc_execute(struct scp *s, void *state, const struct csv_table *in, in
                                             "not in time order"};
         join_stats(st->j, &js);
         scp_msg(s, LOG_INFO,
-                "dnsjoin: %llu events (%llu DNS, %llu network), %llu DNS answers; input %s; "
-                "at most %llu answers and %llu bytes of events held at once",
+                "dnsjoin " TA_VERSION ": %llu events (%llu DNS, %llu network), %llu DNS answers; "
+                "input %s; at most %llu answers and %llu bytes of events held at once",
                 (unsigned long long)js.rows, (unsigned long long)js.dns,
                 (unsigned long long)js.net, (unsigned long long)js.records, order[js.order],
                 (unsigned long long)js.records_max, (unsigned long long)js.held_max_bytes);

@@ -23,7 +23,7 @@ function goodSearches(st) {
             return { status: 200, body: { messages: [], results: [{ sourcetype: 'linux:netfilter', count: '9599' }] } };
         }
         if (/\|\s*dnsjoin\b/.test(search)) {
-            return { status: 200, body: { messages: [{ type: 'INFO', text: 'dnsjoin: 1 events (0 DNS, 0 network), 0 DNS answers' }], results: [{ _time: '1700000000' }] } };
+            return { status: 200, body: { messages: [{ type: 'INFO', text: 'dnsjoin 0.1.0: 1 events (0 DNS, 1 network), 0 DNS answers; input unknown' }], results: [{ _time: '1700000000' }] } };
         }
         return { status: 400, body: { messages: [{ type: 'FATAL', text: `unexpected search ${search}` }] } };
     };
@@ -211,7 +211,7 @@ test('health: all good', async () => {
     assert.deepEqual(all, {
         dns: { status: 'ok', text: '1,234 DNS events in the last hour, by sourcetype: dnsmasq:transaction (1,200), stream:dns (34).' },
         fw: { status: 'ok', text: '9,599 firewall and flow events in the last hour, by sourcetype: linux:netfilter (9,599).' },
-        command: { status: 'ok', text: '| dnsjoin runs: TA-dnsjoin version 0.1.0.' },
+        command: { status: 'ok', text: '| dnsjoin runs: version 0.1.0.' },
         kvstore: { status: 'ok', text: 'The KV store collection dnsjoin_pdns is reachable and holds records.' },
     });
     const searches = t.st.requests.filter((r) => r.path.endsWith('/search/jobs'));
@@ -250,6 +250,20 @@ test('health: the dnsjoin command is missing', async () => {
     const h = await health(t.page, 'command');
     assert.equal(h.status, 'error');
     assert.match(h.text, /^\| dnsjoin does not run: Unknown search command 'dnsjoin'\. Check that the package for this server's processor is installed/);
+    common(t);
+    await t.context.close();
+});
+
+test('health: the dnsjoin binary is another version than the app', async () => {
+    const t = await open((st) => {
+        const inner = st.search;
+        st.search = (s, p) => (/\|\s*dnsjoin\b/.test(s)
+            ? { status: 200, body: { messages: [{ type: 'INFO', text: 'dnsjoin 0.0.9: 1 events (0 DNS, 1 network), 0 DNS answers; input unknown' }], results: [{ _time: '1700000000' }] } }
+            : inner(s, p));
+    });
+    const h = await health(t.page, 'command');
+    assert.equal(h.status, 'error');
+    assert.equal(h.text, '| dnsjoin runs, but its binary is version 0.0.9 and the app is version 0.1.0: the package was only partly replaced. Install the package again and restart Splunk.');
     common(t);
     await t.context.close();
 });

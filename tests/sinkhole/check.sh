@@ -50,6 +50,11 @@ grep -q "INFO dnsjoin: 4 answers were sinkholes" "$tmp/join.err" && ok "join: 4 
 grep -q "WARN dnsjoin: 1 rows of lookups/dnsjoin_sinkholes.csv" "$tmp/join.err" &&
     ok "join: WARN for the row that is no address" || bad "join: no WARN for the bad row"
 
+# The summary names the add-on's version (app.conf), which the setup page shows.
+ver=$(sed -n 's/^version *= *//p' "$here/../../default/app.conf" | head -n 1)
+grep -q "INFO dnsjoin $ver: " "$tmp/join.err" && ok "join: the summary names version $ver" ||
+    bad "join: no 'dnsjoin $ver:' in the summary"
+
 for d in ads.example.com ads6.example.com page.example.com range.example.com; do
     drive "timechart_$d" timechart --args "domain=$d"
     same "timechart_$d" "_time,_span,dnsmasq" "1699999200,3600,1"
