@@ -11,6 +11,11 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-bin}
 case $bin in /*) ;; *) bin=$root/$bin ;; esac
 
+# The page talks to splunkd, not to the binaries: the sanitizer builds
+# (make asan: another bin folder) have nothing to add here.
+if [ ! -d "$bin" ] || [ "$(cd "$bin" && pwd)" != "$root/bin" ]; then
+    echo "SKIP: browser suite runs on the default build only"; exit 0
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "SKIP: Node.js/npm not found (apt-get install nodejs npm)"; exit 0
 fi
