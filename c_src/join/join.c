@@ -187,10 +187,9 @@ struct join *join_new(const struct join_opts *o, struct cols *c)
             name = o->ip_field;
         else if (f == JF_CLIENT1 && o->client_field.p)
             name = o->client_field;
-        else if ((f == JF_IP2 && o->ip_field.p) || (f == JF_CLIENT2 && o->client_field.p))
-            name = SLICE_NULL;  /* a named field has no fallback */
-        else if ((f == JF_SRC_PORT || f == JF_ICMP_TYPE || f == JF_ICMP_CODE) && !o->flow)
-            name = SLICE_NULL;  /* only dnsjoin reads the flow */
+        else if ((f == JF_IP2 && o->ip_field.p) || (f == JF_CLIENT2 && o->client_field.p) ||
+                 ((f == JF_SRC_PORT || f == JF_ICMP_TYPE || f == JF_ICMP_CODE) && !o->flow))
+            name = SLICE_NULL;  /* a named field has no fallback; only dnsjoin reads the flow */
         else if (f >= JF_X0) {
             size_t k = (size_t)(f - JF_X0), n = 0;
             while (o->extra && o->extra[n])
