@@ -10,11 +10,22 @@
 #include "rest/kv.h"
 #include "rest/pdns.h"
 #include "scp/mv.h"
+#include "util/buf.h"
 #include "util/num.h"
 #include "util/xmem.h"
 
-/* Input fields, located by id in every chunk. */
-enum pf { PF_TIME, PF_QUERY, PF_QUERY_MV, PF_ANSWER, PF_ANSWER_MV, PF_SRC, PF_SRC_MV, PF_N };
+/* Input fields, located by id in every chunk: DNS events, then the fields of
+ * a map phase's partial records (MF_*), which the reduce merges. */
+enum pf { PF_TIME, PF_QUERY, PF_QUERY_MV, PF_ANSWER, PF_ANSWER_MV, PF_SRC, PF_SRC_MV,
+          PF_M_NAME, PF_M_RDATA, PF_M_FIRST, PF_M_LAST, PF_M_COUNT, PF_M_CLIENT, PF_N };
+
+/* The map phase's rows (phase=map): one per record, the record's fields
+ * under names no user field has, and _time = the last answer so that the
+ * search head can merge the indexers' rows by time. */
+enum mf { MF_TIME, MF_NAME, MF_RDATA, MF_FIRST, MF_LAST, MF_COUNT, MF_CLIENT, MF_N };
+static const char *const mf_names[MF_N] = {
+    "_time", "__dnsjoin_pdns_rrname", "__dnsjoin_pdns_rdata", "__dnsjoin_pdns_first",
+    "__dnsjoin_pdns_last", "__dnsjoin_pdns_count", "__dnsjoin_pdns_client"};
 
 /* Output fields, in order. */
 enum of { OF_RRNAME, OF_RRTYPE, OF_RDATA, OF_FIRST, OF_LAST, OF_COUNT, OF_CLIENT, OF_STATUS,
@@ -27,18 +38,62 @@ struct pdns_state {
     uint32_t in_ids[PF_N];
     uint32_t out_ids[OF_N];
     struct schema out;
+    uint32_t map_ids[MF_N];
+    struct schema map_out;
+    int map;                   /* phase=map: partial records, no KV store */
+    char *preop;               /* OWNED: the reduce's streaming_preop */
     struct pdns *p;            /* OWNED */
     struct sinkholes *sink;    /* OWNED */
-    uint64_t events, answers, skipped, sinkholed;
+    uint64_t events, answers, skipped, sinkholed, partials;
     int limit_warned;
 };
+
+/* "dnspdns phase=map <the user's arguments as typed>" (raw_args keep the
+ * quotes; older splunkd versions send none, then args are quoted here). */
+static int make_preop(struct scp *s, struct pdns_state *st)
+{
+    const struct meta_info *in = &s->info;
+    int raw = in->nraw_args == in->nargs;
+    struct buf b;
+    buf_init(&b, SCP_META_MAX / 2);
+    if (buf_appends(&b, "dnspdns phase=map"))
+        goto fail;
+    for (size_t i = 0; i < in->nargs; i++) {
+        const char *a = raw ? in->raw_args[i] : in->args[i];
+        const char *eq = strchr(a, '=');
+        if (buf_appendc(&b, ' '))
+            goto fail;
+        if (raw || eq == NULL || strcspn(eq + 1, " \"\\") == strlen(eq + 1)) {
+            if (buf_appends(&b, a))
+                goto fail;
+            continue;
+        }
+        if (buf_append(&b, a, (size_t)(eq - a) + 1) || buf_appendc(&b, '"'))
+            goto fail;
+        for (const char *c = eq + 1; *c; c++)
+            if (((*c == '"' || *c == '\\') && buf_appendc(&b, '\\')) || buf_appendc(&b, *c))
+                goto fail;
+        if (buf_appendc(&b, '"'))
+            goto fail;
+    }
+    if (buf_appendc(&b, '\0'))
+        goto fail;
+    st->preop = buf_take(&b, NULL);
+    return st->preop ? 0 : ERR_NOMEM;
+fail:
+    buf_free(&b);
+    return ERR_LIMIT;
+}
 
 static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
                       struct err *e)
 {
     struct pdns_state *st = state;
+    static const char *const phases[] = {"reduce", "map", NULL};
     struct slice coll, q, an;
     int rc = args_str(a, "collection", SLICE_LIT("dnsjoin_pdns"), &coll, e);
+    if (rc == 0)
+        rc = args_enum(a, "phase", phases, 0, &st->map, e);
     if (rc == 0)
         rc = args_str(a, "query", SLICE_LIT("query"), &q, e);
     if (rc == 0)
@@ -68,6 +123,13 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         cols_intern(s->cols, SLICE_LIT("src"), &st->in_ids[PF_SRC]) ||
         cols_mv_of(s->cols, st->in_ids[PF_SRC], &st->in_ids[PF_SRC_MV]))
         return err_set(e, ERR_NOMEM, "out of memory");
+    for (int k = 0; k < MF_N; k++)
+        if (cols_intern(s->cols, slice_cstr(mf_names[k]), &st->map_ids[k]))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    for (int k = MF_NAME; k < MF_N; k++)
+        st->in_ids[PF_M_NAME + k - MF_NAME] = st->map_ids[k];
+    st->map_out.n = MF_N;
+    st->map_out.ids = st->map_ids;
     for (int k = 0; k < OF_N; k++)
         if (cols_intern(s->cols, slice_cstr(of_names[k]), &st->out_ids[k]))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -83,9 +145,21 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->p = pdns_new(PDNS_RECORDS_MAX);
     if (st->p == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    /* reporting: once, on the search head, over all results. */
-    gi->type = SCP_REPORTING;
     gi->early_reply = 1;  /* rows only with the final request */
+    if (st->map) {
+        /* on each indexer, over its own events */
+        gi->type = SCP_STREAMING;
+        return 0;
+    }
+    /* reporting: once, on the search head, over all results (or over the
+     * indexers' partial records). */
+    gi->type = SCP_REPORTING;
+    rc = make_preop(s, st);
+    if (rc == ERR_NOMEM)
+        return err_set(e, rc, "out of memory");
+    if (rc)
+        return err_set(e, rc, "dnspdns: the arguments are too long for a map phase");
+    gi->streaming_preop = st->preop;
     return 0;
 }
 
@@ -104,13 +178,101 @@ static struct slice first_value(const struct csv_table *t, size_t r, const long 
     return mv_next(&it, a, &v) == 1 ? v : SLICE_NULL;
 }
 
-static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_table *t)
+static void limit_warn(struct scp *s, struct pdns_state *st)
+{
+    if (!st->limit_warned)
+        scp_msg(s, LOG_WARN,
+                "dnspdns: more than PDNS_RECORDS_MAX (%llu) distinct records; "
+                "answers of further records were not stored (run it over a shorter "
+                "period; " LIMIT_BUILD_HINT ")",
+                (unsigned long long)PDNS_RECORDS_MAX);
+    st->limit_warned = 1;
+    st->skipped++;
+}
+
+/* Whole seconds, as the map phase writes them; bounded so that the output's
+ * microsecond formatting cannot overflow. */
+static int parse_secs(struct slice v, int64_t *out)
+{
+    uint64_t u;
+    int neg = v.n > 0 && v.p[0] == '-';
+    if (neg)
+        v = slice_of(v.p + 1, v.n - 1);
+    if (num_parse_u64(v, 0, (uint64_t)(INT64_MAX / US_PER_SEC), &u))
+        return -1;
+    *out = neg ? -(int64_t)u : (int64_t)u;
+    return 0;
+}
+
+#define MAPROW_ERR "dnspdns: field %s of a map-phase row "
+
+/* A row from a map phase (its count or name cell is not empty): fold the
+ * partial record in.  The fields are input like any other: a bad one is an
+ * ERROR naming it. */
+static int add_partial(struct scp *s, struct pdns_state *st, const struct csv_table *t, size_t r,
+                       const long *idx, struct err *e)
+{
+    struct slice name = cell_of(t, r, idx, PF_M_NAME), rd = cell_of(t, r, idx, PF_M_RDATA);
+    struct slice cl = cell_of(t, r, idx, PF_M_CLIENT);
+    int64_t first, last;
+    uint64_t count;
+    struct ipaddr ip;
+    int rc;
+
+    st->partials++;
+    if (num_parse_u64(cell_of(t, r, idx, PF_M_COUNT), 1, UINT64_MAX, &count))
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not a whole number from 1 to %llu",
+                       mf_names[MF_COUNT], (unsigned long long)UINT64_MAX);
+    if (parse_secs(cell_of(t, r, idx, PF_M_FIRST), &first))
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not a time in whole epoch seconds",
+                       mf_names[MF_FIRST]);
+    if (parse_secs(cell_of(t, r, idx, PF_M_LAST), &last))
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not a time in whole epoch seconds",
+                       mf_names[MF_LAST]);
+    if (first > last)
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is later than %s", mf_names[MF_FIRST],
+                       mf_names[MF_LAST]);
+    if (name.p == NULL || name.n == 0 || name.n > PDNS_NAME_MAX)
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not a name of 1 to %d bytes",
+                       mf_names[MF_NAME], PDNS_NAME_MAX);
+    if (rd.p == NULL || ipaddr_parse(rd, &ip) != 0)
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not an IP address", mf_names[MF_RDATA]);
+    if (sinkholes_has(st->sink, &ip)) {
+        st->sinkholed += count;  /* a reduce with a longer sinkhole lookup */
+        return 0;
+    }
+    rc = pdns_add_partial(st->p, name, &ip, first, last, count, cl.p ? cl : SLICE_LIT(""));
+    if (rc == ERR_NOMEM)
+        return err_set(e, rc, "out of memory aggregating DNS answers");
+    if (rc == ERR_INPUT)
+        return err_set(e, rc, MAPROW_ERR "makes the record's count exceed %llu",
+                       mf_names[MF_COUNT], (unsigned long long)UINT64_MAX);
+    if (rc == ERR_LIMIT)
+        limit_warn(s, st);
+    else if (rc)
+        st->skipped++;
+    else
+        st->answers += count;
+    return 0;
+}
+
+static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_table *t,
+                       struct err *e)
 {
     long idx[PF_N];
+    int partial_cols;
     for (int f = 0; f < PF_N; f++)
         idx[f] = st->in_ids[f] == COL_NONE ? -1 : csv_col_index(t, st->in_ids[f]);
+    partial_cols = idx[PF_M_COUNT] >= 0 || idx[PF_M_NAME] >= 0;
     for (size_t r = 0; r < t->nrows; r++) {
         struct slice ts = cell_of(t, r, idx, PF_TIME);
+        if (partial_cols && (cell_of(t, r, idx, PF_M_COUNT).n > 0 ||
+                             cell_of(t, r, idx, PF_M_NAME).n > 0)) {
+            int rc = add_partial(s, st, t, r, idx, e);
+            if (rc)
+                return rc;
+            continue;
+        }
         struct slice q = first_value(t, r, idx, PF_QUERY, &s->arena);
         struct slice src, v;
         struct mv_iter it;
@@ -136,16 +298,9 @@ static int ps_add_rows(struct scp *s, struct pdns_state *st, const struct csv_ta
             }
             rc = pdns_add(st->p, q, &ip, tus, src.p ? src : SLICE_LIT(""));
             if (rc == ERR_NOMEM)
-                return rc;
+                return err_set(e, rc, "out of memory aggregating DNS answers");
             if (rc == ERR_LIMIT) {
-                if (!st->limit_warned)
-                    scp_msg(s, LOG_WARN,
-                            "dnspdns: more than PDNS_RECORDS_MAX (%llu) distinct records; "
-                            "answers of further records were not stored (run it over a shorter "
-                            "period; " LIMIT_BUILD_HINT ")",
-                            (unsigned long long)PDNS_RECORDS_MAX);
-                st->limit_warned = 1;
-                st->skipped++;
+                limit_warn(s, st);
             } else if (rc) {
                 st->skipped++;
             } else {
@@ -261,6 +416,53 @@ out:
     return saved;
 }
 
+/* Table order sorted like the result, so a map phase's reply does not
+ * depend on its hash table.  OWNED or NULL. */
+static size_t *sorted_order(struct pdns_state *st, size_t n)
+{
+    size_t *order = xcalloc(n ? n : 1, sizeof *order);
+    if (order == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_table = st->p;
+    qsort(order, n, sizeof *order, cmp_rec);
+    return order;
+}
+
+/* phase=map, final request: one row per record, nothing stored. */
+static int emit_map(struct scp *s, struct pdns_state *st, struct err *e)
+{
+    size_t n = pdns_count(st->p);
+    size_t *order = sorted_order(st, n);
+    if (order == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory sorting records");
+    scp_msg(s, LOG_INFO, "dnspdns (map phase): %llu DNS events, %llu answers, %zu partial "
+            "records, %llu sinkhole answers", (unsigned long long)st->events,
+            (unsigned long long)st->answers, n, (unsigned long long)st->sinkholed);
+    for (size_t j = 0; j < n; j++) {
+        const struct pdns_rec *r = pdns_get(st->p, order[j]);
+        struct slice *c = arena_alloc(&s->arena, MF_N * sizeof *c);
+        if (c == NULL)
+            goto nomem;
+        c[MF_TIME] = fmt_i64(&s->arena, r->time_last);
+        c[MF_NAME] = r->rrname;
+        c[MF_RDATA] = r->rdata;
+        c[MF_FIRST] = fmt_i64(&s->arena, r->time_first);
+        c[MF_LAST] = c[MF_TIME];
+        c[MF_COUNT] = fmt_u64(&s->arena, r->count);
+        c[MF_CLIENT] = slice_of(r->client, r->client_n);
+        if (c[MF_TIME].p == NULL || c[MF_FIRST].p == NULL || c[MF_COUNT].p == NULL ||
+            scp_emit(s, &st->map_out, c))
+            goto nomem;
+    }
+    xfree(order);
+    return 0;
+nomem:
+    xfree(order);
+    return err_set(e, ERR_NOMEM, "out of memory writing partial records");
+}
+
 static int ps_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
                       struct err *e)
 {
@@ -268,15 +470,20 @@ static int ps_execute(struct scp *s, void *state, const struct csv_table *in, in
     size_t n, saved, *order;
     int fatal;
 
-    if (ps_add_rows(s, st, in))
-        return err_set(e, ERR_NOMEM, "out of memory aggregating DNS answers");
+    if (ps_add_rows(s, st, in, e))
+        return e->code;
     if (!finished)
         return 0;
+    if (st->map)
+        return emit_map(s, st, e);
     if (st->sinkholed > 0)
         scp_msg(s, LOG_INFO, "dnspdns: %llu answers were sinkholes (0.0.0.0, :: or "
                 "lookups/dnsjoin_sinkholes.csv): blocked names, not stored",
                 (unsigned long long)st->sinkholed);
     n = pdns_count(st->p);
+    if (st->partials > 0)
+        scp_msg(s, LOG_INFO, "dnspdns: merged %llu partial records of the map phase",
+                (unsigned long long)st->partials);
     if (n == 0) {
         scp_msg(s, LOG_INFO, "dnspdns: %llu DNS events, no IP answers: nothing to store",
                 (unsigned long long)st->events);
@@ -328,6 +535,7 @@ static void ps_free(void *state)
         return;
     pdns_free(st->p);
     sinkholes_free(st->sink);
+    xfree(st->preop);
     xfree(st);
 }
 

@@ -110,39 +110,15 @@ static size_t make_key(char *out, struct slice name, const char *type, const cha
     return k;
 }
 
-int pdns_add(struct pdns *p, struct slice name, const struct ipaddr *ip, int64_t t_us,
-             struct slice client)
+/* The record of `key` (name = its first name_n bytes), created when new.
+ * *rp set; ERR_LIMIT past max; ERR_NOMEM. */
+static int find_or_add(struct pdns *p, const char *key, size_t kn, size_t name_n,
+                       const char *type, const char *rdata, const struct ipaddr *ip,
+                       struct pdns_rec **rp)
 {
-    char key[PDNS_NAME_MAX + 8 + IPADDR_STRMAX];
-    char low[PDNS_NAME_MAX];
-    char rdata[IPADDR_STRMAX];
-    const char *type = ipaddr_is_v4(ip) ? "A" : "AAAA";
-    int64_t ts = seconds_of(t_us);
-    size_t kn, slot;
-
-    if (name.n > 0 && name.p[name.n - 1] == '.')
-        name.n--;
-    if (name.n == 0 || name.n > PDNS_NAME_MAX)
-        return ERR_INPUT;
-    for (size_t i = 0; i < name.n; i++) {
-        char c = name.p[i];
-        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    ipaddr_format(ip, rdata);
-    kn = make_key(key, slice_of(low, name.n), type, rdata);
-    slot = find_slot(p, slice_of(key, kn));
+    size_t slot = find_slot(p, slice_of(key, kn));
     if (p->slots[slot] != 0) {
-        struct pdns_rec *r = &p->recs[p->slots[slot] - 1];
-        r->count++;
-        if (ts < r->time_first)
-            r->time_first = ts;
-        if (ts > r->time_last ||
-            (ts == r->time_last &&
-             slice_cmp(client, slice_of(r->client, r->client_n)) < 0)) {
-            r->time_last = ts;
-            if (set_client(r, client))
-                return ERR_NOMEM;
-        }
+        *rp = &p->recs[p->slots[slot] - 1];
         return 0;
     }
     if (p->n >= p->max)
@@ -161,22 +137,78 @@ int pdns_add(struct pdns *p, struct slice name, const struct ipaddr *ip, int64_t
     if (kp == NULL)
         return ERR_NOMEM;
     r->key = slice_of(kp, kn);
-    r->rrname = slice_of(kp, name.n);
-    r->rrtype = slice_of(kp + name.n + 1, strlen(type));
-    r->rdata = slice_of(kp + name.n + 2 + strlen(type), strlen(rdata));
+    r->rrname = slice_of(kp, name_n);
+    r->rrtype = slice_of(kp + name_n + 1, strlen(type));
+    r->rdata = slice_of(kp + name_n + 2 + strlen(type), strlen(rdata));
     r->ip = *ip;
-    r->time_first = r->time_last = ts;
-    r->count = 1;
     r->status = PDNS_INSERTED;
-    if (set_client(r, client)) {
-        xfree(kp);
-        return ERR_NOMEM;
-    }
     p->slots[slot] = (uint32_t)(p->n + 1);
     p->n++;
+    *rp = r;
     if (p->n * 2 > p->nslots && grow_slots(p))
         return ERR_NOMEM;
     return 0;
+}
+
+/* Fold (first, last, count, client) into r; r->count == 0 means new. */
+static int fold(struct pdns_rec *r, int64_t first, int64_t last, uint64_t count,
+                struct slice client)
+{
+    int fresh = r->count == 0;
+    r->count += count;
+    if (fresh || first < r->time_first)
+        r->time_first = first;
+    if (fresh || last > r->time_last ||
+        (last == r->time_last && slice_cmp(client, slice_of(r->client, r->client_n)) < 0)) {
+        r->time_last = last;
+        if (set_client(r, client))
+            return ERR_NOMEM;
+    }
+    return 0;
+}
+
+static int add_rec(struct pdns *p, struct slice name, const struct ipaddr *ip, int64_t first,
+                   int64_t last, uint64_t count, struct slice client)
+{
+    char key[PDNS_NAME_MAX + 8 + IPADDR_STRMAX];
+    char low[PDNS_NAME_MAX];
+    char rdata[IPADDR_STRMAX];
+    const char *type = ipaddr_is_v4(ip) ? "A" : "AAAA";
+    struct pdns_rec *r;
+    size_t kn;
+    int rc;
+
+    for (size_t i = 0; i < name.n; i++) {
+        char c = name.p[i];
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    ipaddr_format(ip, rdata);
+    kn = make_key(key, slice_of(low, name.n), type, rdata);
+    rc = find_or_add(p, key, kn, name.n, type, rdata, ip, &r);
+    if (rc)
+        return rc;
+    if (r->count > UINT64_MAX - count)
+        return ERR_INPUT;
+    return fold(r, first, last, count, client);
+}
+
+int pdns_add(struct pdns *p, struct slice name, const struct ipaddr *ip, int64_t t_us,
+             struct slice client)
+{
+    int64_t ts = seconds_of(t_us);
+    if (name.n > 0 && name.p[name.n - 1] == '.')
+        name.n--;
+    if (name.n == 0 || name.n > PDNS_NAME_MAX)
+        return ERR_INPUT;
+    return add_rec(p, name, ip, ts, ts, 1, client);
+}
+
+int pdns_add_partial(struct pdns *p, struct slice rrname, const struct ipaddr *ip,
+                     int64_t first_s, int64_t last_s, uint64_t count, struct slice client)
+{
+    if (rrname.n == 0 || rrname.n > PDNS_NAME_MAX || first_s > last_s || count == 0)
+        return ERR_INPUT;
+    return add_rec(p, rrname, ip, first_s, last_s, count, client);
 }
 
 int pdns_merge(struct pdns *p, const struct kv_doc *d)

@@ -61,6 +61,18 @@ void pdns_free(struct pdns *p);
 int pdns_add(struct pdns *p, struct slice name, const struct ipaddr *ip, int64_t t_us,
              struct slice client) WARN_UNUSED;
 
+/* One partial record from a map phase (the same fields a record has):
+ * rrname as pdns_add stored it (lowercased here again, no '.' removed),
+ * times in epoch seconds, count >= 1.  Merged like answers: the earliest
+ * first, the latest last, counts summed, last_client from the later last
+ * (the bytewise-first client on equal times), so any split of the answers
+ * over map phases gives the records one table would.  0; ERR_INPUT for an
+ * empty or over-long name, first > last, count 0, or when the summed count
+ * would overflow (nothing changed); ERR_LIMIT past max_records; ERR_NOMEM. */
+int pdns_add_partial(struct pdns *p, struct slice rrname, const struct ipaddr *ip,
+                     int64_t first_s, int64_t last_s, uint64_t count,
+                     struct slice client) WARN_UNUSED;
+
 /* Merge a stored document (kv_find_rdata callback shape); documents for
  * keys not in the table, and repeats, are ignored.  0 or ERR_NOMEM. */
 int pdns_merge(struct pdns *p, const struct kv_doc *d) WARN_UNUSED;

@@ -256,6 +256,13 @@ int meta_getinfo_reply(struct buf *out, const char *type, const char *const *req
                        size_t nrequired, const struct meta_msg *msgs, size_t nmsgs,
                        int finished)
 {
+    return meta_getinfo_reply_preop(out, type, NULL, required, nrequired, msgs, nmsgs, finished);
+}
+
+int meta_getinfo_reply_preop(struct buf *out, const char *type, const char *preop,
+                             const char *const *required, size_t nrequired,
+                             const struct meta_msg *msgs, size_t nmsgs, int finished)
+{
     json_t *root;
     meta_setup();
     root = json_object();
@@ -263,6 +270,12 @@ int meta_getinfo_reply(struct buf *out, const char *type, const char *const *req
         return ERR_NOMEM;
     if (type != NULL && json_object_set_new(root, "type", json_string(type)))
         goto nomem;
+    if (preop != NULL) {
+        /* field names may be UTF-8: keep them when valid */
+        json_t *j = json_string(preop);
+        if (json_object_set_new(root, "streaming_preop", j ? j : safe_string(preop)))
+            goto nomem;
+    }
     if (nrequired) {
         json_t *arr = json_array();
         if (arr == NULL || json_object_set_new(root, "required_fields", arr))
@@ -372,6 +385,18 @@ int meta_parse_reply(const char *p, size_t n, struct meta_reply *r, struct err *
     v = json_object_get(root, "type");
     if (json_is_string(v))
         snprintf(r->type, sizeof r->type, "%s", json_string_value(v));
+    v = json_object_get(root, "streaming_preop");
+    if (v != NULL) {
+        if (!json_is_string(v)) {
+            rc = err_set(e, ERR_JSON, "reply \"streaming_preop\" is not a string");
+            goto done;
+        }
+        r->streaming_preop = xstrndup(json_string_value(v), strlen(json_string_value(v)));
+        if (r->streaming_preop == NULL) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
     v = json_object_get(root, "required_fields");
     if (json_is_array(v) && dup_array(v, &r->required, &r->nrequired)) {
         rc = err_set(e, ERR_JSON, "reply required_fields is not a list of strings");
@@ -412,6 +437,7 @@ done:
 void meta_reply_free(struct meta_reply *r)
 {
     xfree(r->messages);
+    xfree(r->streaming_preop);
     free_list(r->required, r->nrequired);
     memset(r, 0, sizeof *r);
 }

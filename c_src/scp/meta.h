@@ -57,6 +57,11 @@ struct meta_msg {
 int meta_getinfo_reply(struct buf *out, const char *type, const char *const *required,
                        size_t nrequired, const struct meta_msg *msgs, size_t nmsgs,
                        int finished) WARN_UNUSED;
+/* The same plus "streaming_preop" (a reporting command's map phase) when
+ * preop is not NULL. */
+int meta_getinfo_reply_preop(struct buf *out, const char *type, const char *preop,
+                             const char *const *required, size_t nrequired,
+                             const struct meta_msg *msgs, size_t nmsgs, int finished) WARN_UNUSED;
 
 /* execute reply: {"finished":<bool>, "inspector":...}. */
 int meta_execute_reply(struct buf *out, int finished, const struct meta_msg *msgs,
@@ -81,6 +86,7 @@ struct meta_reply {
     char *messages;            /* OWNED: "LEVEL text\n" lines, or NULL */
     char **required;           /* OWNED list, or NULL */
     size_t nrequired;
+    char *streaming_preop;     /* OWNED: getinfo's map phase SPL, or NULL */
 };
 int meta_parse_reply(const char *p, size_t n, struct meta_reply *r, struct err *e) WARN_UNUSED;
 void meta_reply_free(struct meta_reply *r);

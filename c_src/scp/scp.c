@@ -181,8 +181,8 @@ static int do_getinfo(struct scp *s, const struct scp_command *cmd, void *state,
     if (rc)
         return rc;
     buf_init(&meta, SCP_META_MAX);
-    rc = meta_getinfo_reply(&meta, scp_type_name(gi.type), gi.required, gi.nrequired, v,
-                            msg_view(s, v), 0);
+    rc = meta_getinfo_reply_preop(&meta, scp_type_name(gi.type), gi.streaming_preop,
+                                  gi.required, gi.nrequired, v, msg_view(s, v), 0);
     if (rc == 0)
         rc = frame_write(out_fd, meta.p, meta.len, NULL, 0, e);
     else

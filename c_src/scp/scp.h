@@ -43,6 +43,10 @@ struct scp_getinfo {
      * go in the next reply; the hooks run in request order, one at a time,
      * and the final request's execute on the main thread after them all. */
     int early_reply;
+    /* A reporting command's map phase: SPL that splunkd runs on every
+     * indexer before this command ("streaming_preop"), or NULL.  BORROWED
+     * until the reply has been written. */
+    const char *streaming_preop;
 };
 
 /* 0 turns early replies off for every command (tests compare both). */
