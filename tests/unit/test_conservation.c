@@ -7,8 +7,10 @@
  *     bin/scpdrive --chunk-rows K --order O FILE -- bin/dnsjoin join
  * and `... passthrough` for K in 1, 7, 50000 and O in asis, desc, asc.
  * Property: the multiset of input rows equals the multiset of output rows
- * with the fields the join adds (dns_*, tunnel, teredo_*, sixtofour_* and
- * their __mv_ columns) removed, every other field byte for byte.  An input
+ * with the fields the join adds (dns_*, tunnel, teredo_*, sixtofour_*,
+ * community_id, bypass, bypass_provider and their __mv_ columns; ports,
+ * transports and public resolvers are in the streams so that these are
+ * set) removed, every other field byte for byte.  An input
  * field that a row leaves empty and an absent field are the same thing in
  * Splunk results, so rows are compared over the input's columns.
  *
@@ -98,23 +100,24 @@ static void rand_value(struct sbuf *v, uint64_t *rs)
 
 static const char *const pool[] = {"10.0.0.1", "10.0.0.2", "192.0.2.7", "198.51.100.9",
                                    "2001:db8::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
-                                   "2002:c000:0204::1", "::ffff:10.0.0.2"};
+                                   "2002:c000:0204::1", "::ffff:10.0.0.2", "8.8.8.8", "1.1.1.1"};
 #define POOL_N (sizeof pool / sizeof pool[0])
 
-#define MAXC 12
+#define MAXC 14
 
 struct gen {
     size_t ncols;
     char names[MAXC][32];
-    int kind[MAXC];  /* 0 free text, 1 _time, 2 an IP, 3 a DNS name, 4 multivalue IPs */
+    int kind[MAXC];  /* 0 free text, 1 _time, 2 an IP, 3 a DNS name, 4 multivalue IPs,
+                      * 5 a port, 6 a transport */
 };
 
 /* Build one random input CSV in *out. */
 static void gen_stream(uint64_t *rs, struct sbuf *out, size_t *rows)
 {
     static const char *const fixed[] = {"_time", "src_ip", "dest_ip", "query", "answer", "src",
-                                        "_raw"};
-    static const int fixed_kind[] = {1, 2, 2, 3, 4, 2, 0};
+                                        "_raw", "src_port", "dest_port", "transport"};
+    static const int fixed_kind[] = {1, 2, 2, 3, 4, 2, 0, 5, 5, 6};
     struct gen g;
     struct sbuf v = {0}, mv = {0};
     memset(&g, 0, sizeof g);
@@ -174,6 +177,23 @@ static void gen_stream(uint64_t *rs, struct sbuf *out, size_t *rows)
                 if (!dns || tu_rand(rs) % 2)
                     sb_str(&v, pool[tu_rand(rs) % POOL_N]);
                 break;
+            case 5: {
+                /* the ports the bypass rules read, any port, and junk */
+                static const char *const ports[] = {"53", "443", "853", "3544", "8", "0",
+                                                    "65535", "65536", "-1", "x", ""};
+                if (tu_rand(rs) % 3 == 0)
+                    snprintf(t, sizeof t, "%u", (unsigned)(tu_rand(rs) % 65536));
+                else
+                    snprintf(t, sizeof t, "%s", ports[tu_rand(rs) % 11]);
+                sb_str(&v, t);
+                break;
+            }
+            case 6: {
+                static const char *const tr[] = {"tcp", "udp", "icmp", "TCP", "sctp", "6",
+                                                 "gre", "", "ipv6-icmp", "17"};
+                sb_str(&v, tr[tu_rand(rs) % 10]);
+                break;
+            }
             case 3:
                 if (dns) {
                     snprintf(t, sizeof t, "host%u.example", (unsigned)(tu_rand(rs) % 5));
@@ -227,7 +247,8 @@ static int added_field(struct slice name)
     if (slice_starts_with(name, "__mv_"))
         name = slice_of(name.p + 5, name.n - 5);
     return slice_starts_with(name, "dns_") || slice_eq_cstr(name, "tunnel") ||
-           slice_starts_with(name, "teredo_") || slice_starts_with(name, "sixtofour_");
+           slice_starts_with(name, "teredo_") || slice_starts_with(name, "sixtofour_") ||
+           slice_eq_cstr(name, "community_id") || slice_starts_with(name, "bypass");
 }
 
 struct key {
@@ -281,6 +302,8 @@ static void free_keys(struct key *k, size_t n)
 }
 
 static unsigned long joined; /* output rows that got a dns_query */
+static unsigned long flowed; /* output rows that got a community_id */
+static unsigned long bypassed; /* output rows that got a bypass */
 
 static void check_one(const char *file, char *in, size_t inlen, const char *sub, const char *k,
                       const char *order, unsigned seed)
@@ -329,6 +352,13 @@ static void check_one(const char *file, char *in, size_t inlen, const char *sub,
     long dqi = dq == COL_NONE ? -1 : csv_col_index(&to, dq);
     for (size_t r2 = 0; dqi >= 0 && r2 < to.nrows; r2++)
         joined += csv_cell(&to, r2, (size_t)dqi).n != 0;
+    uint32_t ci_id = cols_find(co, slice_cstr("community_id")), bp = cols_find(co, slice_cstr("bypass"));
+    long cii = ci_id == COL_NONE ? -1 : csv_col_index(&to, ci_id);
+    long bpi = bp == COL_NONE ? -1 : csv_col_index(&to, bp);
+    for (size_t r2 = 0; r2 < to.nrows; r2++) {
+        flowed += cii >= 0 && csv_cell(&to, r2, (size_t)cii).n != 0;
+        bypassed += bpi >= 0 && csv_cell(&to, r2, (size_t)bpi).n != 0;
+    }
 
     struct slice names[2 * MAXC + 2];
     size_t nn = 0;
@@ -589,9 +619,12 @@ static void test_conservation_random(void **st)
     }
     unlink(file);
     print_message("conservation: %u runs, every input row out exactly once, unchanged "
-                  "(%lu joined rows)\n", trials, joined);
+                  "(%lu joined rows, %lu with a community_id, %lu with a bypass)\n", trials, joined,
+                  flowed, bypassed);
     assert_int_equal(trials, 12u * 18u);
     assert_true(joined > 0); /* the join did add fields, which were set aside */
+    assert_true(flowed > 0);
+    assert_true(bypassed > 0);
 }
 
 int main(void)
