@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build tests/data/scp/join_session.in: the request stream splunkd would send
-# to `dnsjoin join` for three of the join cases plus rows with awkward
+# to `dnsjoin join` for three of the join cases, the community_id and
+# bypass flows (ports, transports, public resolvers), plus rows with awkward
 # values (quotes, commas, CR LF inside a value, "$" and ";" in multivalues,
 # invalid UTF-8), newest first in chunks of 4 rows.  The stream is what
 # bin/scpdrive writes, captured with tee on the way to bin/dnsjoin.
@@ -22,7 +23,8 @@ printf '%s\r\n' \
 "$bin/scpdrive" --args 'window=1h skew=2s maxnames=5' --command dnsjoin \
     --chunk-rows 4 --order desc \
     tests/data/join/cname_multivalue/input.csv tests/data/join/tunnels/input.csv \
-    tests/data/join/ipv6_forms/input.csv "$tmp/odd.csv" \
+    tests/data/join/ipv6_forms/input.csv tests/data/community_id/events.csv \
+    tests/data/resolvers/events.csv "$tmp/odd.csv" \
     -- sh -c "tee '$tmp/req' | '$bin/dnsjoin' join" > "$tmp/out"
 cp "$tmp/req" "$out"
 echo "wrote $out ($(wc -c < "$out") bytes, $(grep -a -o "chunked 1.0," "$out" | wc -l) frames)"
