@@ -24,6 +24,7 @@ struct pf_state {
     struct history *hist;       /* OWNED, NULL without history= */
     struct sinkholes *sink;     /* OWNED */
     struct endpoints *ep;       /* OWNED */
+    struct resolvers *res;      /* OWNED: public resolvers, for bypass */
     struct profile *p;          /* OWNED */
     struct pfeed *feed;         /* OWNED: events go to p through it */
     int nodns;
@@ -78,6 +79,9 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = args_bool(a, "nodns", 1, &st->nodns, e);
+    /* local_resolvers=: the site's own resolvers are never a bypass */
+    if (rc == 0)
+        rc = joinopts_resolvers(s, a, "dnsprofile", &st->res, e);
     if (rc == 0)
         rc = args_finish(a, "dnsprofile", e);
     if (rc == 0)
@@ -110,6 +114,8 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         return rc;
     st->j = join_new(&st->o, s->cols);
     st->p = profile_new(st->ep);
+    if (st->p != NULL)
+        profile_set_resolvers(st->p, st->res);
     /* counting overlaps reading when a second processor is online */
     st->feed = st->p != NULL ? pfeed_new(st->p, profile_cmd_threads && worker_cpus() > 1) : NULL;
     if (st->j == NULL || st->p == NULL || st->feed == NULL)
@@ -263,6 +269,7 @@ static void pf_free(void *state)
     prows_free(st->rows);  /* and the one that reads it */
     profile_free(st->p);
     endpoints_free(st->ep);
+    resolvers_free(st->res);
     xfree(st->order);
     for (int k = 0; k < PX_N; k++)
         xfree(st->names[k]);

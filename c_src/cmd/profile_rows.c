@@ -15,7 +15,7 @@ enum {
     PC_SRC, PC_QUERY, PC_DEST_IP, PC_LOOKUPS, PC_CONNECTIONS, PC_BLOCKED, PC_ALLOWED,
     PC_PROXIED, PC_CPL, PC_FIRST, PC_LAST, PC_HOURS, PC_PORT, PC_PORT_MV, PC_TRANSPORT,
     PC_TRANSPORT_MV, PC_SOURCETYPE, PC_SOURCETYPE_MV, PC_HOURLY, PC_HOURLY_MV, PC_PATH,
-    PC_TUNNEL, PC_FINDING, PC_N
+    PC_TUNNEL, PC_FINDING, PC_EXTRA, PC_N = PC_EXTRA + PROFILE_EXTRA_N
 };
 _Static_assert(PC_N == PROWS_NCOLS, "PROWS_NCOLS is the number of columns");
 
@@ -23,7 +23,7 @@ const char *const prows_names[PROWS_NCOLS] = {
     "src", "dns_query", "dest_ip", "lookups", "connections", "blocked", "allowed", "proxied",
     "conn_per_lookup", "first_seen", "last_seen", "active_hours", "dest_port", "__mv_dest_port",
     "transport", "__mv_transport", "sourcetype", "__mv_sourcetype", "hourly", "__mv_hourly",
-    "path", "tunnel", "finding",
+    "path", "tunnel", "finding", PROFILE_EXTRA_NAMES,
 };
 
 /* Bytes of row text in one block made ahead (each of the two buffers). */
@@ -159,6 +159,14 @@ static int cells_but_hourly(const struct prows *r, struct rowctx *x, size_t i, s
     if (fp == NULL)
         return ERR_NOMEM;
     c[PC_FINDING] = slice_of(fp, fl);
+    char extra[PROFILE_EXTRA_BUF];
+    profile_extra(r->p, w, &c[PC_EXTRA], extra);
+    for (int k = PC_EXTRA; k < PC_N; k++) {
+        char *ep = c[k].n ? arena_dup(a, c[k].p, c[k].n) : NULL;
+        c[k] = c[k].n ? slice_of(ep, ep ? c[k].n : 0) : SLICE_LIT("");
+        if (ep == NULL && c[k].p == NULL)
+            return ERR_NOMEM;
+    }
     for (int k = 0; k < PC_N; k++)
         if (c[k].p == NULL)
             return ERR_NOMEM;
@@ -360,6 +368,11 @@ static size_t row_len(const struct prows *r, struct rowctx *x, size_t i)
     n += text_len_c(profile_path_name(w->path)) + text_len_c(endpoints_kind_name(w->tunnel));
     size_t fl = profile_finding(r->p, w, finding, sizeof finding);
     n += text_len(slice_of(finding, fl));
+    struct slice ec[PROFILE_EXTRA_N];
+    char extra[PROFILE_EXTRA_BUF];
+    profile_extra(r->p, w, ec, extra);
+    for (int k = 0; k < PROFILE_EXTRA_N; k++)
+        n += text_len(ec[k]);
     if (r->npoints > 0) {
         (void)profile_hourly(r->p, w, r->h0, r->nhours, x->counts);
         n += spark_len(r, spark_digits(r, x)) - 1;  /* its comma is counted above */
@@ -513,6 +526,13 @@ static char *row_put(const struct prows *r, struct rowctx *x, size_t i, char *ds
     out_char(&o, ',');
     size_t fl = profile_finding(r->p, w, finding, sizeof finding);
     out_value(&o, slice_of(finding, fl));
+    struct slice ec[PROFILE_EXTRA_N];
+    char extra[PROFILE_EXTRA_BUF];
+    profile_extra(r->p, w, ec, extra);
+    for (int k = 0; k < PROFILE_EXTRA_N; k++) {
+        out_char(&o, ',');
+        out_value(&o, ec[k]);
+    }
     return o.d;
 }
 

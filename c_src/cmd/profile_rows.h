@@ -23,7 +23,7 @@
 #include "util/err.h"
 
 /* The output columns, in order. */
-#define PROWS_NCOLS 23
+#define PROWS_NCOLS (23 + PROFILE_EXTRA_N)
 extern const char *const prows_names[PROWS_NCOLS];
 
 struct prows;

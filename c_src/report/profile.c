@@ -7,6 +7,7 @@
 
 #include "limits.h"
 #include "net/tunnel.h"
+#include "report/beacon.h"
 #include "report/dname.h"
 #include "report/hourset.h"
 #include "report/strtab.h"
@@ -52,10 +53,16 @@ static const uint32_t *cvals_of(const struct conv *c) { return c->capv ? c->v.he
 
 struct profile {
     const struct endpoints *ep;  /* BORROWED */
+    const struct resolvers *res; /* BORROWED or NULL */
     struct strtab *str;          /* OWNED */
     /* Conversations in fixed pages: no doubling slack and no copy of the
      * whole array while it grows (it is most of the state). */
     struct conv **pages;         /* OWNED array of OWNED pages */
+    /* Each page's rhythm slots (report/beacon), beside the conversations
+     * rather than in them: struct conv is full, and only lookups (and
+     * connections of conversations without any) touch them. */
+    struct beacon_slot **bpages; /* OWNED array of OWNED pages, as many */
+    struct beacon *bc;           /* OWNED: the rhythms' sketches */
     size_t n, npages, pages_cap;
     uint32_t *slots;             /* OWNED: conv index + 1, 0 = empty */
     size_t nslots;
@@ -79,6 +86,11 @@ struct profile {
     struct rowinfo {
         uint64_t active_hours;   /* with its proxy aggregate's */
         uint32_t pconv;          /* its proxy aggregate + 1, 0: none */
+        uint32_t hod;            /* hours of the day (UTC) active, bit per hour;
+                                  * RI_CONNS, RI_UNORDERED: the rhythm's */
+        uint32_t days;           /* distinct days (UTC) active */
+        uint32_t gaps;           /* the rhythm (report/beacon), made once */
+        float median, mad;
     } *ri;                       /* OWNED or NULL */
 };
 
@@ -93,6 +105,10 @@ struct ncache {
 
 #define CONV_PAGE 4096
 #define CONV(p, i) (&(p)->pages[(size_t)(i) / CONV_PAGE][(size_t)(i) % CONV_PAGE])
+#define RI_CONNS (1u << 24)
+#define RI_UNORDERED (1u << 25)
+#define RI_BYPASS_SHIFT 26       /* 3 bits: enum bypass */
+#define BSLOT(p, i) (&(p)->bpages[(size_t)(i) / CONV_PAGE][(size_t)(i) % CONV_PAGE])
 
 struct profile *profile_new(const struct endpoints *ep)
 {
@@ -102,7 +118,9 @@ struct profile *profile_new(const struct endpoints *ep)
     p->ep = ep;
     p->str = strtab_new(REPORT_CONVERSATIONS_MAX);
     p->nc = xcalloc(NCACHE, sizeof *p->nc);
-    if (p->str == NULL || p->nc == NULL) {
+    p->bc = beacon_new();
+    if (p->str == NULL || p->nc == NULL || p->bc == NULL) {
+        beacon_free(p->bc);
         strtab_free(p->str);
         xfree(p->nc);
         xfree(p);
@@ -120,9 +138,13 @@ void profile_free(struct profile *p)
         if (CONV(p, i)->capv)
             xfree(CONV(p, i)->v.heap);
     }
-    for (size_t i = 0; i < p->npages; i++)
+    for (size_t i = 0; i < p->npages; i++) {
         xfree(p->pages[i]);
+        xfree(p->bpages[i]);
+    }
     xfree(p->pages);
+    xfree(p->bpages);
+    beacon_free(p->bc);
     xfree(p->slots);
     xfree(p->nc);
     xfree(p->ri);
@@ -141,6 +163,8 @@ static uint64_t key_hash(int kind, uint32_t client, uint32_t name, const struct 
     h ^= h >> 29;
     return h;
 }
+
+void profile_set_resolvers(struct profile *p, const struct resolvers *r) { p->res = r; }
 
 static int key_eq(const struct conv *c, int kind, uint32_t client, uint32_t name,
                   const struct ipaddr *ip)
@@ -198,6 +222,8 @@ void profile_prefetch(const struct profile *p, const struct profile_key *k,
     if (stage == 1) {
         __builtin_prefetch(c);
         __builtin_prefetch((const char *)c + 64);
+        if (ip != NULL)
+            __builtin_prefetch(BSLOT(p, p->slots[slot] - 1));
         return;
     }
     if (c->hours.b != NULL) {
@@ -206,15 +232,20 @@ void profile_prefetch(const struct profile *p, const struct profile_key *k,
     }
     if (c->capv)
         __builtin_prefetch(c->v.heap);
+    if (ip != NULL)
+        beacon_prefetch(p->bc, BSLOT(p, p->slots[slot] - 1));
 }
 
-/* The conversation for a key, created when new.  NULL with e filled. */
+/* The conversation for a key (its number in *idx), created when new.
+ * NULL with e filled. */
 static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t name,
-                        const struct ipaddr *ip, struct err *e)
+                        const struct ipaddr *ip, size_t *idx, struct err *e)
 {
     long i = find(p, kind, client, name, ip);
-    if (i >= 0)
+    if (i >= 0) {
+        *idx = (size_t)i;
         return CONV(p, i);
+    }
     if (p->n >= REPORT_CONVERSATIONS_MAX) {
         err_set(e, ERR_LIMIT, "more than REPORT_CONVERSATIONS_MAX (%llu) conversations; "
                 "narrow the search (" LIMIT_BUILD_HINT ")",
@@ -229,15 +260,22 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
         if (p->npages == p->pages_cap) {
             size_t nc = p->pages_cap ? p->pages_cap * 2 : 16;
             struct conv **v = xreallocarray(p->pages, nc, sizeof(struct conv *));
-            if (v == NULL) {
+            struct beacon_slot **bv =
+                v != NULL ? xreallocarray(p->bpages, nc, sizeof(struct beacon_slot *)) : NULL;
+            if (v != NULL)
+                p->pages = v;
+            if (bv == NULL) {
                 err_set(e, ERR_NOMEM, "out of memory adding a conversation");
                 return NULL;
             }
-            p->pages = v;
+            p->bpages = bv;
             p->pages_cap = nc;
         }
         p->pages[p->npages] = xreallocarray(NULL, CONV_PAGE, sizeof(struct conv));
-        if (p->pages[p->npages] == NULL) {
+        p->bpages[p->npages] = xcalloc(CONV_PAGE, sizeof(struct beacon_slot));
+        if (p->pages[p->npages] == NULL || p->bpages[p->npages] == NULL) {
+            xfree(p->pages[p->npages]);
+            xfree(p->bpages[p->npages]);
             err_set(e, ERR_NOMEM, "out of memory adding a conversation");
             return NULL;
         }
@@ -255,7 +293,7 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
     while (p->slots[k])
         k = (k + 1) & (p->nslots - 1);
     p->slots[k] = (uint32_t)p->n + 1;
-    p->n++;
+    *idx = p->n++;
     return c;
 }
 
@@ -439,12 +477,14 @@ int profile_lookup(struct profile *p, const struct profile_key *k, const struct 
                    int64_t t, struct slice sourcetype, struct err *e)
 {
     int rc;
-    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, e);
+    size_t i;
+    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, &i, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
     c->lookups++;
-    if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
+    if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0 ||
+        (rc = beacon_add(p->bc, BSLOT(p, i), t, BEACON_LOOKUPS)) != 0)
         return add_failed(e, rc, "a lookup");
     return 0;
 }
@@ -485,11 +525,15 @@ int profile_conn(struct profile *p, const struct profile_key *k, const struct ip
                  struct slice transport, struct slice sourcetype, struct err *e)
 {
     int rc;
-    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, e);
+    size_t i;
+    struct conv *c = get(p, KIND_CONV, k->client, k->name, ip, &i, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
     c->conns++;
+    /* the slot takes connections only until the conversation's first lookup */
+    if (c->lookups == 0 && (rc = beacon_add(p->bc, BSLOT(p, i), t, BEACON_CONNS)) != 0)
+        return add_failed(e, rc, "a connection");
     int act = profile_action(action);
     c->blocked += act == 1;
     c->allowed += act == 2;
@@ -508,9 +552,10 @@ int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
                   struct slice sourcetype, struct err *e)
 {
     int rc;
+    size_t i;
     if (k->name == 0)
         return 0;
-    struct conv *c = get(p, KIND_PROXY, k->client, k->name, NULL, e);
+    struct conv *c = get(p, KIND_PROXY, k->client, k->name, NULL, &i, e);
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
@@ -520,27 +565,37 @@ int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
     return 0;
 }
 
-/* Distinct hours of two hour sets together. */
-static uint64_t union_hours(const struct conv *a, const struct conv *b)
+/* Distinct hours of a's hour set, with b's when b is not NULL, and from
+ * them the hours of the day (bit per UTC hour) and distinct UTC days. */
+static void union_hours(const struct conv *a, const struct conv *b, struct rowinfo *ri)
 {
+    static const struct hourset none;
     struct hourset_it ia, ib;
-    uint32_t ha = 0, hb = 0;
+    uint32_t ha = 0, hb = 0, h, day = UINT32_MAX, hod = 0, days = 0;
     uint64_t x, n = 0;
     hourset_it_init(&ia, &a->hours);
-    hourset_it_init(&ib, &b->hours);
+    hourset_it_init(&ib, b != NULL ? &b->hours : &none);
     int more_a = hourset_next(&ia, &ha, &x), more_b = hourset_next(&ib, &hb, &x);
     while (more_a || more_b) {
         if (!more_b || (more_a && ha < hb)) {
+            h = ha;
             more_a = hourset_next(&ia, &ha, &x);
         } else if (!more_a || hb < ha) {
+            h = hb;
             more_b = hourset_next(&ib, &hb, &x);
         } else {
+            h = ha;
             more_a = hourset_next(&ia, &ha, &x);
             more_b = hourset_next(&ib, &hb, &x);
         }
+        hod |= 1u << (h % 24);
+        days += h / 24 != day;
+        day = h / 24;
         n++;
     }
-    return n;
+    ri->active_hours = n;
+    ri->hod = hod;
+    ri->days = days;
 }
 
 static enum profile_path path_of(const struct profile_row *r)
@@ -572,6 +627,8 @@ static enum tunnel_kind tunnel_of(const struct profile *p, const struct conv *c,
     return TUNNEL_NONE;
 }
 
+static enum bypass bypass_of(const struct profile *p, const struct conv *c, struct slice *prov);
+
 /* Fill a row from conversation i (see profile_row_of). */
 static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
 {
@@ -602,6 +659,20 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     }
     r->path = path_of(r);
     r->tunnel = tunnel_of(p, c, r);
+    const struct rowinfo *ri = &p->ri[i];
+    r->hours_of_day = (unsigned)__builtin_popcount(ri->hod & (RI_CONNS - 1));
+    r->bypass = (enum bypass)(ri->hod >> RI_BYPASS_SHIFT & 7);
+    if (r->bypass != BYPASS_NONE)
+        (void)bypass_of(p, c, &r->bypass_provider);  /* rare: the provider again */
+    r->days = ri->days;
+    r->beat.gaps = ri->gaps;
+    r->beat.median = ri->median;
+    r->beat.mad = ri->mad;
+    r->beat.stream = ri->hod & RI_CONNS ? BEACON_CONNS : BEACON_LOOKUPS;
+    r->beat.unordered = (ri->hod & RI_UNORDERED) != 0;
+    if (r->beat.gaps >= 2)
+        r->beacon_score = beacon_score(r->beat.mad / r->beat.median, r->beat.gaps,
+                                       r->hours_of_day, r->days);
 }
 
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r)
@@ -768,6 +839,46 @@ struct order_job {
     struct sortkey *v, *tmp;
 };
 
+/* The service of a conversation's connections to a public resolver, from
+ * its transports and ports (every pair, as the conversation keeps them
+ * apart), the most specific first (853, then 443, then 53); *prov set.
+ * BYPASS_NONE when none reaches one. */
+static enum bypass bypass_of(const struct profile *p, const struct conv *c, struct slice *prov)
+{
+    static const enum bypass pref[] = {BYPASS_DOT, BYPASS_DOQ, BYPASS_DOH, BYPASS_DNS};
+    enum bypass best = BYPASS_NONE;
+    int rank = 4;
+    struct ipaddr src;
+    const struct ipaddr *sp = NULL;
+    const uint32_t *v = cvals_of(c);
+    if (p->res == NULL || c->kind != KIND_CONV || !c->has_ip || c->conns == 0)
+        return BYPASS_NONE;
+    for (uint32_t i = 0; i < c->nv; i++) {
+        if ((v[i] & 3) != V_TRANSPORT)
+            continue;
+        struct slice t = strtab_get(p->str, v[i] >> 2);
+        unsigned proto = slice_eq_cstr(t, "tcp") ? 6 : slice_eq_cstr(t, "udp") ? 17 : 0;
+        for (uint32_t j = 0; proto && j < c->nv; j++) {
+            uint64_t port;
+            if ((v[j] & 3) != V_PORT ||
+                num_parse_u64(strtab_get(p->str, v[j] >> 2), 0, 65535, &port) != 0 ||
+                resolvers_kind(proto, (unsigned)port) == BYPASS_NONE)
+                continue;
+            if (sp == NULL && ipaddr_parse(strtab_get(p->str, c->client), &src) == 0)
+                sp = &src;
+            struct slice pv;
+            enum bypass k = resolvers_match(p->res, sp, &c->ip, proto, (unsigned)port, &pv);
+            for (int r = 0; k != BYPASS_NONE && r < rank; r++)
+                if (pref[r] == k) {
+                    best = k;
+                    rank = r;
+                    *prov = pv;
+                }
+        }
+    }
+    return best;
+}
+
 /* Per conversation: its values sorted, its proxy aggregate and its active
  * hours.  Reads other conversations' keys and hours only. */
 static void order_prepare(struct profile *p, size_t from, size_t to)
@@ -778,12 +889,18 @@ static void order_prepare(struct profile *p, size_t from, size_t to)
         sort_vals(p, c);
         if (c->kind == KIND_CONV && c->name != 0)
             k = find(p, KIND_PROXY, c->client, c->name, NULL);
-        if (k >= 0) {
+        if (k >= 0)
             p->ri[i].pconv = (uint32_t)k + 1;
-            p->ri[i].active_hours = union_hours(c, CONV(p, k));
-        } else {
-            p->ri[i].active_hours = hourset_count(&c->hours);
-        }
+        union_hours(c, k >= 0 ? CONV(p, k) : NULL, &p->ri[i]);
+        struct beacon_stats bs;
+        beacon_get(p->bc, BSLOT(p, i), &bs);
+        p->ri[i].gaps = bs.gaps > UINT32_MAX ? UINT32_MAX : (uint32_t)bs.gaps;
+        p->ri[i].median = (float)bs.median;
+        p->ri[i].mad = (float)bs.mad;
+        struct slice prov;
+        p->ri[i].hod |= (bs.stream == BEACON_CONNS ? RI_CONNS : 0) |
+                        (bs.unordered ? RI_UNORDERED : 0) |
+                        (uint32_t)bypass_of(p, c, &prov) << RI_BYPASS_SHIFT;
     }
 }
 
@@ -1041,6 +1158,99 @@ static void put(struct sbuf *b, const char *fmt, ...)
 
 static const char *times(uint64_t n) { return n == 1 ? "time" : "times"; }
 
+/* v >= 0 rounded to a whole number. */
+static unsigned long long round_u(double v) { return (unsigned long long)(v + 0.5); }
+
+/* "every 5 minutes": the median gap in the unit that reads best. */
+static void put_every(struct sbuf *b, double secs)
+{
+    static const struct {
+        double below, unit;
+        const char *one, *many;
+    } u[] = {{90, 1, "second", "seconds"}, {45 * 60, 60, "minute", "minutes"},
+             {36 * 3600, 3600, "hour", "hours"}, {1e300, 86400, "day", "days"}};
+    size_t k = 0;
+    while (secs >= u[k].below)
+        k++;
+    unsigned long long n = round_u(secs / u[k].unit);
+    if (n <= 1)
+        put(b, "every %s", u[k].one);
+    else
+        put(b, "every %llu %s", n, u[k].many);
+}
+
+/* " It uses Cloudflare over HTTPS instead of the local resolver." */
+static void put_bypass(struct sbuf *b, const struct profile_row *r)
+{
+    static const char *const how[] = {"", "directly over DNS", "over HTTPS", "over TLS",
+                                      "over QUIC"};
+    if (r->bypass == BYPASS_NONE)
+        return;
+    put(b, " It uses %.*s %s instead of the local resolver.", (int)r->bypass_provider.n,
+        r->bypass_provider.p, how[r->bypass]);
+}
+
+/* " It resolved x about every 5 minutes, around the clock, on 7 days." for
+ * a row whose beacon_score reaches PROFILE_BEACON_FINDING. */
+static void put_rhythm(struct sbuf *b, const struct profile_row *r, int q_n)
+{
+    if (r->beat.gaps < 2 || r->beacon_score < PROFILE_BEACON_FINDING)
+        return;
+    if (r->beat.stream == BEACON_LOOKUPS)
+        put(b, " It resolved %.*s about ", q_n, r->dns_query.p);
+    else
+        put(b, " It connected to %s about ", r->ip_text);
+    put_every(b, r->beat.median);
+    if (r->hours_of_day >= 24)
+        put(b, ", around the clock");
+    else
+        put(b, ", in %llu %s of the day", (unsigned long long)r->hours_of_day,
+            r->hours_of_day == 1 ? "hour" : "hours");
+    put(b, ", on %llu %s, like a beacon.", (unsigned long long)r->days,
+        r->days == 1 ? "day" : "days");
+}
+
+const char *const profile_extra_names[PROFILE_EXTRA_N] = {PROFILE_EXTRA_NAMES};
+
+/* v (0 <= v, not huge) with two decimals into d; its length. */
+static size_t fmt_2dp(double v, char *d)
+{
+    unsigned long long h = round_u(v * 100);
+    size_t n = num_format_u64(h / 100, d);
+    d[n++] = '.';
+    d[n++] = (char)('0' + h % 100 / 10);
+    d[n++] = (char)('0' + h % 10);
+    return n;
+}
+
+void profile_extra(const struct profile *p, const struct profile_row *r, struct slice *cells,
+                   char *buf)
+{
+    char *d = buf;
+    (void)p;
+    for (int k = 0; k < PROFILE_EXTRA_N; k++)
+        cells[k] = SLICE_LIT("");
+    /* the rhythm: an interval from one gap, its spread and score from two */
+    if (r->beat.gaps >= 1) {
+        cells[0] = slice_of(d, num_format_u64(round_u(r->beat.median), d));
+        d += cells[0].n;
+    }
+    if (r->beat.gaps >= 2) {
+        cells[1] = slice_of(d, fmt_2dp(r->beat.mad / r->beat.median, d));
+        d += cells[1].n;
+        cells[4] = slice_of(d, fmt_2dp(r->beacon_score, d));
+        d += cells[4].n;
+    }
+    if (r->bypass != BYPASS_NONE) {
+        cells[5] = slice_cstr(resolvers_kind_name(r->bypass));
+        cells[6] = r->bypass_provider;
+    }
+    cells[2] = slice_of(d, num_format_u64(r->days, d));
+    d += cells[2].n;
+    cells[3] = slice_of(d, num_format_u64(r->hours_of_day, d));
+    d += cells[3].n;
+}
+
 size_t profile_finding(const struct profile *p, const struct profile_row *r, char *out, size_t n)
 {
     struct sbuf b = {out, n, 0};
@@ -1072,6 +1282,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
     if (r->path == PATH_LOOKUP_ONLY) {
         put(&b, "%.*s resolved %.*s to %s %llu %s but sent no traffic to that address%s.", src_n,
             r->src.p, q_n, r->dns_query.p, r->ip_text, L, times(L), tun);
+        put_rhythm(&b, r, q_n);
         return b.len;
     }
     if (r->path == PATH_PROXIED) {
@@ -1080,6 +1291,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
         if (L > 0)
             put(&b, " although it also resolved it to %s %llu %s", r->ip_text, L, times(L));
         put(&b, ", so it is proxy-aware for this name%s.", tun);
+        put_rhythm(&b, r, q_n);
         return b.len;
     }
     /* direct traffic */
@@ -1116,5 +1328,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
     else
         put(&b, "; it never used the proxy for this %s and went around it%s.",
             r->dns_query.n ? "name" : "address", tun);
+    put_bypass(&b, r);
+    put_rhythm(&b, r, q_n);
     return b.len;
 }

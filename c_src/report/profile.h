@@ -23,7 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "join/resolvers.h"
 #include "net/ipaddr.h"
+#include "report/beacon.h"
 #include "report/endpoints.h"
 #include "util/err.h"
 #include "util/slice.h"
@@ -52,6 +54,11 @@ struct profile_key {
     uint32_t client, name;   /* name 0: none (blank) */
     uint8_t client_flags;    /* internal: the client is a Teredo or 6to4 address */
 };
+
+/* The public resolvers (join/resolvers) whose connections get a `bypass`
+ * verdict; r is BORROWED for the profile's life (NULL: none).  Before
+ * profile_order. */
+void profile_set_resolvers(struct profile *p, const struct resolvers *r);
 
 /* The key of `client` (client_ip: the same as an address, or NULL when it
  * is not one) and `name`.  0 or ERR_NOMEM / ERR_LIMIT
@@ -99,6 +106,16 @@ struct profile_row {
     uint64_t active_hours;
     enum profile_path path;
     enum tunnel_kind tunnel;
+    /* the rhythm (report/beacon): of the lookups, or of the connections
+     * when the conversation has no lookups */
+    struct beacon_stats beat;
+    unsigned hours_of_day;           /* distinct hours of the day (UTC) active, 0..24 */
+    uint64_t days;                   /* distinct days (UTC) active */
+    double beacon_score;             /* 0..1, when beat.gaps >= 2 */
+    /* connections to a public resolver (join/resolvers): the service
+     * (BYPASS_NONE: no such connection) and its provider */
+    enum bypass bypass;
+    struct slice bypass_provider;
     size_t conv;                     /* internal: the conversation */
     size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
 };
@@ -142,5 +159,23 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
                        size_t n);
 
 const char *profile_path_name(enum profile_path path);
+
+/* The columns after `finding`, in order; profile_extra makes their cells. */
+#define PROFILE_EXTRA_N 7
+#define PROFILE_EXTRA_NAMES \
+    "lookup_interval", "interval_jitter", "active_days", "hours_of_day_active", "beacon_score", \
+    "bypass", "bypass_provider"
+extern const char *const profile_extra_names[PROFILE_EXTRA_N];
+
+/* Room profile_extra needs for its text. */
+#define PROFILE_EXTRA_BUF 256
+
+/* A row's cells after `finding` into cells[0..PROFILE_EXTRA_N-1]: VIEWs
+ * into buf (PROFILE_EXTRA_BUF bytes, the caller's) or static text. */
+void profile_extra(const struct profile *p, const struct profile_row *r, struct slice *cells,
+                   char *buf);
+
+/* The beacon_score at or above which the finding names the rhythm. */
+#define PROFILE_BEACON_FINDING 0.5
 
 #endif

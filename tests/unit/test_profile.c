@@ -1,13 +1,18 @@
 /* dnsprofile through bin/scpdrive, as a user runs it:
  * - hand-written cases (tests/data/profile/<case>/{args,input.csv,
  *   expected.csv}): every path, proxy use per client and host, 6to4, nodns
- *   rows on and off, action words, the row order; each in three orders and
+ *   rows on and off, action words, the row order, synthetic rhythms with
+ *   hand-computed intervals and scores, resolver bypass with
+ *   local_resolvers=; each in three orders and
  *   chunks of 1, 7 and 50,000 rows;
  * - the 7-day story against the generator's truth: the Windows host's
  *   teredo conversation is direct_blocked, tunnel teredo, about nine
  *   connections per lookup, its sparkline equals the truth's hourly packets,
- *   and the +1 server address is a nodns row; newest first, oldest first and
- *   shuffled input, several chunk sizes, give byte-identical output;
+ *   and the +1 server address is a nodns row; the beacon host's rhythm
+ *   (every 300 s +- 3 s, around the clock, 7 days) and the DoH and DoT
+ *   hosts' bypass verdicts; newest first and oldest first, several chunk
+ *   sizes, give byte-identical output, and shuffled input the same but for
+ *   the rhythm (empty or equal: see report/beacon.h);
  * - the tunnel list: the app's lookups file next to the binary is used, a
  *   site's own entry works, and without the file the built-in names are
  *   used with a WARN. */
@@ -231,6 +236,45 @@ static void check_story_table(const struct tu_table *tb, const struct truth *t)
     assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "tunnel"), "teredo"));
     assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "path"), "direct_blocked"));
     assert_int_equal(tu_table_cell(tb, (size_t)r, "conn_per_lookup").n, 0);
+    /* the beacon: every 300 s (+-3 s, whole seconds) around the clock for
+     * 7 days, so gaps of 297..303 s: median 300, median deviation 2 or so */
+    r = find_row(tb, "10.0.0.33", "cdn-update.sync-check.example", "198.51.100.77");
+    assert_true(r >= 0);
+    long li = num(tu_table_cell(tb, (size_t)r, "lookup_interval"));
+    if (li < 299 || li > 301)
+        fail_msg("beacon lookup_interval %ld, want 300 +- 1", li);
+    char jt[32], bs[32];
+    struct slice js = tu_table_cell(tb, (size_t)r, "interval_jitter");
+    struct slice ss = tu_table_cell(tb, (size_t)r, "beacon_score");
+    snprintf(jt, sizeof jt, "%.*s", (int)js.n, js.p);
+    snprintf(bs, sizeof bs, "%.*s", (int)ss.n, ss.p);
+    if (js.n == 0 || strtod(jt, NULL) > 0.02 || ss.n == 0 || strtod(bs, NULL) < 0.95)
+        fail_msg("beacon interval_jitter '%s' (want <= 0.02), beacon_score '%s' (want >= 0.95)",
+                 jt, bs);
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "active_days")), 7);
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "hours_of_day_active")), 24);
+    f = tu_table_cell(tb, (size_t)r, "finding");
+    snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
+    assert_non_null(strstr(fs, " It resolved cdn-update.sync-check.example about every 5 "
+                               "minutes, around the clock, on 7 days, like a beacon."));
+    /* around the local resolver: DoT after resolving dns.google, DoH with
+     * no lookup */
+    r = find_row(tb, "10.0.0.71", "dns.google", "8.8.8.8");
+    assert_true(r >= 0);
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "bypass"), "dot"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "bypass_provider"), "Google Public DNS"));
+    f = tu_table_cell(tb, (size_t)r, "finding");
+    snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
+    assert_non_null(strstr(fs, " It uses Google Public DNS over TLS instead of the local resolver."));
+    r = find_row(tb, "10.0.0.72", "", "1.1.1.1");
+    assert_true(r >= 0);
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "bypass"), "doh"));
+    assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "bypass_provider"), "Cloudflare"));
+    f = tu_table_cell(tb, (size_t)r, "finding");
+    snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
+    assert_non_null(strstr(fs, " It uses Cloudflare over HTTPS instead of the local resolver."));
+    /* the teredo conversation reaches no resolver */
+    assert_int_equal(tu_table_cell(tb, R, "bypass").n, 0);
     /* sorted by connections, largest first: the teredo row leads */
     assert_int_equal(R, 0);
     for (size_t k = 1; k < tb->t.nrows; k++)
@@ -239,6 +283,51 @@ static void check_story_table(const struct tu_table *tb, const struct truth *t)
     r = find_row(tb, "10.0.0.20", "www.news-daily.example", "");
     if (r >= 0)
         assert_true(slice_eq_cstr(tu_table_cell(tb, (size_t)r, "path"), "proxied"));
+}
+
+/* The rhythm columns are made from the order lookups arrive in (exact
+ * for sorted input, empty when a conversation's lookups came in no
+ * order): a shuffled run equals a sorted one but for those, which are
+ * either empty or the same. */
+static void same_but_rhythm(const char *a, size_t an, const char *b, size_t bn)
+{
+    static const char *const same[] = {
+        "src", "dns_query", "dest_ip", "lookups", "connections", "blocked", "allowed",
+        "proxied", "conn_per_lookup", "first_seen", "last_seen", "active_hours", "dest_port",
+        "transport", "sourcetype", "hourly", "path", "tunnel", "active_days",
+        "hours_of_day_active", NULL};
+    static const char *const rhythm[] = {"lookup_interval", "interval_jitter", "beacon_score",
+                                         NULL};
+    struct tu_table ta, tb;
+    char *ca = malloc(an + 1), *cb = malloc(bn + 1);
+    memcpy(ca, a, an);
+    memcpy(cb, b, bn);
+    assert_int_equal(tu_table_load(&ta, ca, an), 0);
+    assert_int_equal(tu_table_load(&tb, cb, bn), 0);
+    assert_int_equal(ta.t.nrows, tb.t.nrows);
+    assert_int_equal(ta.t.ncols, tb.t.ncols);
+    for (size_t r = 0; r < ta.t.nrows; r++) {
+        for (int k = 0; same[k]; k++)
+            if (!slice_eq(tu_table_cell(&ta, r, same[k]), tu_table_cell(&tb, r, same[k])))
+                fail_msg("row %zu: %s differs", r, same[k]);
+        for (int k = 0; rhythm[k]; k++) {
+            struct slice y = tu_table_cell(&tb, r, rhythm[k]);
+            if (y.n > 0 && !slice_eq(tu_table_cell(&ta, r, rhythm[k]), y))
+                fail_msg("row %zu: %s differs", r, rhythm[k]);
+        }
+        /* the finding up to its rhythm sentence */
+        struct slice fa = tu_table_cell(&ta, r, "finding"), fb = tu_table_cell(&tb, r, "finding");
+        char sa[1024], sb[1024];
+        snprintf(sa, sizeof sa, "%.*s", (int)fa.n, fa.p);
+        snprintf(sb, sizeof sb, "%.*s", (int)fb.n, fb.p);
+        char *cut = strstr(sa, ". It ");
+        if (cut != NULL)
+            cut[1] = 0;
+        if (strncmp(sa, sb, strlen(sa)) != 0)
+            fail_msg("row %zu: finding differs: '%s' / '%s'", r, sa, sb);
+    }
+    tu_table_free(&ta);
+    tu_table_free(&tb);
 }
 
 static void test_story(void **st)
@@ -279,7 +368,9 @@ static void test_story(void **st)
                 first_len = len;
                 continue;
             }
-            if (len != first_len || memcmp(out, first, len) != 0)
+            if (o == 2)
+                same_but_rhythm(first, first_len, out, len);
+            else if (len != first_len || memcmp(out, first, len) != 0)
                 fail_msg("story %s, chunk %s: output differs from newest first, chunk 50000",
                          orders[o], chunks[c]);
             free(out);
