@@ -56,6 +56,11 @@ struct opts {
     const char *fields;      /* --fields a,b,c: print only these, in order */
     const char *splunkd_uri; /* --splunkd-uri: searchinfo.splunkd_uri */
     const char *key_file;    /* --session-key-file: searchinfo.session_key from a file */
+    size_t indexers;         /* --indexers K: map phases (0 = one phase) */
+    int split;               /* --split: 0 host, 1 random */
+    int merge;               /* --merge: 0 time, 1 arrival, 2 random */
+    uint64_t seed;           /* --seed for the random split and merge */
+    int stats;               /* --stats: rows and bytes sent, on stderr */
 };
 
 /* One input file: its bytes (OWNED, parsed in place) and table. */
@@ -82,8 +87,23 @@ struct reply {
     struct schema s;
 };
 
-static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL, NULL, NULL};
+static struct opts opt = {NULL, "0", "0", NULL, 50000, 0, 60, 0, 0, 0, NULL, NULL, NULL,
+                          0, 0, 0, 1, 0};
 static pid_t child = -1;
+/* Commands waiting while another one runs (the reduce during the map
+ * phases): killed too on an error exit. */
+#define PARKED_MAX 4
+static pid_t parked[PARKED_MAX];
+static size_t nparked;
+
+static void kill_parked(void)
+{
+    for (size_t i = 0; i < nparked; i++) {
+        kill(parked[i], SIGKILL);
+        waitpid(parked[i], NULL, 0);
+    }
+    nparked = 0;
+}
 
 static void die(int status, const char *fmt, ...) ATTR_FMT(2, 3) __attribute__((noreturn));
 static void die(int status, const char *fmt, ...)
@@ -98,6 +118,7 @@ static void die(int status, const char *fmt, ...)
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
     }
+    kill_parked();
     /* _exit: an error exit skips atexit work (and leak reports for memory
      * that the process is about to drop anyway). */
     fflush(stdout);
@@ -122,6 +143,14 @@ static void usage(void)
             "  --splunkd-uri URI     searchinfo.splunkd_uri (default https://127.0.0.1:8089)\n"
             "  --session-key-file F  searchinfo.session_key: the first line of F (so the key\n"
             "                        is never in argv)\n"
+            "  --indexers K          when the command names a streaming_preop (map phase),\n"
+            "                        run it in K map processes, as K indexers would, and\n"
+            "                        feed their merged rows to the command (the reduce)\n"
+            "  --split host|random   how events go to the map processes (default host)\n"
+            "  --merge time|arrival|random  how their rows are merged: newest _time first,\n"
+            "                        one reply of each in turn, or a seeded interleaving\n"
+            "  --seed N              for --split random and --merge random (default 1)\n"
+            "  --stats               rows and bytes sent to each process, on stderr\n"
             "Reads stdin when no FILE is given.\n");
     exit(EXIT_USAGE);
 }
@@ -590,6 +619,366 @@ static void set_searchinfo_secrets(struct buf *meta)
     }
 }
 
+/* ---- sessions ------------------------------------------------------------- */
+
+/* An error message from the command: end it and every parked one. */
+static void quit_errmsg(void) __attribute__((noreturn));
+static void quit_errmsg(void)
+{
+    finish_child(0);
+    kill_parked();
+    fflush(stdout);
+    _exit(EXIT_ERRMSG);
+}
+
+/* Send getinfo (searchinfo.args = args) to the running command and check
+ * its reply; *mr is OWNED by the caller (meta_reply_free). */
+static void getinfo_exchange(const char *cname, char **args, char **raw, size_t nargs,
+                             struct meta_reply *mr)
+{
+    struct buf search, meta;
+    char *rm, *rb;
+    size_t rml, rbl;
+    struct err e;
+
+    buf_init(&search, 1 << 20);
+    if (buf_printf(&search, "| %s", cname))
+        die(EXIT_USAGE, "out of memory");
+    for (size_t k = 0; k < nargs; k++)
+        if (buf_printf(&search, " %s", raw[k]))
+            die(EXIT_USAGE, "out of memory");
+    if (buf_appendc(&search, 0))
+        die(EXIT_USAGE, "out of memory");
+    char *search_enc = url_encode(search.p);
+    struct meta_getinfo_req g = {(const char *const *)args, (const char *const *)raw, nargs,
+                                 cname, search_enc, "/tmp/scpdrive/dispatch", "scpdrive.1",
+                                 opt.earliest, opt.latest, 50000};
+    buf_init(&meta, SCP_META_MAX);
+    if (meta_getinfo_request(&meta, &g))
+        die(EXIT_USAGE, "out of memory");
+    set_searchinfo_secrets(&meta);
+    send_frame(meta.p, meta.len, "", 0);
+    buf_free(&search);
+    buf_free(&meta);
+    xfree(search_enc);
+
+    recv_frame(&rm, &rml, &rb, &rbl, "getinfo");
+    if (meta_parse_reply(rm, rml, mr, &e))
+        die(EXIT_PROTO, "getinfo reply: %s", e.msg);
+    if (report_messages(mr))
+        quit_errmsg();
+    if (rbl != 0)
+        die(EXIT_PROTO, "getinfo reply carries a body");
+    if (mr->type[0] && strcmp(mr->type, "streaming") && strcmp(mr->type, "stateful") &&
+        strcmp(mr->type, "events") && strcmp(mr->type, "reporting"))
+        die(EXIT_PROTO, "getinfo reply declares an invalid type '%s'", mr->type);
+    /* splunkd runs a map phase only before a reporting command */
+    if (mr->streaming_preop != NULL && strcmp(mr->type, "reporting") != 0)
+        die(EXIT_PROTO, "getinfo reply names a streaming_preop for a '%s' command",
+            mr->type[0] ? mr->type : "streaming");
+    xfree(rm);
+    xfree(rb);
+}
+
+static void intern_mv(struct input *ins, size_t nin, struct cols *c)
+{
+    for (size_t f = 0; f < nin; f++)
+        for (size_t k = 0; k < ins[f].t.ncols; k++) {
+            uint32_t mid;
+            if (cols_mv_of(c, ins[f].t.ids[k], &mid))
+                die(EXIT_USAGE, "out of memory");
+        }
+}
+
+static void free_replies(struct reply *replies, size_t n)
+{
+    for (size_t r = 0; r < n; r++) {
+        xfree(replies[r].data);
+        csv_table_free(&replies[r].t);
+    }
+    xfree(replies);
+}
+
+/* Execute requests of --chunk-rows rows to the running command, every reply
+ * checked; the replies (OWNED array) in *out, their count returned. */
+static size_t run_execute(struct rowref *rows, size_t total, struct cols *c, struct reply **out,
+                          const char *who)
+{
+    size_t ncols = cols_count(c), nreplies = 0, nreq = 0, rows_back = 0;
+    uint64_t bytes = 0;
+    uint32_t *hdr = xcalloc(2 * ncols + 1, sizeof *hdr);
+    char *seen = xcalloc(ncols + 1, 1);
+    struct reply *replies = xcalloc(total / opt.chunk_rows + 2, sizeof *replies);
+    struct buf body;
+    char *rm, *rb;
+    size_t rml, rbl;
+    struct meta_reply mr;
+    struct err e;
+
+    if (hdr == NULL || seen == NULL || replies == NULL)
+        die(EXIT_USAGE, "out of memory");
+    buf_init(&body, SCP_BODY_MAX);
+    size_t from = 0;
+    do {
+        size_t to = from + opt.chunk_rows < total ? from + opt.chunk_rows : total;
+        int last = to == total;
+        char what[64];
+        buf_reset(&body);
+        if (to > from)
+            build_body(&body, rows, from, to, c, hdr, seen, ncols + 1);
+        const char *m = last ? "{\"action\":\"execute\",\"finished\":true}"
+                             : "{\"action\":\"execute\",\"finished\":false}";
+        send_frame(m, strlen(m), body.p ? body.p : "", body.len);
+        nreq++;
+        bytes += strlen(m) + body.len + (uint64_t)snprintf(what, sizeof what,
+                                                          "chunked 1.0,%zu,%zu\n", strlen(m),
+                                                          body.len);
+        snprintf(what, sizeof what, "execute request %zu", nreplies + 1);
+        recv_frame(&rm, &rml, &rb, &rbl, what);
+        if (meta_parse_reply(rm, rml, &mr, &e))
+            die(EXIT_PROTO, "%s: %s", what, e.msg);
+        if (report_messages(&mr))
+            quit_errmsg();
+        if (!mr.has_finished)
+            die(EXIT_PROTO, "reply to %s has no \"finished\"", what);
+        if (mr.finished != last)
+            die(EXIT_PROTO, "reply to %s says finished=%s", what, mr.finished ? "true" : "false");
+        struct reply *rp = &replies[nreplies++];
+        rp->data = rb;
+        csv_table_init(&rp->t);
+        if (csv_parse(rb, rbl, c, &rp->t, &e))
+            die(EXIT_PROTO, "reply to %s: bad CSV body: %s", what, e.msg);
+        rp->s.n = rp->t.ncols;
+        rp->s.ids = rp->t.ids;
+        rows_back += rp->t.nrows;
+        meta_reply_free(&mr);
+        xfree(rm);
+        from = to;
+    } while (from < total);
+    if (opt.stats)
+        fprintf(stderr, "scpdrive: stats: %s: %zu rows in %zu execute requests, %llu bytes "
+                        "sent; %zu rows back\n", who, total, nreq, (unsigned long long)bytes,
+                rows_back);
+    buf_free(&body);
+    xfree(hdr);
+    xfree(seen);
+    *out = replies;
+    return nreplies;
+}
+
+/* The session of a command that waits while others run. */
+struct proc {
+    pid_t pid;
+    int wfd, rfd;
+    struct buf rbuf;
+};
+
+static void proc_park(struct proc *p)
+{
+    if (nparked == PARKED_MAX)
+        die(EXIT_USAGE, "internal: too many parked commands");
+    p->pid = child;
+    p->wfd = wfd;
+    p->rfd = rfd;
+    p->rbuf = rbuf;
+    parked[nparked++] = child;
+    child = -1;
+    wfd = rfd = -1;
+    buf_init(&rbuf, SCP_META_MAX + SCP_REPLY_MAX);
+}
+
+static void proc_resume(struct proc *p)
+{
+    nparked--;
+    buf_free(&rbuf);
+    child = p->pid;
+    wfd = p->wfd;
+    rfd = p->rfd;
+    rbuf = p->rbuf;
+}
+
+/* The map phase's result: the map processes' replies as inputs, and their
+ * rows merged as splunkd would hand them to the reduce. */
+struct mapped {
+    struct input *ins;       /* OWNED: one per map reply */
+    size_t nins;
+    struct rowref *merged;   /* OWNED */
+    size_t nmerged;
+};
+
+static void mapped_free(struct mapped *m)
+{
+    for (size_t i = 0; i < m->nins; i++) {
+        xfree(m->ins[i].data);
+        xfree(m->ins[i].index);
+        csv_table_free(&m->ins[i].t);
+    }
+    xfree(m->ins);
+    xfree(m->merged);
+    memset(m, 0, sizeof *m);
+}
+
+static uint64_t rng_next(uint64_t *st)
+{
+    uint64_t z = (*st += 0x9e3779b97f4a7c15ull);  /* splitmix64 */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int cmp_newest(const void *a, const void *b)
+{
+    const struct rowref *x = a, *y = b;
+    if (x->has_time != y->has_time)
+        return x->has_time ? -1 : 1;
+    if (x->has_time && x->time_us != y->time_us)
+        return x->time_us > y->time_us ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Run the preop in opt.indexers map processes over rows[0..total) (split
+ * by host or at random, each part in the search's order), then merge their
+ * rows into m->merged.  The command (the reduce) is parked meanwhile. */
+static void run_map_phase(struct mapped *m, const char *preop, const char *cname, char **cmdv,
+                          struct rowref *rows, size_t total, struct cols *c)
+{
+    size_t k = opt.indexers, nl = strcspn(preop, " ");
+    struct proc reduce;
+    char **pargs, **praw;
+    size_t npargs;
+    uint64_t rs = opt.seed;
+
+    /* splunkd runs the preop's command: here it must be this program's */
+    if (strlen(cname) != nl || strncmp(preop, cname, nl) != 0)
+        die(EXIT_PROTO, "streaming_preop runs '%.*s', not %s", (int)nl, preop, cname);
+    npargs = split_args(preop + nl, &pargs, &praw);
+
+    size_t *part = xcalloc(total ? total : 1, sizeof *part);
+    struct rowref *prow = xcalloc(total ? total : 1, sizeof *prow);
+    struct reply **rep = xcalloc(k, sizeof *rep);
+    size_t *nrep = xcalloc(k, sizeof *nrep);
+    if (part == NULL || prow == NULL || rep == NULL || nrep == NULL)
+        die(EXIT_USAGE, "out of memory");
+    uint32_t host = cols_find(c, SLICE_LIT("host"));
+    for (size_t r = 0; r < total; r++) {
+        if (opt.split == 1) {
+            part[r] = (size_t)(rng_next(&rs) % k);
+            continue;
+        }
+        struct input *in = rows[r].in;
+        long ci = host != COL_NONE && host < in->nindex ? in->index[host] : -1;
+        struct slice h = ci >= 0 ? csv_cell(&in->t, rows[r].row, (size_t)ci) : SLICE_NULL;
+        uint64_t x = 1469598103934665603ull;  /* FNV-1a: one host, one indexer */
+        for (size_t i = 0; i < h.n; i++)
+            x = (x ^ (unsigned char)h.p[i]) * 1099511628211ull;
+        part[r] = (size_t)(x % k);
+    }
+
+    proc_park(&reduce);
+    for (size_t p = 0; p < k; p++) {
+        struct meta_reply mr;
+        char who[48];
+        size_t np = 0;
+        for (size_t r = 0; r < total; r++)
+            if (part[r] == p)
+                prow[np++] = rows[r];
+        start_child(cmdv);
+        getinfo_exchange(cname, pargs, praw, npargs, &mr);
+        if (mr.streaming_preop != NULL)
+            die(EXIT_PROTO, "the map phase names a streaming_preop of its own");
+        if (mr.type[0] && strcmp(mr.type, "streaming") != 0)
+            die(EXIT_PROTO, "the map phase declares type '%s', not streaming", mr.type);
+        meta_reply_free(&mr);
+        snprintf(who, sizeof who, "map %zu of %zu", p + 1, k);
+        nrep[p] = run_execute(prow, np, c, &rep[p], who);
+        if (finish_child(1))
+            die(EXIT_PROTO, "%s did not end cleanly", who);
+    }
+    proc_resume(&reduce);
+    free_args(pargs, praw, npargs);
+
+    /* the replies become the reduce's inputs */
+    size_t nr = 0, maxr = 0, nrows = 0;
+    for (size_t p = 0; p < k; p++) {
+        nr += nrep[p];
+        maxr = nrep[p] > maxr ? nrep[p] : maxr;
+    }
+    m->ins = xcalloc(nr ? nr : 1, sizeof *m->ins);
+    size_t **first = xcalloc(k, sizeof *first);  /* input index of rep[p][i] */
+    if (m->ins == NULL || first == NULL)
+        die(EXIT_USAGE, "out of memory");
+    for (size_t p = 0; p < k; p++) {
+        first[p] = xcalloc(nrep[p] ? nrep[p] : 1, sizeof **first);
+        if (first[p] == NULL)
+            die(EXIT_USAGE, "out of memory");
+        for (size_t i = 0; i < nrep[p]; i++) {
+            struct input *in = &m->ins[m->nins];
+            first[p][i] = m->nins++;
+            in->data = rep[p][i].data;
+            in->t = rep[p][i].t;
+            nrows += in->t.nrows;
+        }
+        xfree(rep[p]);
+    }
+    intern_mv(m->ins, m->nins, c);
+    index_inputs(m->ins, m->nins, c);
+    m->merged = xcalloc(nrows ? nrows : 1, sizeof *m->merged);
+    if (m->merged == NULL)
+        die(EXIT_USAGE, "out of memory");
+    uint32_t time_id = cols_find(c, SLICE_LIT("_time"));
+    size_t seq = 0;
+    if (opt.merge == 1) {
+        /* one reply of each map process in turn */
+        for (size_t i = 0; i < maxr; i++)
+            for (size_t p = 0; p < k; p++)
+                if (i < nrep[p]) {
+                    struct input *in = &m->ins[first[p][i]];
+                    for (size_t r = 0; r < in->t.nrows; r++, seq++)
+                        m->merged[seq] = (struct rowref){in, r, 0, 0, seq};
+                }
+    } else if (opt.merge == 2) {
+        /* a seeded interleaving of rows, each process's rows in its order */
+        size_t *at = xcalloc(k, sizeof *at), *row = xcalloc(k, sizeof *row);
+        if (at == NULL || row == NULL)
+            die(EXIT_USAGE, "out of memory");
+        while (seq < nrows) {
+            size_t p = (size_t)(rng_next(&rs) % k);
+            while (at[p] < nrep[p] && row[p] == m->ins[first[p][at[p]]].t.nrows) {
+                at[p]++;
+                row[p] = 0;
+            }
+            if (at[p] == nrep[p])
+                continue;
+            struct input *in = &m->ins[first[p][at[p]]];
+            m->merged[seq] = (struct rowref){in, row[p]++, 0, 0, seq};
+            seq++;
+        }
+        xfree(at);
+        xfree(row);
+    } else {
+        for (size_t i = 0; i < m->nins; i++)
+            for (size_t r = 0; r < m->ins[i].t.nrows; r++, seq++)
+                m->merged[seq] = (struct rowref){&m->ins[i], r, 0, 0, seq};
+    }
+    m->nmerged = seq;
+    for (size_t r = 0; r < seq; r++) {
+        struct rowref *rr = &m->merged[r];
+        long ci = time_id != COL_NONE && time_id < rr->in->nindex ? rr->in->index[time_id] : -1;
+        if (ci >= 0)
+            rr->has_time =
+                num_parse_time_us(csv_cell(&rr->in->t, rr->row, (size_t)ci), &rr->time_us) == 0;
+    }
+    if (opt.merge == 0)  /* newest first, as splunkd merges the indexers' events */
+        qsort(m->merged, seq, sizeof *m->merged, cmp_newest);
+    for (size_t p = 0; p < k; p++)
+        xfree(first[p]);
+    xfree(first);
+    xfree(rep);
+    xfree(nrep);
+    xfree(part);
+    xfree(prow);
+}
+
 int main(int argc, char **argv)
 {
     const char *files[256];
@@ -649,6 +1038,36 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--session-key-file") == 0 && v) {
             opt.key_file = v;
             i++;
+        } else if (strcmp(a, "--indexers") == 0 && v) {
+            uint64_t n;
+            if (num_parse_u64(slice_cstr(v), 1, 64, &n))
+                die(EXIT_USAGE, "--indexers: expected 1 to 64");
+            opt.indexers = (size_t)n;
+            i++;
+        } else if (strcmp(a, "--split") == 0 && v) {
+            if (strcmp(v, "host") == 0)
+                opt.split = 0;
+            else if (strcmp(v, "random") == 0)
+                opt.split = 1;
+            else
+                die(EXIT_USAGE, "--split: expected host or random");
+            i++;
+        } else if (strcmp(a, "--merge") == 0 && v) {
+            if (strcmp(v, "time") == 0)
+                opt.merge = 0;
+            else if (strcmp(v, "arrival") == 0)
+                opt.merge = 1;
+            else if (strcmp(v, "random") == 0)
+                opt.merge = 2;
+            else
+                die(EXIT_USAGE, "--merge: expected time, arrival or random");
+            i++;
+        } else if (strcmp(a, "--seed") == 0 && v) {
+            if (num_parse_u64(slice_cstr(v), 0, UINT64_MAX, &opt.seed))
+                die(EXIT_USAGE, "--seed: expected a number");
+            i++;
+        } else if (strcmp(a, "--stats") == 0) {
+            opt.stats = 1;
         } else if (strcmp(a, "--no-mv") == 0) {
             opt.no_mv = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -689,59 +1108,22 @@ int main(int argc, char **argv)
     char **args, **raw;
     size_t nargs = split_args(opt.args, &args, &raw);
     const char *cname = opt.command_name ? opt.command_name : default_command_name(cmdv);
-    struct buf search, meta;
-    buf_init(&search, 1 << 20);
-    if (buf_printf(&search, "| %s", cname))
-        die(EXIT_USAGE, "out of memory");
-    for (size_t k = 0; k < nargs; k++)
-        if (buf_printf(&search, " %s", raw[k]))
-            die(EXIT_USAGE, "out of memory");
-    if (buf_appendc(&search, 0))
-        die(EXIT_USAGE, "out of memory");
-    char *search_enc = url_encode(search.p);
-    struct meta_getinfo_req g = {(const char *const *)args, (const char *const *)raw, nargs,
-                                 cname, search_enc, "/tmp/scpdrive/dispatch", "scpdrive.1",
-                                 opt.earliest, opt.latest, 50000};
-    buf_init(&meta, SCP_META_MAX);
-    if (meta_getinfo_request(&meta, &g))
-        die(EXIT_USAGE, "out of memory");
-    set_searchinfo_secrets(&meta);
-
-    buf_init(&rbuf, SCP_META_MAX + SCP_REPLY_MAX);
-    start_child(cmdv);
-    send_frame(meta.p, meta.len, "", 0);
-
-    char *rm, *rb;
-    size_t rml, rbl;
     struct meta_reply mr;
     struct err e;
     int status = 0;
 
-    recv_frame(&rm, &rml, &rb, &rbl, "getinfo");
-    if (meta_parse_reply(rm, rml, &mr, &e))
-        die(EXIT_PROTO, "getinfo reply: %s", e.msg);
-    if (report_messages(&mr)) {
-        finish_child(0);
-        fflush(stdout);
-        _exit(EXIT_ERRMSG);
-    }
-    if (rbl != 0)
-        die(EXIT_PROTO, "getinfo reply carries a body");
-    if (mr.type[0] && strcmp(mr.type, "streaming") && strcmp(mr.type, "stateful") &&
-        strcmp(mr.type, "events") && strcmp(mr.type, "reporting"))
-        die(EXIT_PROTO, "getinfo reply declares an invalid type '%s'", mr.type);
+    buf_init(&rbuf, SCP_META_MAX + SCP_REPLY_MAX);
+    start_child(cmdv);
+    getinfo_exchange(cname, args, raw, nargs, &mr);
     if (!opt.quiet && opt.getinfo_only)
-        fprintf(stderr, "scpdrive: getinfo ok: type=%s\n", mr.type[0] ? mr.type : "streaming");
-    meta_reply_free(&mr);
-    xfree(rm);
-    xfree(rb);
+        fprintf(stderr, "scpdrive: getinfo ok: type=%s%s%s\n", mr.type[0] ? mr.type : "streaming",
+                mr.streaming_preop ? " streaming_preop=" : "",
+                mr.streaming_preop ? mr.streaming_preop : "");
     if (opt.getinfo_only) {
+        meta_reply_free(&mr);
         status = finish_child(1);
         free_args(args, raw, nargs);
-        buf_free(&search);
-        buf_free(&meta);
         buf_free(&rbuf);
-        xfree(search_enc);
         cols_free(c);
         return status;
     }
@@ -768,57 +1150,24 @@ int main(int argc, char **argv)
     if (opt.order)
         qsort(rows, total, sizeof *rows, cmp_rows);
 
-    /* execute requests; replies kept for the final output.  Every __mv_
-     * companion is interned first, so the input's ids stay below ncols while
-     * replies add columns of their own. */
-    for (size_t f = 0; f < nin; f++)
-        for (size_t k = 0; k < ins[f].t.ncols; k++) {
-            uint32_t mid;
-            if (cols_mv_of(c, ins[f].t.ids[k], &mid))
-                die(EXIT_USAGE, "out of memory");
-        }
-    size_t ncols = cols_count(c), nreplies = 0;
-    uint32_t *hdr = xcalloc(2 * ncols + 1, sizeof *hdr);
-    char *seen = xcalloc(ncols + 1, 1);
-    struct reply *replies = xcalloc(total / opt.chunk_rows + 2, sizeof *replies);
-    struct buf body;
-    buf_init(&body, SCP_BODY_MAX);
-    size_t from = 0;
-    do {
-        size_t to = from + opt.chunk_rows < total ? from + opt.chunk_rows : total;
-        int last = to == total;
-        char what[64];
-        buf_reset(&body);
-        if (to > from)
-            build_body(&body, rows, from, to, c, hdr, seen, ncols + 1);
-        const char *m = last ? "{\"action\":\"execute\",\"finished\":true}"
-                             : "{\"action\":\"execute\",\"finished\":false}";
-        send_frame(m, strlen(m), body.p ? body.p : "", body.len);
-        snprintf(what, sizeof what, "execute request %zu", nreplies + 1);
-        recv_frame(&rm, &rml, &rb, &rbl, what);
-        if (meta_parse_reply(rm, rml, &mr, &e))
-            die(EXIT_PROTO, "%s: %s", what, e.msg);
-        if (report_messages(&mr)) {
-            finish_child(0);
-            fflush(stdout);
-            _exit(EXIT_ERRMSG);
-        }
-        if (!mr.has_finished)
-            die(EXIT_PROTO, "reply to %s has no \"finished\"", what);
-        if (mr.finished != last)
-            die(EXIT_PROTO, "reply to %s says finished=%s", what, mr.finished ? "true" : "false");
-        struct reply *rp = &replies[nreplies++];
-        rp->data = rb;
-        csv_table_init(&rp->t);
-        struct cols *c2 = c;
-        if (csv_parse(rb, rbl, c2, &rp->t, &e))
-            die(EXIT_PROTO, "reply to %s: bad CSV body: %s", what, e.msg);
-        rp->s.n = rp->t.ncols;
-        rp->s.ids = rp->t.ids;
-        meta_reply_free(&mr);
-        xfree(rm);
-        from = to;
-    } while (from < total);
+    /* Every __mv_ companion is interned first, so the input's ids stay
+     * below ncols while replies add columns of their own. */
+    intern_mv(ins, nin, c);
+    struct reply *replies = NULL;
+    size_t nreplies = 0;
+    struct mapped mp = {0};
+    if (opt.indexers > 0 && mr.streaming_preop == NULL)
+        fprintf(stderr, "scpdrive: note: the command names no streaming_preop; --indexers %zu "
+                        "runs it in one phase\n", opt.indexers);
+    if (opt.indexers > 0 && mr.streaming_preop != NULL) {
+        run_map_phase(&mp, mr.streaming_preop, cname, cmdv, rows, total, c);
+        xfree(rows);
+        rows = mp.merged;
+        total = mp.nmerged;
+        mp.merged = NULL;
+    }
+    meta_reply_free(&mr);
+    nreplies = run_execute(rows, total, c, &replies, "the command");
     status = finish_child(1);
 
     /* the result: one CSV whose header is the union of the replies' */
@@ -877,14 +1226,8 @@ int main(int argc, char **argv)
 
     buf_free(&out);
     csvw_free(&w);
-    for (size_t r = 0; r < nreplies; r++) {
-        xfree(replies[r].data);
-        csv_table_free(&replies[r].t);
-    }
-    xfree(replies);
-    buf_free(&body);
-    xfree(hdr);
-    xfree(seen);
+    free_replies(replies, nreplies);
+    mapped_free(&mp);
     xfree(rows);
     for (size_t f = 0; f < nin; f++) {
         xfree(ins[f].data);
@@ -893,10 +1236,7 @@ int main(int argc, char **argv)
     }
     xfree(ins);
     free_args(args, raw, nargs);
-    buf_free(&search);
-    buf_free(&meta);
     buf_free(&rbuf);
-    xfree(search_enc);
     cols_free(c);
     return status;
 }
