@@ -1,0 +1,234 @@
+/*
+ * test_pdns_map: dnspdns's map phase (phase=map on the indexers, named in
+ * the reduce's streaming_preop) is exact: for K map processes in {1,2,5},
+ * events split by host or at random, and the map rows merged by time, as
+ * they arrive or in a seeded random interleaving, the reduce's output is
+ * byte-identical to the single-phase run, on the story (bench/gen_story.c)
+ * and on a random stream with sinkhole answers, equal times and many
+ * clients.  Map-phase fields are untrusted: a negative, overflowing or
+ * non-numeric value is an ERROR naming the field.  Runs bin/scpdrive and
+ * bin/dnsjoin as processes (no KV store: records come back not_saved).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support/testutil.h"
+
+/* Nothing listens there: the KV store fails at once. */
+#define NO_KV "https://127.0.0.1:1"
+
+static const char *gen_story(void)
+{
+    const char *g = getenv("GEN_STORY");
+    return g && *g ? g : "build/gen_story";
+}
+
+static void write_file(const char *path, const char *p, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+/* Run scpdrive over csv with extra options (NULL-terminated); exit status
+ * 0 required; OWNED stdout returned. */
+static char *drive(const char *csv, const char *const *extra, size_t *n)
+{
+    const char *argv[32];
+    size_t k = 0;
+    struct tu_result r;
+    argv[k++] = tu_bin("scpdrive");
+    argv[k++] = "--no-mv";
+    argv[k++] = "--splunkd-uri";
+    argv[k++] = NO_KV;
+    argv[k++] = "--order";
+    argv[k++] = "desc";
+    for (; extra && *extra; extra++)
+        argv[k++] = *extra;
+    argv[k++] = csv;
+    argv[k++] = "--";
+    argv[k++] = tu_bin("dnsjoin");
+    argv[k++] = "pdns";
+    argv[k] = NULL;
+    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
+    if (r.status != 0)
+        fail_msg("scpdrive failed (%d): %.500s", r.status, r.err);
+    char *out = r.out;
+    *n = r.out_len;
+    r.out = NULL;
+    tu_result_free(&r);
+    return out;
+}
+
+/* Every K x split x merge gives the single-phase bytes. */
+static void check_exact(const char *csv, size_t min_rows)
+{
+    static const char *const ks[] = {"1", "2", "5"};
+    static const char *const splits[] = {"host", "random"};
+    static const char *const merges[] = {"time", "arrival", "random"};
+    size_t n1, nl = 0;
+    char *one = drive(csv, NULL, &n1);
+    for (size_t i = 0; i < n1; i++)
+        nl += one[i] == '\n';
+    if (nl < min_rows + 1)
+        fail_msg("single phase gave %zu lines, expected at least %zu", nl, min_rows + 1);
+    assert_non_null(strstr(one, "not_saved"));
+    for (size_t a = 0; a < 3; a++)
+        for (size_t b = 0; b < 2; b++)
+            for (size_t c = 0; c < 3; c++) {
+                const char *extra[] = {"--indexers", ks[a], "--split", splits[b], "--merge",
+                                       merges[c], "--seed", "42", "--chunk-rows", "7000", NULL};
+                size_t n;
+                char *got = drive(csv, extra, &n);
+                if (n != n1 || memcmp(got, one, n) != 0)
+                    fail_msg("K=%s split=%s merge=%s differs from the single phase", ks[a],
+                             splits[b], merges[c]);
+                free(got);
+            }
+    free(one);
+}
+
+static void test_story(void **state)
+{
+    (void)state;
+    char csv[128];
+    struct tu_result r;
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-story-%d.csv", (int)getpid());
+    const char *gen[] = {gen_story(), "--order", "shuffled", "--seed", "3", NULL};
+    assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
+    if (r.status != 0)
+        fail_msg("gen_story failed (%d): %s", r.status, r.err);
+    write_file(csv, r.out, r.out_len);
+    tu_result_free(&r);
+    check_exact(csv, 10);
+    unlink(csv);
+}
+
+/* DNS events over few names, addresses and seconds (so times tie and the
+ * bytewise-first client must win), sinkhole answers, CNAME answers, names
+ * in mixed case with trailing dots, events of other kinds, four hosts. */
+static void test_random_stream(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a.example", "A.Example.", "b.example", "c.example..",
+                                        "tracker.example", "x.test"};
+    static const char *const ips[] = {"192.0.2.1", "192.0.2.2", "2001:db8::1", "0.0.0.0", "::",
+                                      "cdn.example", "198.51.100.7", "[192.0.2.1]:53"};
+    char csv[128];
+    uint64_t rs = 20;
+    FILE *f;
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-rand-%d.csv", (int)getpid());
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "_time,host,src,query,answer,dest_ip\n");
+    for (int i = 0; i < 3000; i++) {
+        uint64_t x = tu_rand(&rs);
+        long t = 1700000000L + (long)(x % 400);
+        const char *h[] = {"dns1", "dns2", "fw1", "dns3"};
+        if (x % 11 == 0) {
+            fprintf(f, "%ld.5,fw1,10.0.0.%d,,,192.0.2.1\n", t, (int)(x % 7));
+            continue;
+        }
+        fprintf(f, "%ld.%03d,%s,10.0.%d.%d,%s,%s,\n", t, (int)((x >> 8) % 1000),
+                h[(x >> 20) % 4], (int)((x >> 24) % 2), (int)((x >> 28) % 9),
+                names[(x >> 32) % 6], ips[(x >> 40) % 8]);
+    }
+    fclose(f);
+    check_exact(csv, 8);
+    unlink(csv);
+}
+
+/* A map-phase row with a bad field: ERROR naming it, exit status 1. */
+static void bad_row(const char *rows, const char *field)
+{
+    char csv[128];
+    struct tu_result r;
+    char *body;
+    size_t n;
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-bad-%d.csv", (int)getpid());
+    n = strlen(rows) + 200;
+    body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "__dnsjoin_pdns_rrname,__dnsjoin_pdns_rdata,__dnsjoin_pdns_first,"
+                      "__dnsjoin_pdns_last,__dnsjoin_pdns_count,__dnsjoin_pdns_client\n%s",
+             rows);
+    write_file(csv, body, strlen(body));
+    free(body);
+    const char *argv[] = {tu_bin("scpdrive"), "--splunkd-uri", NO_KV, csv, "--",
+                          tu_bin("dnsjoin"), "pdns", NULL};
+    assert_int_equal(tu_run(argv, NULL, 0, 30000, &r), 0);
+    if (r.status != 1 || strstr(r.err, "ERROR") == NULL || strstr(r.err, field) == NULL)
+        fail_msg("expected an ERROR naming %s, got status %d: %.300s", field, r.status, r.err);
+    tu_result_free(&r);
+    unlink(csv);
+}
+
+static void test_bad_weights(void **state)
+{
+    (void)state;
+    bad_row("a.example,192.0.2.1,10,20,-3,c\n", "__dnsjoin_pdns_count");
+    bad_row("a.example,192.0.2.1,10,20,18446744073709551616,c\n", "__dnsjoin_pdns_count");
+    bad_row("a.example,192.0.2.1,10,20,1e3,c\n", "__dnsjoin_pdns_count");
+    bad_row("a.example,192.0.2.1,10,20,0,c\n", "__dnsjoin_pdns_count");
+    bad_row("a.example,192.0.2.1,10,20,18446744073709551615,c\n"
+            "a.example,192.0.2.1,10,20,1,c\n", "__dnsjoin_pdns_count");
+    bad_row("a.example,192.0.2.1,x,20,3,c\n", "__dnsjoin_pdns_first");
+    bad_row("a.example,192.0.2.1,10,99999999999999999999,3,c\n", "__dnsjoin_pdns_last");
+    bad_row("a.example,192.0.2.1,30,20,3,c\n", "__dnsjoin_pdns_first");
+    bad_row("a.example,not-an-ip,10,20,3,c\n", "__dnsjoin_pdns_rdata");
+    bad_row(",192.0.2.1,10,20,3,c\n", "__dnsjoin_pdns_rrname");
+}
+
+/* getinfo: the reduce names its map phase with the user's arguments; the
+ * map phase is streaming and names none. */
+static void test_getinfo(void **state)
+{
+    (void)state;
+    struct tu_result r;
+    const char *red[] = {tu_bin("scpdrive"), "--getinfo-only", "--args",
+                         "collection=my_pdns query=\"q\"", "--", tu_bin("dnsjoin"), "pdns",
+                         NULL};
+    assert_int_equal(tu_run(red, NULL, 0, 30000, &r), 0);
+    assert_int_equal(r.status, 0);
+    if (strstr(r.err, "type=reporting streaming_preop=dnspdns phase=map collection=my_pdns "
+                      "query=\"q\"") == NULL)
+        fail_msg("reduce getinfo: %.300s", r.err);
+    tu_result_free(&r);
+    const char *map[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", "phase=map", "--",
+                         tu_bin("dnsjoin"), "pdns", NULL};
+    assert_int_equal(tu_run(map, NULL, 0, 30000, &r), 0);
+    assert_int_equal(r.status, 0);
+    if (strstr(r.err, "type=streaming\n") == NULL)
+        fail_msg("map getinfo: %.300s", r.err);
+    tu_result_free(&r);
+    const char *bad[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", "phase=both", "--",
+                         tu_bin("dnsjoin"), "pdns", NULL};
+    assert_int_equal(tu_run(bad, NULL, 0, 30000, &r), 0);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "phase="));
+    tu_result_free(&r);
+}
+
+int main(void)
+{
+    if (access(gen_story(), X_OK) != 0) {
+        fprintf(stderr, "test_pdns_map: %s not built (make builds it)\n", gen_story());
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_getinfo),
+        cmocka_unit_test(test_bad_weights),
+        cmocka_unit_test(test_random_stream),
+        cmocka_unit_test(test_story),
+    };
+    return cmocka_run_group_tests_name("pdns_map", tests, NULL, NULL);
+}
