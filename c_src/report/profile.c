@@ -92,6 +92,9 @@ struct profile {
         uint32_t gaps;           /* the rhythm (report/beacon), made once */
         float median, mad;
     } *ri;                       /* OWNED or NULL */
+    /* Made by profile_order: per name id, the distinct clients that
+     * resolved it (name_clients). */
+    uint32_t *nclients;          /* OWNED or NULL */
 };
 
 /* One line per entry; a name longer than NCACHE_TEXT goes to the table. */
@@ -148,6 +151,7 @@ void profile_free(struct profile *p)
     xfree(p->slots);
     xfree(p->nc);
     xfree(p->ri);
+    xfree(p->nclients);
     strtab_free(p->str);
     xfree(p);
 }
@@ -659,6 +663,7 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     }
     r->path = path_of(r);
     r->tunnel = tunnel_of(p, c, r);
+    r->name_clients = c->name != 0 ? p->nclients[c->name] : 0;
     const struct rowinfo *ri = &p->ri[i];
     r->hours_of_day = (unsigned)__builtin_popcount(ri->hod & (RI_CONNS - 1));
     r->bypass = (enum bypass)(ri->hod >> RI_BYPASS_SHIFT & 7);
@@ -930,6 +935,37 @@ static int order_step(struct worker *w, struct order_job *j, size_t n)
     return mid < n && worker_wait(w) != 0 ? ERR_STATE : 0;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* p->nclients: the distinct clients of the conversations with lookups of
+ * each name, from the (name, client) pairs sorted.  0 or ERR_NOMEM. */
+static int name_counts(struct profile *p)
+{
+    size_t nids = strtab_count(p->str), m = 0;
+    uint64_t *v = xcalloc(p->n ? p->n : 1, sizeof *v);
+    xfree(p->nclients);
+    p->nclients = xcalloc(nids ? nids : 1, sizeof *p->nclients);
+    if (v == NULL || p->nclients == NULL) {
+        xfree(v);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        const struct conv *c = CONV(p, i);
+        if (c->kind == KIND_CONV && c->name != 0 && c->lookups > 0)
+            v[m++] = (uint64_t)c->name << 32 | c->client;
+    }
+    qsort(v, m, sizeof *v, u64_cmp);
+    for (size_t i = 0; i < m; i++)
+        if (i == 0 || v[i] != v[i - 1])
+            p->nclients[v[i] >> 32]++;
+    xfree(v);
+    return 0;
+}
+
 int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, size_t *n,
                   struct err *e)
 {
@@ -955,6 +991,8 @@ int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, 
     }
     struct order_job j = {.p = p, .step = 0, .v = v, .tmp = tmp};
     if ((rc = order_step(w, &j, p->n)) != 0)
+        goto done;
+    if ((rc = name_counts(p)) != 0)
         goto done;
     /* proxy aggregates that a conversation takes in are not rows */
     for (size_t i = 0; i < p->n; i++)
@@ -1179,6 +1217,13 @@ static void put_every(struct sbuf *b, double secs)
         put(b, "every %llu %s", n, u[k].many);
 }
 
+/* " No other host resolved x." for a name only this client resolved. */
+static void put_rare(struct sbuf *b, const struct profile_row *r, int q_n)
+{
+    if (r->lookups > 0 && r->name_clients == 1)
+        put(b, " No other host resolved %.*s.", q_n, r->dns_query.p);
+}
+
 /* " It uses Cloudflare over HTTPS instead of the local resolver." */
 static void put_bypass(struct sbuf *b, const struct profile_row *r)
 {
@@ -1245,6 +1290,10 @@ void profile_extra(const struct profile *p, const struct profile_row *r, struct 
         cells[5] = slice_cstr(resolvers_kind_name(r->bypass));
         cells[6] = r->bypass_provider;
     }
+    if (r->dns_query.n > 0) {
+        cells[7] = slice_of(d, num_format_u64(r->name_clients, d));
+        d += cells[7].n;
+    }
     cells[2] = slice_of(d, num_format_u64(r->days, d));
     d += cells[2].n;
     cells[3] = slice_of(d, num_format_u64(r->hours_of_day, d));
@@ -1282,6 +1331,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
     if (r->path == PATH_LOOKUP_ONLY) {
         put(&b, "%.*s resolved %.*s to %s %llu %s but sent no traffic to that address%s.", src_n,
             r->src.p, q_n, r->dns_query.p, r->ip_text, L, times(L), tun);
+        put_rare(&b, r, q_n);
         put_rhythm(&b, r, q_n);
         return b.len;
     }
@@ -1291,6 +1341,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
         if (L > 0)
             put(&b, " although it also resolved it to %s %llu %s", r->ip_text, L, times(L));
         put(&b, ", so it is proxy-aware for this name%s.", tun);
+        put_rare(&b, r, q_n);
         put_rhythm(&b, r, q_n);
         return b.len;
     }
@@ -1328,6 +1379,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
     else
         put(&b, "; it never used the proxy for this %s and went around it%s.",
             r->dns_query.n ? "name" : "address", tun);
+    put_rare(&b, r, q_n);
     put_bypass(&b, r);
     put_rhythm(&b, r, q_n);
     return b.len;

@@ -116,6 +116,7 @@ struct profile_row {
      * (BYPASS_NONE: no such connection) and its provider */
     enum bypass bypass;
     struct slice bypass_provider;
+    uint64_t name_clients;           /* distinct clients that resolved dns_query */
     size_t conv;                     /* internal: the conversation */
     size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
 };
@@ -161,10 +162,10 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
 const char *profile_path_name(enum profile_path path);
 
 /* The columns after `finding`, in order; profile_extra makes their cells. */
-#define PROFILE_EXTRA_N 7
+#define PROFILE_EXTRA_N 8
 #define PROFILE_EXTRA_NAMES \
     "lookup_interval", "interval_jitter", "active_days", "hours_of_day_active", "beacon_score", \
-    "bypass", "bypass_provider"
+    "bypass", "bypass_provider", "name_clients"
 extern const char *const profile_extra_names[PROFILE_EXTRA_N];
 
 /* Room profile_extra needs for its text. */

@@ -3,7 +3,7 @@
  *   expected.csv}): every path, proxy use per client and host, 6to4, nodns
  *   rows on and off, action words, the row order, synthetic rhythms with
  *   hand-computed intervals and scores, resolver bypass with
- *   local_resolvers=; each in three orders and
+ *   local_resolvers=, names only one client resolved; each in three orders and
  *   chunks of 1, 7 and 50,000 rows;
  * - the 7-day story against the generator's truth: the Windows host's
  *   teredo conversation is direct_blocked, tunnel teredo, about nine
@@ -257,6 +257,11 @@ static void check_story_table(const struct tu_table *tb, const struct truth *t)
     snprintf(fs, sizeof fs, "%.*s", (int)f.n, f.p);
     assert_non_null(strstr(fs, " It resolved cdn-update.sync-check.example about every 5 "
                                "minutes, around the clock, on 7 days, like a beacon."));
+    /* a name no other host asks for */
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "name_clients")), 1);
+    assert_non_null(strstr(fs, " No other host resolved cdn-update.sync-check.example."));
+    r = find_row(tb, "10.0.0.57", "teredo.ipv6.microsoft.com", "65.55.158.118");
+    assert_int_equal(num(tu_table_cell(tb, (size_t)r, "name_clients")), 1);
     /* around the local resolver: DoT after resolving dns.google, DoH with
      * no lookup */
     r = find_row(tb, "10.0.0.71", "dns.google", "8.8.8.8");
