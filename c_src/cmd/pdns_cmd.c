@@ -91,9 +91,14 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     struct pdns_state *st = state;
     static const char *const phases[] = {"reduce", "map", NULL};
     struct slice coll, q, an;
+    int mapphase;
     int rc = args_str(a, "collection", SLICE_LIT("dnsjoin_pdns"), &coll, e);
     if (rc == 0)
         rc = args_enum(a, "phase", phases, 0, &st->map, e);
+    /* mapphase=false: no streaming_preop, every event comes to the search
+     * head (for indexers that do not have the binary) */
+    if (rc == 0)
+        rc = args_bool(a, "mapphase", 1, &mapphase, e);
     if (rc == 0)
         rc = args_str(a, "query", SLICE_LIT("query"), &q, e);
     if (rc == 0)
@@ -154,6 +159,8 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     /* reporting: once, on the search head, over all results (or over the
      * indexers' partial records). */
     gi->type = SCP_REPORTING;
+    if (!mapphase)
+        return 0;
     rc = make_preop(s, st);
     if (rc == ERR_NOMEM)
         return err_set(e, rc, "out of memory");
