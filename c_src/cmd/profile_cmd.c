@@ -27,7 +27,7 @@ struct pf_state {
     struct resolvers *res;      /* OWNED: public resolvers, for bypass */
     struct profile *p;          /* OWNED */
     struct pfeed *feed;         /* OWNED: events go to p through it */
-    int nodns;
+    int nodns, nodns_private;
     char *names[PX_N];          /* OWNED field names */
     const char *extra[PX_N + 1];
     struct reqfields req;     /* getinfo's required_fields */
@@ -79,6 +79,8 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = joinopts_history(s, a, &st->o, &st->hist, e);
     if (rc == 0)
         rc = args_bool(a, "nodns", 1, &st->nodns, e);
+    if (rc == 0)
+        rc = args_bool(a, "nodns_private", 0, &st->nodns_private, e);
     /* local_resolvers=: the site's own resolvers are never a bypass */
     if (rc == 0)
         rc = joinopts_resolvers(s, a, "dnsprofile", &st->res, e);
@@ -201,6 +203,11 @@ static int emit_rows(struct pf_state *st, struct err *e)
     st->feed = NULL;
     if (rc)
         return rc;
+    struct profile_verdicts vd = {.window_us = st->o.window_us,
+                                  .earliest_us = s->info.earliest_us,
+                                  .latest_us = s->info.latest_us,
+                                  .nodns_private = st->nodns_private};
+    profile_set_verdicts(st->p, &vd);
     rc = profile_order(st->p, st->nodns, profile_cmd_threads && worker_cpus() > 1, &st->order,
                        &st->nrows, e);
     if (rc)

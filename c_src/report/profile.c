@@ -54,6 +54,7 @@ static const uint32_t *cvals_of(const struct conv *c) { return c->capv ? c->v.he
 struct profile {
     const struct endpoints *ep;  /* BORROWED */
     const struct resolvers *res; /* BORROWED or NULL */
+    struct profile_verdicts vd;
     struct strtab *str;          /* OWNED */
     /* Conversations in fixed pages: no doubling slack and no copy of the
      * whole array while it grows (it is most of the state). */
@@ -169,6 +170,43 @@ static uint64_t key_hash(int kind, uint32_t client, uint32_t name, const struct 
 }
 
 void profile_set_resolvers(struct profile *p, const struct resolvers *r) { p->res = r; }
+
+void profile_set_verdicts(struct profile *p, const struct profile_verdicts *v) { p->vd = *v; }
+
+/* Private (RFC 1918, fc00::/7), loopback, link-local, multicast and the
+ * broadcast address: traffic that stays on the site or never needed a
+ * name, so a nodns row for it says nothing. */
+static int local_dest(const struct ipaddr *a)
+{
+    const unsigned char *b = a->b;
+    if (ipaddr_is_v4(a)) {
+        uint32_t v = ipaddr_v4(a);
+        return (v >> 24) == 10 || (v >> 20) == (172u << 4 | 1) || (v >> 16) == (192u << 8 | 168) ||
+               (v >> 24) == 127 || (v >> 16) == (169u << 8 | 254) || (v >> 28) == 14 ||
+               v == 0xffffffffu;
+    }
+    static const unsigned char loop6[16] = {[15] = 1};
+    return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff ||
+           memcmp(b, loop6, 16) == 0;
+}
+
+/* A name resolved as a matter of course, with no traffic to expect:
+ * reverse lookups, proxy and ISATAP discovery. */
+static int expected_name(struct slice n)
+{
+    static const char *const suffix[] = {".in-addr.arpa", ".ip6.arpa"};
+    static const char *const first[] = {"wpad", "isatap"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t m = strlen(suffix[k]);
+        if ((n.n > m && memcmp(n.p + n.n - m, suffix[k], m) == 0) ||
+            slice_eq_cstr(n, suffix[k] + 1))
+            return 1;
+        m = strlen(first[k]);
+        if (n.n >= m && memcmp(n.p, first[k], m) == 0 && (n.n == m || n.p[m] == '.'))
+            return 1;
+    }
+    return 0;
+}
 
 static int key_eq(const struct conv *c, int kind, uint32_t client, uint32_t name,
                   const struct ipaddr *ip)
@@ -664,6 +702,17 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->path = path_of(r);
     r->tunnel = tunnel_of(p, c, r);
     r->name_clients = c->name != 0 ? p->nclients[c->name] : 0;
+    r->expected = r->path == PATH_LOOKUP_ONLY && expected_name(r->dns_query);
+    /* the range the search covers, else the events' */
+    int64_t lo = p->vd.earliest_us != 0 ? p->vd.earliest_us : p->tmin;
+    int64_t hi = p->vd.latest_us != 0 ? p->vd.latest_us : p->tmax;
+    if (p->vd.window_us <= 0)
+        r->grace = 0;
+    else if (c->kind == KIND_CONV && c->name == 0 && r->connections > 0 &&
+             r->last < lo + p->vd.window_us)
+        r->grace = 1;
+    else if (r->path == PATH_LOOKUP_ONLY && r->first >= hi - p->vd.window_us)
+        r->grace = 2;
     const struct rowinfo *ri = &p->ri[i];
     r->hours_of_day = (unsigned)__builtin_popcount(ri->hod & (RI_CONNS - 1));
     r->bypass = (enum bypass)(ri->hod >> RI_BYPASS_SHIFT & 7);
@@ -1007,6 +1056,8 @@ int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, 
         const struct conv *c = CONV(p, i);
         if (c->kind == KIND_CONV ? c->name == 0 && !nodns : used[i])
             continue;
+        if (c->kind == KIND_CONV && c->name == 0 && !p->vd.nodns_private && local_dest(&c->ip))
+            continue;
         uint64_t k2 = (uint64_t)rank[c->client] << 32 | prefix4(strtab_get(p->str, c->name));
         v[m++] = (struct sortkey){.conns = c->conns, .k2 = k2, .conv = (uint32_t)i};
     }
@@ -1294,6 +1345,14 @@ void profile_extra(const struct profile *p, const struct profile_row *r, struct 
         cells[7] = slice_of(d, num_format_u64(r->name_clients, d));
         d += cells[7].n;
     }
+    if (r->expected)
+        cells[8] = SLICE_LIT("true");
+    if (r->grace == 1)
+        cells[9] = SLICE_LIT("within the first window of the search: its DNS answer may be "
+                             "before it");
+    else if (r->grace == 2)
+        cells[9] = SLICE_LIT("within the last window of the search: its traffic may come "
+                             "after it");
     cells[2] = slice_of(d, num_format_u64(r->days, d));
     d += cells[2].n;
     cells[3] = slice_of(d, num_format_u64(r->hours_of_day, d));

@@ -60,6 +60,18 @@ struct profile_key {
  * profile_order. */
 void profile_set_resolvers(struct profile *p, const struct resolvers *r);
 
+/* What the nodns and lookup_only verdicts allow for (profile_set_verdicts):
+ * window_us: the join's window; earliest_us, latest_us: the search's
+ * range (0: unbounded, the events' range is used); nodns_private: keep
+ * nodns rows to private, loopback, link-local, multicast and broadcast
+ * addresses. */
+struct profile_verdicts {
+    int64_t window_us, earliest_us, latest_us;
+    int nodns_private;
+};
+/* Before profile_order. */
+void profile_set_verdicts(struct profile *p, const struct profile_verdicts *v);
+
 /* The key of `client` (client_ip: the same as an address, or NULL when it
  * is not one) and `name`.  0 or ERR_NOMEM / ERR_LIMIT
  * (REPORT_CONVERSATIONS_MAX distinct strings), e filled. */
@@ -117,11 +129,17 @@ struct profile_row {
     enum bypass bypass;
     struct slice bypass_provider;
     uint64_t name_clients;           /* distinct clients that resolved dns_query */
+    int expected;                    /* lookup_only for a name resolved as a matter of course */
+    int grace;                       /* 1: a nodns row whose connections all fall in the first
+                                      * window of the range; 2: a lookup_only row whose
+                                      * lookups all fall in the last */
     size_t conv;                     /* internal: the conversation */
     size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
 };
 
-/* The rows (nodns: include conversations without a name) as conversation
+/* The rows (nodns: include conversations without a name, but for those to
+ * private and similar addresses unless profile_verdicts.nodns_private) as
+ * conversation
  * numbers (*order OWNED, xfree), sorted by connections descending, then
  * src, dns_query, dest_ip bytewise; each row is made with profile_row_of
  * when it is needed, so the rows never exist all at once.  Once called,
@@ -162,10 +180,10 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
 const char *profile_path_name(enum profile_path path);
 
 /* The columns after `finding`, in order; profile_extra makes their cells. */
-#define PROFILE_EXTRA_N 8
+#define PROFILE_EXTRA_N 10
 #define PROFILE_EXTRA_NAMES \
     "lookup_interval", "interval_jitter", "active_days", "hours_of_day_active", "beacon_score", \
-    "bypass", "bypass_provider", "name_clients"
+    "bypass", "bypass_provider", "name_clients", "expected", "note"
 extern const char *const profile_extra_names[PROFILE_EXTRA_N];
 
 /* Room profile_extra needs for its text. */

@@ -3,7 +3,8 @@
  *   expected.csv}): every path, proxy use per client and host, 6to4, nodns
  *   rows on and off, action words, the row order, synthetic rhythms with
  *   hand-computed intervals and scores, resolver bypass with
- *   local_resolvers=, names only one client resolved; each in three orders and
+ *   local_resolvers=, names only one client resolved, the grace windows,
+ *   expected names and private destinations (nodns_private=); each in three orders and
  *   chunks of 1, 7 and 50,000 rows;
  * - the 7-day story against the generator's truth: the Windows host's
  *   teredo conversation is direct_blocked, tunnel teredo, about nine
@@ -456,8 +457,10 @@ static void test_arguments(void **st)
 {
     (void)st;
     const char *good[] = {"", "window=1h", "nodns=f", "scope=client window=30m",
-                          "ip=dest client=src_ip query=query{} answer=host_addr{} maxbuffer=1GB"};
-    const char *bad[] = {"nodns=maybe", "window=0s", "by src", "span=1h", "domain=x"};
+                          "ip=dest client=src_ip query=query{} answer=host_addr{} maxbuffer=1GB",
+                          "nodns_private=t", "local_resolvers=10.0.0.53,192.168.1.0/24"};
+    const char *bad[] = {"nodns=maybe", "window=0s", "by src", "span=1h", "domain=x",
+                         "nodns_private=maybe", "local_resolvers=resolver.example"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (getinfo_status(good[i]) != 0)
             fail_msg("rejected: %s", good[i]);
