@@ -82,9 +82,11 @@ static void check_exact(const char *csv, size_t min_rows)
     if (nl < min_rows + 1)
         fail_msg("single phase gave %zu lines, expected at least %zu", nl, min_rows + 1);
     assert_non_null(strstr(one, "not_saved"));
-    for (size_t a = 0; a < 3; a++)
-        for (size_t b = 0; b < 2; b++)
-            for (size_t c = 0; c < 3; c++) {
+    /* under memcheck: one combination (K=2, random split and merge) */
+    int vg = tu_under_valgrind();
+    for (size_t a = vg; a < (vg ? 2u : 3u); a++)
+        for (size_t b = vg; b < 2; b++)
+            for (size_t c = vg ? 2 : 0; c < 3; c++) {
                 const char *extra[] = {"--indexers", ks[a], "--split", splits[b], "--merge",
                                        merges[c], "--seed", "42", "--chunk-rows", "7000", NULL};
                 size_t n;
@@ -102,6 +104,10 @@ static void test_story(void **state)
     (void)state;
     char csv[128];
     struct tu_result r;
+    if (tu_under_valgrind()) {
+        skip();  /* the random stream covers the same paths under memcheck */
+        return;
+    }
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-story-%d.csv", (int)getpid());
     const char *gen[] = {gen_story(), "--order", "shuffled", "--seed", "3", NULL};
     assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
