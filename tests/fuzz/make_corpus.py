@@ -17,6 +17,7 @@ import gzip
 import warnings
 import hashlib
 import struct
+import ipaddress
 import os
 import re
 import sys
@@ -167,6 +168,26 @@ def main():
         adds(0xFFFFFFFF, [(k * 97, 200 + k % 56) for k in range(40)]))
     put("fuzz_hourset", "scattered_from_zero",
         adds(0, [((k * 2654435761) % 4096, (k * 40503) % 256) for k in range(200)]))
+
+    # --- flows: flags, protocol, ports, seed, two addresses, a message;
+    # one per row of the Community ID spec table (tests/data/community_id)
+    def flow(flags, proto, sp, dp, seed, a, b, tail=b""):
+        return bytes([flags, proto]) + struct.pack(">HHH", sp, dp, seed) + a + b + tail
+    spec = os.path.join(ROOT, "tests/data/community_id/spec.tsv")
+    for i, line in enumerate(read(spec).decode().splitlines()):
+        f = line.split("\t")  # proto, src, dst, sport, dport, seed, id
+        if line.startswith("#") or len(f) < 7:
+            continue
+        a, b = ipaddress.ip_address(f[1]), ipaddress.ip_address(f[2])
+        ports = f[3] != "" and f[3] != "-"
+        sp, dp = (int(f[3]), int(f[4])) if ports else (0, 0)
+        put("fuzz_flow", "spec_%02d" % i,
+            flow(int(a.version == 6) | (2 if ports else 0), int(f[0]), sp, dp, int(f[5]),
+                 a.packed, b.packed))
+    put("fuzz_flow", "mixed_families",
+        flow(6, 6, 1, 2, 0, bytes([1, 2, 3, 4]), bytes([5, 6, 7, 8])))
+    put("fuzz_flow", "dot_long_message",
+        flow(2, 6, 50000, 853, 0, bytes([10, 0, 0, 1]), bytes([8, 8, 8, 8]), bytes((70 + k) % 256 for k in range(200))))
 
     # --- IP addresses: one seed per line of the address tables
     ipd = os.path.join(ROOT, "tests/data/ipaddr")
