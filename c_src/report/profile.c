@@ -706,7 +706,11 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     /* the range the search covers, else the events' */
     int64_t lo = p->vd.earliest_us != 0 ? p->vd.earliest_us : p->tmin;
     int64_t hi = p->vd.latest_us != 0 ? p->vd.latest_us : p->tmax;
-    if (p->vd.window_us <= 0)
+    if (c->kind == KIND_CONV && c->name == 0 && !p->vd.nodns_private && local_dest(&c->ip)) {
+        /* kept, so that every connection is still counted in some row */
+        r->expected = 1;
+        r->grace = 3;
+    } else if (p->vd.window_us <= 0)
         r->grace = 0;
     else if (c->kind == KIND_CONV && c->name == 0 && r->connections > 0 &&
              r->last < lo + p->vd.window_us)
@@ -1056,8 +1060,6 @@ int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, 
         const struct conv *c = CONV(p, i);
         if (c->kind == KIND_CONV ? c->name == 0 && !nodns : used[i])
             continue;
-        if (c->kind == KIND_CONV && c->name == 0 && !p->vd.nodns_private && local_dest(&c->ip))
-            continue;
         uint64_t k2 = (uint64_t)rank[c->client] << 32 | prefix4(strtab_get(p->str, c->name));
         v[m++] = (struct sortkey){.conns = c->conns, .k2 = k2, .conv = (uint32_t)i};
     }
@@ -1353,6 +1355,9 @@ void profile_extra(const struct profile *p, const struct profile_row *r, struct 
     else if (r->grace == 2)
         cells[9] = SLICE_LIT("within the last window of the search: its traffic may come "
                              "after it");
+    else if (r->grace == 3)
+        cells[9] = SLICE_LIT("a private, loopback, link-local, multicast or broadcast address "
+                             "needs no DNS");
     cells[2] = slice_of(d, num_format_u64(r->days, d));
     d += cells[2].n;
     cells[3] = slice_of(d, num_format_u64(r->hours_of_day, d));

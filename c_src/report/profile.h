@@ -62,9 +62,9 @@ void profile_set_resolvers(struct profile *p, const struct resolvers *r);
 
 /* What the nodns and lookup_only verdicts allow for (profile_set_verdicts):
  * window_us: the join's window; earliest_us, latest_us: the search's
- * range (0: unbounded, the events' range is used); nodns_private: keep
+ * range (0: unbounded, the events' range is used); nodns_private: give
  * nodns rows to private, loopback, link-local, multicast and broadcast
- * addresses. */
+ * addresses the nodns verdict (else they are expected, with a note). */
 struct profile_verdicts {
     int64_t window_us, earliest_us, latest_us;
     int nodns_private;
@@ -129,17 +129,17 @@ struct profile_row {
     enum bypass bypass;
     struct slice bypass_provider;
     uint64_t name_clients;           /* distinct clients that resolved dns_query */
-    int expected;                    /* lookup_only for a name resolved as a matter of course */
+    int expected;                    /* lookup_only for a name resolved as a matter of course,
+                                      * or nodns to a local address (grace 3) */
     int grace;                       /* 1: a nodns row whose connections all fall in the first
                                       * window of the range; 2: a lookup_only row whose
-                                      * lookups all fall in the last */
+                                      * lookups all fall in the last; 3: nodns to a private
+                                      * or similar address (not with nodns_private) */
     size_t conv;                     /* internal: the conversation */
     size_t pconv;                    /* internal: its proxy aggregate or SIZE_MAX */
 };
 
-/* The rows (nodns: include conversations without a name, but for those to
- * private and similar addresses unless profile_verdicts.nodns_private) as
- * conversation
+/* The rows (nodns: include conversations without a name) as conversation
  * numbers (*order OWNED, xfree), sorted by connections descending, then
  * src, dns_query, dest_ip bytewise; each row is made with profile_row_of
  * when it is needed, so the rows never exist all at once.  Once called,
