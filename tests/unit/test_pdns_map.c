@@ -62,6 +62,9 @@ static char *drive(const char *csv, const char *const *extra, size_t *n)
     assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
     if (r.status != 0)
         fail_msg("scpdrive failed (%d): %.500s", r.status, r.err);
+    /* with --indexers the map phase must really have run */
+    if (extra && strstr(r.err, "names no streaming_preop"))
+        fail_msg("the map phase did not run: %.300s", r.err);
     char *out = r.out;
     *n = r.out_len;
     r.out = NULL;
@@ -87,8 +90,9 @@ static void check_exact(const char *csv, size_t min_rows)
     for (size_t a = vg; a < (vg ? 2u : 3u); a++)
         for (size_t b = vg; b < 2; b++)
             for (size_t c = vg ? 2 : 0; c < 3; c++) {
-                const char *extra[] = {"--indexers", ks[a], "--split", splits[b], "--merge",
-                                       merges[c], "--seed", "42", "--chunk-rows", "7000", NULL};
+                const char *extra[] = {"--args", "mapphase=t", "--indexers", ks[a], "--split",
+                                       splits[b], "--merge", merges[c], "--seed", "42",
+                                       "--chunk-rows", "7000", NULL};
                 size_t n;
                 char *got = drive(csv, extra, &n);
                 if (n != n1 || memcmp(got, one, n) != 0)
@@ -201,13 +205,21 @@ static void test_getinfo(void **state)
     (void)state;
     struct tu_result r;
     const char *red[] = {tu_bin("scpdrive"), "--getinfo-only", "--args",
-                         "collection=my_pdns query=\"q\"", "--", tu_bin("dnsjoin"), "pdns",
-                         NULL};
+                         "collection=my_pdns mapphase=t query=\"q\"", "--", tu_bin("dnsjoin"),
+                         "pdns", NULL};
     assert_int_equal(tu_run(red, NULL, 0, 30000, &r), 0);
     assert_int_equal(r.status, 0);
     if (strstr(r.err, "type=reporting streaming_preop=dnspdns phase=map collection=my_pdns "
-                      "query=\"q\"") == NULL)
+                      "mapphase=t query=\"q\"") == NULL)
         fail_msg("reduce getinfo: %.300s", r.err);
+    tu_result_free(&r);
+    /* off by default: the shipped distsearch.conf keeps the binary off the indexers */
+    const char *dflt[] = {tu_bin("scpdrive"), "--getinfo-only", "--", tu_bin("dnsjoin"), "pdns",
+                          NULL};
+    assert_int_equal(tu_run(dflt, NULL, 0, 30000, &r), 0);
+    assert_int_equal(r.status, 0);
+    if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL)
+        fail_msg("default getinfo: %.300s", r.err);
     tu_result_free(&r);
     const char *map[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", "phase=map", "--",
                          tu_bin("dnsjoin"), "pdns", NULL};
