@@ -24,12 +24,12 @@ struct sketch {
     struct entry e[];            /* by bucket, ascending */
 };
 
-/* Sketches come from pages of the store, by size class (2, 4, 8, 16
+/* Sketches come from pages of the store, by size class (2 and 4
  * entries), with a free list per class for the ones outgrown: most
  * conversations with gaps have one or two buckets, and a malloc each cost
  * more than the counting. */
 #define PAGE_BYTES (64u * 1024)
-#define CLASSES 4
+#define CLASSES 2
 /* A slot names its sketch by page and 8-byte unit within it, plus one:
  * 31 bits hold 2^18 pages (16 GiB of sketches, far past
  * REPORT_CONVERSATIONS_MAX of the largest). */
