@@ -259,26 +259,42 @@ int beacon_add(struct beacon *b, struct beacon_slot *s, int64_t t, enum beacon_s
     return sketch_add(b, s, (uint32_t)((mag + TICKS_PER_SEC / 2) / TICKS_PER_SEC));
 }
 
-/* A bucket's value: the middle of the gaps it saw. */
-static double rep(const struct entry *x) { return ((double)x->lo + (double)x->hi) / 2; }
+/* A bucket's gaps are taken as spread evenly over [lo, hi] by rank: exact
+ * when they are all equal, and a bucket that saw gaps far apart (a
+ * coarse sketch) keeps that spread instead of collapsing to one value,
+ * which would read as a perfect rhythm. */
 
-/* The value at 0-based rank r of (value, count) pairs sorted by value. */
-static double at_rank(const double *v, const uint32_t *n, size_t m, uint64_t r)
+/* The gap at 0-based rank r (r < the counts' total). */
+static double at_rank(const struct sketch *k, uint64_t r)
 {
     uint64_t acc = 0;
-    for (size_t i = 0; i < m; i++) {
-        acc += n[i];
-        if (r < acc)
-            return v[i];
+    for (size_t i = 0; i < k->n; i++) {
+        const struct entry *x = &k->e[i];
+        if (r < acc + x->n) {
+            double f = x->n > 1 ? (double)(r - acc) / (double)(x->n - 1) : 0.5;
+            return (double)x->lo + f * ((double)x->hi - (double)x->lo);
+        }
+        acc += x->n;
     }
-    return 0;  /* r past the total: not asked for */
+    return k->n ? (double)k->e[k->n - 1].hi : 0;
 }
 
-/* The median of the pairs (the mean of the two middle values when the
- * total is even). */
-static double wmedian(const double *v, const uint32_t *n, size_t m, uint64_t total)
+/* How many gaps lie within d of m, under the same even spread. */
+static double within(const struct sketch *k, double m, double d)
 {
-    return (at_rank(v, n, m, (total - 1) / 2) + at_rank(v, n, m, total / 2)) / 2;
+    double c = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        const struct entry *x = &k->e[i];
+        double lo = x->lo, hi = x->hi;
+        if (hi <= lo) {
+            c += (lo >= m - d && lo <= m + d) ? x->n : 0;
+            continue;
+        }
+        double a = lo > m - d ? lo : m - d, b = hi < m + d ? hi : m + d;
+        if (b > a)
+            c += (double)x->n * (b - a) / (hi - lo);
+    }
+    return c;
 }
 
 void beacon_get(const struct beacon *b, const struct beacon_slot *s, struct beacon_stats *out)
@@ -291,29 +307,27 @@ void beacon_get(const struct beacon *b, const struct beacon_slot *s, struct beac
     out->unordered = k->unordered;
     if (k->unordered || k->gaps == 0)
         return;
-    double v[BEACON_ENTRIES_MAX] = {0}, d[BEACON_ENTRIES_MAX] = {0};
-    uint32_t n[BEACON_ENTRIES_MAX] = {0}, dn[BEACON_ENTRIES_MAX] = {0};
     uint64_t total = 0;
+    double top = 0;
     for (size_t i = 0; i < k->n; i++) {
-        v[i] = rep(&k->e[i]);
-        n[i] = k->e[i].n;
-        total += n[i];  /* the counts, not k->gaps: they saturate alike */
+        total += k->e[i].n;  /* the counts, not k->gaps: they saturate alike */
+        top = (double)k->e[i].hi;
     }
     out->gaps = k->gaps;
-    out->median = wmedian(v, n, k->n, total);
-    /* deviations, sorted (a few entries: insertion) */
-    for (size_t i = 0; i < k->n; i++) {
-        double x = v[i] > out->median ? v[i] - out->median : out->median - v[i];
-        uint32_t c = n[i];
-        size_t j = i;
-        for (; j > 0 && d[j - 1] > x; j--) {
-            d[j] = d[j - 1];
-            dn[j] = dn[j - 1];
-        }
-        d[j] = x;
-        dn[j] = c;
+    out->median = (at_rank(k, (total - 1) / 2) + at_rank(k, total / 2)) / 2;
+    /* the MAD: the smallest d with half the gaps within d of the median
+     * (bisection; a few buckets) */
+    double lo = 0, hi = top > out->median ? top - out->median : out->median;
+    if (k->n > 0 && (double)k->e[0].lo < out->median && out->median - k->e[0].lo > hi)
+        hi = out->median - k->e[0].lo;
+    for (int it = 0; it < 60 && hi - lo > 1e-6 * (out->median + 1); it++) {
+        double mid = (lo + hi) / 2;
+        if (within(k, out->median, mid) >= (double)total / 2)
+            hi = mid;
+        else
+            lo = mid;
     }
-    out->mad = wmedian(d, dn, k->n, total);
+    out->mad = within(k, out->median, 0) >= (double)total / 2 ? 0 : hi;
     /* half a bucket's width over its lower end; past shift 5 a bucket
      * spans 2^(shift - 5) doublings */
     if (k->shift <= SUB_BITS)
