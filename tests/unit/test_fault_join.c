@@ -14,9 +14,7 @@
  *   run without failures (leaks: LeakSanitizer under `make asan`, memcheck
  *   under `make valgrind`).
  * The session file is made by tests/fuzz/make_join_session.sh.
- *
- * This loop found a leak in c_src/scp/meta.c add_messages (the "messages"
- * array when the following json_object() failed), fixed in 59d3a9b. */
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
