@@ -855,7 +855,7 @@ static void run_map_phase(struct mapped *m, const char *preop, const char *cname
 
     size_t *part = xcalloc(total ? total : 1, sizeof *part);
     struct rowref *prow = xcalloc(total ? total : 1, sizeof *prow);
-    struct reply **rep = xcalloc(k, sizeof *rep);
+    struct reply **rep = xcalloc(k, sizeof(struct reply *)); /* one reply list per map process */
     size_t *nrep = xcalloc(k, sizeof *nrep);
     if (part == NULL || prow == NULL || rep == NULL || nrep == NULL)
         die(EXIT_USAGE, "out of memory");

@@ -1361,7 +1361,6 @@ void profile_extra(const struct profile *p, const struct profile_row *r, struct 
     cells[2] = slice_of(d, num_format_u64(r->days, d));
     d += cells[2].n;
     cells[3] = slice_of(d, num_format_u64(r->hours_of_day, d));
-    d += cells[3].n;
 }
 
 size_t profile_finding(const struct profile *p, const struct profile_row *r, char *out, size_t n)
