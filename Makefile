@@ -156,7 +156,7 @@ asan:
 TSAN_SUITES = test_early_reply test_worker test_profile_order test_profile_reply test_fault_join test_profile
 tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang OPT="-O1" SAN="-fsanitize=thread" \
-	    build/tsan/bin/dnsjoin build/tsan/bin/scpdrive build/tsan/gen_story \
+	    build/tsan/bin/dnsjoin build/tsan/bin/scpdrive build/tsan/gen_story build/tsan/lookups \
 	    $(TSAN_SUITES:%=build/tsan/tests/%)
 	@for t in $(TSAN_SUITES); do \
 	    DNSJOIN_BIN=$$(pwd)/build/tsan/bin GEN_STORY=build/tsan/gen_story \
