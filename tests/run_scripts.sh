@@ -5,6 +5,8 @@ fail=0
 for s in tests/*/check.sh; do
     [ -f "$s" ] || continue
     echo "== $s"
+    t0=$(date +%s)
     sh "$s" "$bin" || { echo "FAILED: $s"; fail=1; }
+    echo "-- $s: $(( $(date +%s) - t0 )) s"
 done
 exit $fail

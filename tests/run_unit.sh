@@ -7,6 +7,7 @@ DNSJOIN_BIN=$(cd "$bin" && pwd); export DNSJOIN_BIN
 fail=0
 for t in "$dir"/test_*; do
     [ -x "$t" ] || continue
+    t0=$(date +%s)
     if [ -n "$VALGRIND" ]; then
         VALGRIND_RUN="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
         VALGRIND_CHILD=1
@@ -15,5 +16,6 @@ for t in "$dir"/test_*; do
     else
         "$t" || fail=1
     fi
+    echo "-- $(basename "$t"): $(( $(date +%s) - t0 )) s"
 done
 exit $fail
