@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "limits.h"
+#include "util/buf.h"
 #include "util/num.h"
 #include "util/xmem.h"
 
@@ -64,4 +66,47 @@ void reqfields_free(struct reqfields *r)
     for (size_t i = 0; i < r->n; i++)
         xfree(r->names[i]);
     r->n = 0;
+}
+
+/* One argument, quoted when it needs it (see cmd_preop). */
+static int preop_arg(struct buf *b, const char *a, int raw)
+{
+    const char *eq = strchr(a, '=');
+    int rc = buf_appendc(b, ' ');
+    if (rc)
+        return rc;
+    if (raw || eq == NULL || strcspn(eq + 1, " \"\\") == strlen(eq + 1))
+        return buf_appends(b, a);
+    rc = buf_append(b, a, (size_t)(eq - a) + 1);
+    if (rc == 0)
+        rc = buf_appendc(b, '"');
+    for (const char *c = eq + 1; rc == 0 && *c; c++) {
+        if (*c == '"' || *c == '\\')
+            rc = buf_appendc(b, '\\');
+        if (rc == 0)
+            rc = buf_appendc(b, *c);
+    }
+    return rc ? rc : buf_appendc(b, '"');
+}
+
+int cmd_preop(const struct meta_info *in, const char *cmd, char **out)
+{
+    int raw = in->nraw_args == in->nargs;
+    struct buf b;
+    int rc;
+    *out = NULL;
+    buf_init(&b, SCP_META_MAX / 2);
+    rc = buf_appends(&b, cmd);
+    if (rc == 0)
+        rc = buf_appends(&b, " phase=map");
+    for (size_t i = 0; rc == 0 && i < in->nargs; i++)
+        rc = preop_arg(&b, raw ? in->raw_args[i] : in->args[i], raw);
+    if (rc == 0)
+        rc = buf_appendc(&b, '\0');
+    if (rc) {
+        buf_free(&b);
+        return rc == ERR_NOMEM ? ERR_NOMEM : ERR_LIMIT;
+    }
+    *out = buf_take(&b, NULL);
+    return *out ? 0 : ERR_NOMEM;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "net/ipaddr.h"
+#include "scp/meta.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/slice.h"
@@ -22,6 +23,13 @@ struct slice cmd_ip(struct arena *a, const struct ipaddr *ip);
 
 /* "__mv_" + f, NUL-terminated: OWNED (xfree), NULL when out of memory. */
 char *cmd_mv_name(struct slice f);
+
+/* A reporting command's map phase: "<cmd> phase=map <the user's arguments
+ * as typed>" from getinfo's searchinfo (raw_args keep the quotes; older
+ * splunkd versions send none, then values with blanks, quotes or
+ * backslashes are quoted here).  *out OWNED (xfree).  0, ERR_NOMEM, or
+ * ERR_LIMIT when the text would pass SCP_META_MAX / 2 bytes. */
+int cmd_preop(const struct meta_info *in, const char *cmd, char **out) WARN_UNUSED;
 
 #define CMD_REQUIRED_MAX 24
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "join/sinkhole.h"
 #include "limits.h"
@@ -10,7 +11,6 @@
 #include "rest/kv.h"
 #include "rest/pdns.h"
 #include "scp/mv.h"
-#include "util/buf.h"
 #include "util/num.h"
 #include "util/xmem.h"
 
@@ -47,43 +47,6 @@ struct pdns_state {
     uint64_t events, answers, skipped, sinkholed, partials;
     int limit_warned;
 };
-
-/* "dnspdns phase=map <the user's arguments as typed>" (raw_args keep the
- * quotes; older splunkd versions send none, then args are quoted here). */
-static int make_preop(struct scp *s, struct pdns_state *st)
-{
-    const struct meta_info *in = &s->info;
-    int raw = in->nraw_args == in->nargs;
-    struct buf b;
-    buf_init(&b, SCP_META_MAX / 2);
-    if (buf_appends(&b, "dnspdns phase=map"))
-        goto fail;
-    for (size_t i = 0; i < in->nargs; i++) {
-        const char *a = raw ? in->raw_args[i] : in->args[i];
-        const char *eq = strchr(a, '=');
-        if (buf_appendc(&b, ' '))
-            goto fail;
-        if (raw || eq == NULL || strcspn(eq + 1, " \"\\") == strlen(eq + 1)) {
-            if (buf_appends(&b, a))
-                goto fail;
-            continue;
-        }
-        if (buf_append(&b, a, (size_t)(eq - a) + 1) || buf_appendc(&b, '"'))
-            goto fail;
-        for (const char *c = eq + 1; *c; c++)
-            if (((*c == '"' || *c == '\\') && buf_appendc(&b, '\\')) || buf_appendc(&b, *c))
-                goto fail;
-        if (buf_appendc(&b, '"'))
-            goto fail;
-    }
-    if (buf_appendc(&b, '\0'))
-        goto fail;
-    st->preop = buf_take(&b, NULL);
-    return st->preop ? 0 : ERR_NOMEM;
-fail:
-    buf_free(&b);
-    return ERR_LIMIT;
-}
 
 static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
                       struct err *e)
@@ -162,7 +125,7 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     gi->type = SCP_REPORTING;
     if (!mapphase)
         return 0;
-    rc = make_preop(s, st);
+    rc = cmd_preop(&s->info, "dnspdns", &st->preop);
     if (rc == ERR_NOMEM)
         return err_set(e, rc, "out of memory");
     if (rc)
