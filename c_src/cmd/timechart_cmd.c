@@ -13,8 +13,20 @@
 #include "util/num.h"
 #include "util/xmem.h"
 
-/* Extra fields read through the engine (join_opts.extra). */
-enum { TX_BY, TX_BY_MV, TX_URL, TX_N };
+/* Extra fields read through the engine (join_opts.extra): the by-field,
+ * the proxy URL, and the fields of a map phase's partial rows (TX_M*). */
+enum { TX_BY, TX_BY_MV, TX_URL, TX_MBIN, TX_MSERIES, TX_MCOUNT, TX_N };
+
+/* The map phase's rows (phase=map): one per (bin, series value) with its
+ * count, under names no user field has, and _time = the bin so that the
+ * search head can merge the indexers' rows by time. */
+enum { MF_TIME, MF_BIN, MF_SERIES, MF_COUNT, MF_N };
+static const char *const mf_names[MF_N] = {"_time", "__dnsjoin_tc_bin", "__dnsjoin_tc_series",
+                                           "__dnsjoin_tc_count"};
+
+/* A partial row's bin is a bin start of an event time the engine accepts
+ * (|t| <= JOIN_TIME_ABS_MAX), so at most one bin further out. */
+#define TC_BIN_ABS_MAX (JOIN_TIME_ABS_MAX + 86400LL * BINS_SPAN_DAYS_MAX * US_PER_SEC)
 
 struct tc_state {
     struct join_opts o;
@@ -33,6 +45,12 @@ struct tc_state {
     struct reqfields req;     /* getinfo's required_fields */
     struct scp *s;
     uint64_t skipped_no_time;
+    int map;                  /* phase=map: partial rows, no chart */
+    const char *filter;       /* the first filter option given, or NULL */
+    char *preop;              /* OWNED: the reduce's streaming_preop */
+    uint32_t map_ids[MF_N];
+    struct schema map_out;
+    uint64_t partials;        /* partial rows merged (the reduce) */
 };
 
 static char *dup_slice(struct slice s) { return xstrndup(s.p, s.n); }
@@ -56,14 +74,45 @@ static int parse_words(struct args *a, struct slice *by, struct err *e)
     return 0;
 }
 
+/* mapphase=true: name the map phase, unless a filter needs the join of the
+ * whole search (then an INFO says why, and the reduce gets every event).
+ * The partial rows' fields join the required ones. */
+static int make_preop(struct scp *s, struct tc_state *st, struct err *e)
+{
+    int rc;
+    if (st->filter != NULL) {
+        scp_msg(s, LOG_INFO, "dnstimechart: map phase off: %s needs each event's exact time, "
+                "client and address for the DNS join, which only the search head has",
+                st->filter);
+        return 0;
+    }
+    rc = cmd_preop(&s->info, "dnstimechart", &st->preop);
+    if (rc == ERR_NOMEM)
+        return err_set(e, rc, "out of memory");
+    if (rc)
+        return err_set(e, rc, "dnstimechart: the arguments are too long for a map phase");
+    for (int k = MF_BIN; k < MF_N; k++)
+        if (reqfields_add(&st->req, slice_cstr(mf_names[k])))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
                       struct err *e)
 {
     struct tc_state *st = state;
+    static const char *const phases[] = {"reduce", "map", NULL};
     struct slice span, tz, ipv, srcv, by = SLICE_LIT("sourcetype");
-    int rc;
+    int mapphase = 0, rc;
 
-    rc = args_str(a, "span", SLICE_LIT("1h"), &span, e);
+    rc = args_enum(a, "phase", phases, 0, &st->map, e);
+    /* mapphase=true names the streaming_preop.  Off by default: the
+     * shipped distsearch.conf keeps the binaries out of the knowledge
+     * bundle, and indexers without the binary cannot run the map phase. */
+    if (rc == 0)
+        rc = args_bool(a, "mapphase", 0, &mapphase, e);
+    if (rc == 0)
+        rc = args_str(a, "span", SLICE_LIT("1h"), &span, e);
     if (rc == 0)
         rc = bins_parse(span, &st->bins, e);
     if (rc == 0)
@@ -113,10 +162,25 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
                            "as 10.0.0.0/8", (int)(srcv.n > 64 ? 64 : srcv.n), srcv.p);
         st->has_src = 1;
     }
+    st->filter = st->domain.p != NULL ? "domain=" : st->has_ip ? "ip=" : st->has_src ? "src="
+                                                                                    : NULL;
+    if (st->map && st->filter != NULL)
+        return err_set(e, ERR_ARGS, "phase=map: %s needs the DNS join over all the search's "
+                       "events, on the search head; leave phase= out", st->filter);
+    if (st->map && st->hist != NULL) {
+        /* without a filter the counts need no join: the map phase never
+         * asks the KV store (history= stays with the search head) */
+        history_free(st->hist);
+        st->hist = NULL;
+        st->o.history = NULL;
+    }
 
     st->names[TX_BY] = dup_slice(by);
     st->names[TX_BY_MV] = cmd_mv_name(by);
     st->names[TX_URL] = dup_slice(SLICE_LIT("url"));
+    st->names[TX_MBIN] = dup_slice(slice_cstr(mf_names[MF_BIN]));
+    st->names[TX_MSERIES] = dup_slice(slice_cstr(mf_names[MF_SERIES]));
+    st->names[TX_MCOUNT] = dup_slice(slice_cstr(mf_names[MF_COUNT]));
     for (int k = 0; k < TX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -149,11 +213,27 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
         if (reqfields_add(&st->req, req[i]))
             return err_set(e, ERR_NOMEM, "out of memory");
-    gi->type = SCP_REPORTING;
+    for (int k = 0; k < MF_N; k++)
+        if (cols_intern(s->cols, slice_cstr(mf_names[k]), &st->map_ids[k]))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    st->map_out.n = MF_N;
+    st->map_out.ids = st->map_ids;
     gi->early_reply = 1;  /* rows only with the final request */
+    if (st->map) {
+        /* on each indexer, over its own events */
+        gi->type = SCP_STREAMING;
+    } else {
+        /* reporting: once, on the search head, over all results (or over
+         * the indexers' partial rows) */
+        gi->type = SCP_REPORTING;
+        rc = mapphase ? make_preop(s, st, e) : 0;
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < st->req.n; i++)
         gi->required[i] = st->req.names[i];
     gi->nrequired = st->req.n;
+    gi->streaming_preop = st->preop;
     return 0;
 }
 
@@ -214,6 +294,37 @@ static int keep(struct tc_state *st, const struct join_row *row, const struct jo
     return 1;
 }
 
+#define MAPROW_ERR "dnstimechart: field %s of a map-phase row "
+
+/* A row from a map phase (its count or bin is not empty): add its count.
+ * The fields are input like any other: a bad one is an ERROR naming it. */
+static int add_partial(struct tc_state *st, const struct join_row *row, struct err *e)
+{
+    struct arena *a = &st->s->arena;
+    struct slice bs = join_field(row, JF_X0 + TX_MBIN, a);
+    uint64_t count;
+    int64_t bin;
+    int rc;
+
+    st->partials++;
+    if (st->filter != NULL)
+        return err_set(e, ERR_INPUT, "dnstimechart: map-phase rows (field %s) carry no events "
+                       "for %s to filter; run the map phase without it",
+                       mf_names[MF_COUNT], st->filter);
+    if (num_parse_u64(join_field(row, JF_X0 + TX_MCOUNT, a), 1, UINT64_MAX, &count))
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not a whole number from 1 to %llu",
+                       mf_names[MF_COUNT], (unsigned long long)UINT64_MAX);
+    if (bs.p == NULL || num_parse_time_us(bs, &bin) || bin < -TC_BIN_ABS_MAX ||
+        bin > TC_BIN_ABS_MAX || bins_floor(&st->bins, bin) != bin)
+        return err_set(e, ERR_INPUT, MAPROW_ERR "is not the start of a span= bin in epoch "
+                       "seconds", mf_names[MF_BIN]);
+    rc = tchart_add_n(st->tc, bin, join_field(row, JF_X0 + TX_MSERIES, a), count, e);
+    if (rc == ERR_INPUT)
+        return err_set(e, rc, MAPROW_ERR "makes the events counted exceed %llu",
+                       mf_names[MF_COUNT], (unsigned long long)UINT64_MAX);
+    return rc;
+}
+
 static int tc_sink(void *ctx, const struct join_row *row, const struct join_event *ev,
                    struct err *e)
 {
@@ -223,6 +334,9 @@ static int tc_sink(void *ctx, const struct join_row *row, const struct join_even
     struct slice v;
     int rc, n = 0;
 
+    if (!slice_is_blank(join_field(row, JF_X0 + TX_MCOUNT, a)) ||
+        !slice_is_blank(join_field(row, JF_X0 + TX_MBIN, a)))
+        return add_partial(st, row, e);
     if (!ev->has_time) {
         /* timechart cannot place an event without _time */
         st->skipped_no_time++;
@@ -318,6 +432,33 @@ done:
     return rc;
 }
 
+/* phase=map, final request: one row per non-zero (bin, series) cell. */
+static int emit_map(struct tc_state *st, struct err *e)
+{
+    struct scp *s = st->s;
+    struct tchart_cell *c;
+    size_t n;
+    if (tchart_cells(st->tc, &c, &n))
+        return err_set(e, ERR_NOMEM, "out of memory listing the counts");
+    for (size_t i = 0; i < n; i++) {
+        struct slice *cells = arena_alloc(&s->arena, MF_N * sizeof *cells);
+        if (cells == NULL)
+            goto nomem;
+        cells[MF_TIME] = cmd_us(&s->arena, c[i].bin_us);
+        cells[MF_BIN] = cells[MF_TIME];
+        cells[MF_SERIES] = c[i].series;
+        cells[MF_COUNT] = cmd_u64(&s->arena, c[i].n);
+        if (cells[MF_TIME].p == NULL || cells[MF_COUNT].p == NULL ||
+            scp_emit(s, &st->map_out, cells))
+            goto nomem;
+    }
+    xfree(c);
+    return 0;
+nomem:
+    xfree(c);
+    return err_set(e, ERR_NOMEM, "out of memory writing partial counts");
+}
+
 static int tc_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
                       struct err *e)
 {
@@ -334,9 +475,13 @@ static int tc_execute(struct scp *s, void *state, const struct csv_table *in, in
         st->j = NULL;
         s->want = NULL;  /* it pointed into the engine */
         s->nwant = 0;
-        rc = emit_table(st, e);
-        scp_msg(s, LOG_INFO, "dnstimechart: %llu events read, %llu counted, %llu without _time",
-                (unsigned long long)js.rows, (unsigned long long)tchart_events(st->tc),
+        rc = st->map ? emit_map(st, e) : emit_table(st, e);
+        if (st->partials > 0)
+            scp_msg(s, LOG_INFO, "dnstimechart: merged %llu partial rows of the map phase",
+                    (unsigned long long)st->partials);
+        scp_msg(s, LOG_INFO, "dnstimechart%s: %llu events read, %llu counted, %llu without _time",
+                st->map ? " (map phase)" : "", (unsigned long long)(js.rows - st->partials),
+                (unsigned long long)tchart_events(st->tc),
                 (unsigned long long)st->skipped_no_time);
     }
     return rc;
@@ -363,6 +508,7 @@ static void tc_free(void *state)
     for (int k = 0; k < TX_N; k++)
         xfree(st->names[k]);
     reqfields_free(&st->req);
+    xfree(st->preop);
     xfree(st);
 }
 

@@ -75,7 +75,16 @@ static int grow(struct tchart *tc)
 
 int tchart_add(struct tchart *tc, int64_t bin_us, struct slice series, struct err *e)
 {
+    return tchart_add_n(tc, bin_us, series, 1, e);
+}
+
+int tchart_add_n(struct tchart *tc, int64_t bin_us, struct slice series, uint64_t n,
+                 struct err *e)
+{
     uint32_t id = 0;
+    /* every cell and every sum of cells is at most the events counted */
+    if (n > UINT64_MAX - tc->events)
+        return ERR_INPUT;
     if (!slice_is_blank(series)) {
         int rc = strtab_intern(tc->names, series, &id);
         if (rc == ERR_LIMIT)
@@ -96,8 +105,42 @@ int tchart_add(struct tchart *tc, int64_t bin_us, struct slice series, struct er
         tc->cells[k].series = id;
         tc->ncells++;
     }
-    tc->cells[k].n++;
-    tc->events++;
+    tc->cells[k].n += n;
+    tc->events += n;
+    return 0;
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+    const struct tchart_cell *x = a, *y = b;
+    if (x->bin_us != y->bin_us)
+        return x->bin_us < y->bin_us ? -1 : 1;
+    return slice_cmp(x->series, y->series);
+}
+
+int tchart_cells(const struct tchart *tc, struct tchart_cell **out, size_t *n)
+{
+    struct tchart_cell *c;
+    size_t k = 0;
+    *out = NULL;
+    *n = 0;
+    if (tc->ncells == 0)
+        return 0;
+    c = xcalloc(tc->ncells, sizeof *c);
+    if (c == NULL)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < tc->cap; i++) {
+        if (!tc->cells[i].used)
+            continue;
+        c[k].bin_us = tc->cells[i].bin;
+        c[k].series = tc->cells[i].series ? strtab_get(tc->names, tc->cells[i].series)
+                                          : SLICE_LIT("");
+        c[k].n = tc->cells[i].n;
+        k++;
+    }
+    qsort(c, k, sizeof *c, cmp_cell);
+    *out = c;
+    *n = k;
     return 0;
 }
 

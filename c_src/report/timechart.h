@@ -35,6 +35,25 @@ void tchart_free(struct tchart *tc);
  * ERR_LIMIT (REPORT_SERIES_MAX series), e filled. */
 int tchart_add(struct tchart *tc, int64_t bin_us, struct slice series, struct err *e) WARN_UNUSED;
 
+/* Count n >= 1 events at once (a map phase's partial count).  As
+ * tchart_add, and ERR_INPUT (nothing counted, e not filled: the caller
+ * names the field) when the events counted would pass UINT64_MAX, so no
+ * cell, series total or OTHER sum can wrap. */
+int tchart_add_n(struct tchart *tc, int64_t bin_us, struct slice series, uint64_t n,
+                 struct err *e) WARN_UNUSED;
+
+/* One non-zero cell, as a map phase emits it. */
+struct tchart_cell {
+    int64_t bin_us;
+    struct slice series;  /* VIEW into the tchart; empty = the NULL series */
+    uint64_t n;
+};
+
+/* Every non-zero cell, by bin, then series bytewise (NULL first), so that
+ * the list does not depend on the hash table.  *out OWNED (xfree), *n its
+ * length (*out NULL when 0).  0 or ERR_NOMEM. */
+int tchart_cells(const struct tchart *tc, struct tchart_cell **out, size_t *n) WARN_UNUSED;
+
 /* Events counted so far. */
 uint64_t tchart_events(const struct tchart *tc);
 

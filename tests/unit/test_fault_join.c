@@ -13,6 +13,10 @@
  *   an ERROR line on stderr, and the first success is byte-identical to the
  *   run without failures (leaks: LeakSanitizer under `make asan`, memcheck
  *   under `make valgrind`).
+ * The same EOF and allocation checks run over dnstimechart's map phase:
+ * the session with phase=map, and a reduce session (mapphase=t) fed the map
+ * phase's rows in two requests, whose chart is byte-identical to the
+ * single-phase chart of the session.
  * The session file is made by tests/fuzz/make_join_session.sh.
  */
 #include <setjmp.h>
@@ -155,14 +159,12 @@ static void test_join_session_baseline(void **st)
     free(in);
 }
 
-static void eof_at_every_offset(const struct scp_command *cmd)
+static void eof_at_every_offset_of(const struct scp_command *cmd, const char *in, size_t n)
 {
-    size_t n, nk;
+    size_t nk;
     int status;
     ready_fds();
     cmd_under_test = cmd;
-    char *in = tu_read_file(SESSION, &n);
-    assert_non_null(in);
     size_t ends[FRAMES_MAX];
     size_t nreq = frame_ends(in, n, ends, FRAMES_MAX);
     for (size_t cut = 0; cut < n; cut++) {
@@ -198,6 +200,14 @@ static void eof_at_every_offset(const struct scp_command *cmd)
         free(o);
     }
     cmd_under_test = &join_command;
+}
+
+static void eof_at_every_offset(const struct scp_command *cmd)
+{
+    size_t n;
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    eof_at_every_offset_of(cmd, in, n);
     free(in);
 }
 
@@ -217,15 +227,14 @@ static void test_timechart_eof_at_every_offset(void **st)
 }
 
 /* The Nth allocation fails, N = 1, 2, ... until the session succeeds. */
-static void allocation_failures(const struct scp_command *cmd)
+static void allocation_failures_of(const struct scp_command *cmd, const char *in, size_t n,
+                                   unsigned long min_fails)
 {
-    size_t n, n0, nk;
+    size_t n0, nk;
     int status;
     unsigned long fails = 0, N;
     ready_fds();
     cmd_under_test = cmd;
-    char *in = tu_read_file(SESSION, &n);
-    assert_non_null(in);
     capture_stderr();  /* dnsprofile WARNs when run outside the app */
     char *o0 = session(in, n, 0, 1, &status, &n0);
     restore_stderr();
@@ -268,8 +277,16 @@ static void allocation_failures(const struct scp_command *cmd)
                   cmd->name, fails);
     cmd_under_test = &join_command;
     assert_true(N < 1000000);
-    assert_true(fails > 20);
+    assert_true(fails > min_fails);
     free(o0);
+}
+
+static void allocation_failures(const struct scp_command *cmd)
+{
+    size_t n;
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    allocation_failures_of(cmd, in, n, 20);
     free(in);
 }
 
@@ -293,6 +310,167 @@ static void test_profile_allocation_failures(void **st)
     allocation_failures(&profile_command);
 }
 
+/* ---- dnstimechart's map phase ------------------------------------------ */
+
+struct bytes {
+    char *p;
+    size_t n;
+};
+
+static void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+    char *q = realloc(b->p, b->n + n + 1);
+    assert_non_null(q);
+    memcpy(q + b->n, p, n);
+    b->p = q;
+    b->n += n;
+    q[b->n] = 0;
+}
+
+static void put_frame(struct bytes *b, const char *meta, size_t ml, const char *body,
+                      size_t bl)
+{
+    char h[64];
+    int k = snprintf(h, sizeof h, "chunked 1.0,%zu,%zu\n", ml, bl);
+    bytes_add(b, h, (size_t)k);
+    bytes_add(b, meta, ml);
+    bytes_add(b, body, bl);
+}
+
+/* The session's getinfo frame with `arg` added to searchinfo's args and
+ * raw_args, then the rest of `in`.  OWNED. */
+static char *getinfo_with(const char *in, size_t n, const char *arg, size_t *outn)
+{
+    struct bytes b = {0};
+    uint64_t ml, bl;
+    struct err e;
+    long h = chunk_header_parse(in, n, &ml, &bl, &e);
+    assert_true(h > 0 && bl == 0);
+    json_t *m = json_loadb(in + h, (size_t)ml, 0, NULL);
+    assert_non_null(m);
+    json_t *si = json_object_get(m, "searchinfo");
+    assert_int_equal(json_array_append_new(json_object_get(si, "args"), json_string(arg)), 0);
+    assert_int_equal(json_array_append_new(json_object_get(si, "raw_args"), json_string(arg)), 0);
+    char *txt = json_dumps(m, JSON_COMPACT);
+    assert_non_null(txt);
+    json_decref(m);
+    put_frame(&b, txt, strlen(txt), "", 0);
+    free(txt);
+    bytes_add(&b, in + h + ml, n - (size_t)h - (size_t)ml);
+    *outn = b.n;
+    return b.p;
+}
+
+/* The body of the last reply of a clean session of `cmd` over `in`. OWNED. */
+static char *final_body(const struct scp_command *cmd, const char *in, size_t n, size_t *bn)
+{
+    size_t on;
+    int status;
+    struct tu_frame f[FRAMES_MAX];
+    cmd_under_test = cmd;
+    capture_stderr();
+    char *o = session(in, n, 0, 1, &status, &on);
+    restore_stderr();
+    cmd_under_test = &join_command;
+    assert_int_equal(status, 0);
+    int nf = tu_frames(o, on, f, FRAMES_MAX);
+    assert_true(nf >= 2);
+    char *body = malloc(f[nf - 1].body_len + 1);
+    assert_non_null(body);
+    memcpy(body, f[nf - 1].body, f[nf - 1].body_len);
+    body[f[nf - 1].body_len] = 0;
+    *bn = f[nf - 1].body_len;
+    free(o);
+    return body;
+}
+
+/* The map phase's session and the reduce's: the map's rows (header, then
+ * the odd rows, then the even rows) in two execute requests. */
+static void map_sessions(char **map, size_t *mapn, char **red, size_t *redn)
+{
+    size_t n, bn, gn;
+    ready_fds();
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    *map = getinfo_with(in, n, "phase=map", mapn);
+    char *rows = final_body(&timechart_command, *map, *mapn, &bn);
+    /* the series are the session's sourcetypes: no quoted line breaks */
+    assert_null(memchr(rows, '"', bn));
+    assert_true(has(rows, bn, "__dnsjoin_tc_count"));
+    struct bytes half[2] = {{0}, {0}};
+    size_t hl = strcspn(rows, "\n") + 1, k = 0;
+    for (int i = 0; i < 2; i++)
+        bytes_add(&half[i], rows, hl);
+    for (size_t at = hl; at < bn; k++) {
+        size_t l = strcspn(rows + at, "\n") + 1;
+        bytes_add(&half[k % 2], rows + at, l);
+        at += l;
+    }
+    assert_true(k >= 2);
+    char *gi = getinfo_with(in, n, "mapphase=t", &gn);
+    struct bytes b = {0};
+    uint64_t ml, bl;
+    struct err e;
+    long h = chunk_header_parse(gi, gn, &ml, &bl, &e);
+    bytes_add(&b, gi, (size_t)h + ml);
+    static const char nf[] = "{\"action\":\"execute\",\"finished\":false}";
+    static const char fin[] = "{\"action\":\"execute\",\"finished\":true}";
+    put_frame(&b, nf, strlen(nf), half[0].p, half[0].n);
+    put_frame(&b, fin, strlen(fin), half[1].p, half[1].n);
+    *red = b.p;
+    *redn = b.n;
+    free(half[0].p);
+    free(half[1].p);
+    free(gi);
+    free(rows);
+    free(in);
+}
+
+/* The reduce over the map phase's rows draws the single-phase chart. */
+static void test_timechart_map_baseline(void **st)
+{
+    size_t mn, rn, n, b1, b2;
+    char *map, *red;
+    (void)st;
+    map_sessions(&map, &mn, &red, &rn);
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    char *one = final_body(&timechart_command, in, n, &b1);
+    char *two = final_body(&timechart_command, red, rn, &b2);
+    assert_true(has(one, b1, "_span"));
+    if (b1 != b2 || memcmp(one, two, b1) != 0)
+        fail_msg("the reduce's chart differs:\n%s\n--- single phase:\n%s", two, one);
+    free(one);
+    free(two);
+    free(in);
+    free(map);
+    free(red);
+}
+
+static void test_timechart_map_eof_at_every_offset(void **st)
+{
+    size_t mn, rn;
+    char *map, *red;
+    (void)st;
+    map_sessions(&map, &mn, &red, &rn);
+    eof_at_every_offset_of(&timechart_command, map, mn);
+    eof_at_every_offset_of(&timechart_command, red, rn);
+    free(map);
+    free(red);
+}
+
+static void test_timechart_map_allocation_failures(void **st)
+{
+    size_t mn, rn;
+    char *map, *red;
+    (void)st;
+    map_sessions(&map, &mn, &red, &rn);
+    allocation_failures_of(&timechart_command, map, mn, 20);
+    allocation_failures_of(&timechart_command, red, rn, 20);
+    free(map);
+    free(red);
+}
+
 static int teardown(void **st)
 {
     (void)st;
@@ -312,6 +490,9 @@ int main(void)
         cmocka_unit_test_teardown(test_join_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_timechart_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_profile_allocation_failures, teardown),
+        cmocka_unit_test_teardown(test_timechart_map_baseline, teardown),
+        cmocka_unit_test_teardown(test_timechart_map_eof_at_every_offset, teardown),
+        cmocka_unit_test_teardown(test_timechart_map_allocation_failures, teardown),
     };
     return cmocka_run_group_tests_name("fault_join", tests, NULL, NULL);
 }
