@@ -148,6 +148,13 @@
 #ifndef PDNS_RECORDS_MAX
 #define PDNS_RECORDS_MAX 5000000ull  /* distinct passive DNS records per dnspdns run */
 #endif
+/* Distinct names dnsprofile asks the KV store for (name_first_seen with
+ * history=), in row order: a few hundred per request at most, so this
+ * bounds the requests the end of a search waits for; past it the rest of
+ * the rows' name_first_seen and new_name are empty, with a WARN. */
+#ifndef HISTORY_NAMES_MAX
+#define HISTORY_NAMES_MAX 100000
+#endif
 
 /* --- dnsjoin: public resolvers (DNS bypass) ------------------------------ */
 
@@ -159,6 +166,12 @@
 #endif
 #ifndef LOCAL_RESOLVERS_MAX
 #define LOCAL_RESOLVERS_MAX 256                /* addresses or ranges in local_resolvers= */
+#endif
+
+/* --- dnsprofile: the site's own domains ----------------------------------- */
+
+#ifndef LOCAL_DOMAINS_MAX
+#define LOCAL_DOMAINS_MAX 256                  /* suffixes in local_domains= */
 #endif
 
 #endif

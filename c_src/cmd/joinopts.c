@@ -76,8 +76,8 @@ int joinopts_parse(struct args *a, int ip_is_field, struct join_opts *o, struct 
 
 static void history_warn(void *ctx, const char *msg) { scp_msg(ctx, LOG_WARN, "%s", msg); }
 
-int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
-                     struct err *e)
+static int history_of(struct scp *s, struct args *a, struct join_opts *o, int names,
+                      struct history **out, struct err *e)
 {
     const int64_t day = 86400 * US_PER_SEC;
     struct slice coll;
@@ -105,11 +105,24 @@ int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct 
     ho.warn = history_warn;
     ho.warn_ctx = s;
     ho.max_records = PDNS_RECORDS_MAX;
+    ho.names = names;
     *out = history_new(&ho, e);
     if (*out == NULL)
         return e->code ? e->code : ERR_NOMEM;
     o->history = history_hook(*out);
     return 0;
+}
+
+int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
+                     struct err *e)
+{
+    return history_of(s, a, o, 0, out, e);
+}
+
+int joinopts_history_names(struct scp *s, struct args *a, struct join_opts *o,
+                           struct history **out, struct err *e)
+{
+    return history_of(s, a, o, 1, out, e);
 }
 
 int joinopts_sinkholes(struct scp *s, const char *cmd, struct join_opts *o,

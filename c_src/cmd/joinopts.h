@@ -32,6 +32,12 @@ int joinopts_size(struct slice s, uint64_t *out) WARN_UNUSED;
 int joinopts_history(struct scp *s, struct args *a, struct join_opts *o, struct history **out,
                      struct err *e) WARN_UNUSED;
 
+/* The same for dnsprofile, which also asks the source for name_first_seen
+ * (history_first_seen): its KV store WARNs say those columns are empty
+ * too. */
+int joinopts_history_names(struct scp *s, struct args *a, struct join_opts *o,
+                           struct history **out, struct err *e) WARN_UNUSED;
+
 /* The sinkhole answers (join/sinkhole): 0.0.0.0, :: and the app's
  * lookups/dnsjoin_sinkholes.csv.  A missing file is no error (the built-in
  * pair only); an unreadable or malformed one, or rows that are not

@@ -6,10 +6,13 @@
 #include "cmd/joinopts.h"
 #include "cmd/profile_rows.h"
 #include "join/join.h"
+#include "limits.h"
 #include "report/dname.h"
 #include "report/endpoints.h"
 #include "report/pfeed.h"
 #include "report/profile.h"
+#include "rest/pdns.h"
+#include "util/num.h"
 #include "util/worker.h"
 #include "util/xmem.h"
 
@@ -28,6 +31,7 @@ struct pf_state {
     struct profile *p;          /* OWNED */
     struct pfeed *feed;         /* OWNED: events go to p through it */
     int nodns, nodns_private;
+    int64_t new_within_us;      /* new_within= */
     char *names[PX_N];          /* OWNED field names */
     const char *extra[PX_N + 1];
     struct reqfields req;     /* getinfo's required_fields */
@@ -76,7 +80,15 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     /* history=: addresses no answer in the window explains are looked up
      * in the passive DNS collection, as dnsjoin does */
     if (rc == 0)
-        rc = joinopts_history(s, a, &st->o, &st->hist, e);
+        rc = joinopts_history_names(s, a, &st->o, &st->hist, e);
+    /* new_within=: how soon after a name's first sighting a conversation
+     * still counts as new (history=) */
+    if (rc == 0)
+        rc = args_span(a, "new_within", 86400 * US_PER_SEC, US_PER_SEC,
+                       3660 * 86400 * US_PER_SEC, &st->new_within_us, e);
+    struct slice domains = SLICE_NULL;
+    if (rc == 0)
+        rc = args_str(a, "local_domains", SLICE_NULL, &domains, e);
     if (rc == 0)
         rc = args_bool(a, "nodns", 1, &st->nodns, e);
     if (rc == 0)
@@ -116,8 +128,15 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         return rc;
     st->j = join_new(&st->o, s->cols);
     st->p = profile_new(st->ep);
-    if (st->p != NULL)
+    if (st->p != NULL) {
         profile_set_resolvers(st->p, st->res);
+        /* new_name needs each conversation's first lookup */
+        if (st->hist != NULL)
+            profile_keep_first_lookups(st->p);
+        /* local_domains=: the site's names, expected without traffic */
+        if (domains.p != NULL && (rc = profile_set_local_domains(st->p, domains, e)) != 0)
+            return rc;
+    }
     /* counting overlaps reading when a second processor is online */
     st->feed = st->p != NULL ? pfeed_new(st->p, profile_cmd_threads && worker_cpus() > 1) : NULL;
     if (st->j == NULL || st->p == NULL || st->feed == NULL)
@@ -191,6 +210,53 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
     return 0;
 }
 
+/* name_first_seen and new_name (history=): the rows' distinct names, at
+ * most HISTORY_NAMES_MAX in row order, asked for in a few requests.  A KV
+ * store failure is a WARN (the history module's) and leaves the columns
+ * empty.  0 or ERR_NOMEM. */
+static int name_history(struct pf_state *st, struct err *e)
+{
+    uint32_t *ids = NULL;
+    struct slice *names = NULL;
+    int64_t *first = NULL;
+    size_t m = 0;
+    int cut = 0, ok = 0;
+    int rc = profile_row_names(st->p, st->order, st->nrows, HISTORY_NAMES_MAX, &ids, &m, &cut, e);
+    if (rc)
+        return rc;
+    names = xcalloc(m ? m : 1, sizeof *names);
+    first = xcalloc(m ? m : 1, sizeof *first);
+    if (names == NULL || first == NULL) {
+        rc = err_set(e, ERR_NOMEM, "out of memory for name_first_seen");
+        goto out;
+    }
+    /* dnspdns stores no longer name: such a one is not asked for (its
+     * first sighting is the search's) */
+    for (size_t j = 0; j < m; j++) {
+        names[j] = profile_name(st->p, ids[j]);
+        if (names[j].n > PDNS_NAME_MAX)
+            names[j] = SLICE_LIT("");
+    }
+    rc = history_first_seen(st->hist, names, m, first, &ok, e);
+    if (rc || !ok)
+        goto out;
+    if (cut)
+        scp_msg(st->s, LOG_WARN, "dnsprofile: the rows have more than HISTORY_NAMES_MAX (%llu) "
+                "names; name_first_seen and new_name are empty for the rest, the rows with "
+                "fewer connections (narrow the search; " LIMIT_BUILD_HINT ")",
+                (unsigned long long)HISTORY_NAMES_MAX);
+    /* seconds to microseconds: stored times are within KV_TIME_MAX */
+    for (size_t j = 0; j < m; j++)
+        if (first[j] != HISTORY_NONE)
+            first[j] *= US_PER_SEC;
+    rc = profile_set_history(st->p, ids, first, m, st->new_within_us, e);
+out:
+    xfree(ids);
+    xfree(names);
+    xfree(first);
+    return rc;
+}
+
 static int emit_rows(struct pf_state *st, struct err *e)
 {
     struct scp *s = st->s;
@@ -210,6 +276,8 @@ static int emit_rows(struct pf_state *st, struct err *e)
     profile_set_verdicts(st->p, &vd);
     rc = profile_order(st->p, st->nodns, profile_cmd_threads && worker_cpus() > 1, &st->order,
                        &st->nrows, e);
+    if (rc == 0 && st->hist != NULL)
+        rc = name_history(st, e);
     if (rc)
         return rc;
     if (profile_hours(st->p, s->info.earliest_us, s->info.latest_us, &h0, &nhours)) {

@@ -70,6 +70,21 @@ struct slice dname_url_host(struct slice u)
     return dname_trim(slice_of(u.p + i, k - i));
 }
 
+int dname_in_domain(struct slice name, struct slice domain)
+{
+    name = dname_trim(name);
+    domain = dname_trim(domain);
+    if (domain.n == 0 || name.n < domain.n)
+        return 0;
+    size_t off = name.n - domain.n;
+    if (off > 0 && name.p[off - 1] != '.')
+        return 0;
+    for (size_t i = 0; i < domain.n; i++)
+        if (lower((unsigned char)name.p[off + i]) != lower((unsigned char)domain.p[i]))
+            return 0;
+    return 1;
+}
+
 size_t dname_lower(struct slice s, char *out, size_t n)
 {
     size_t m = s.n < n ? s.n : n;

@@ -24,6 +24,12 @@ int dname_glob(struct slice glob, struct slice name);
  * an empty slice when there is none. */
 struct slice dname_url_host(struct slice url);
 
+/* 1 if `name` is `domain` or a name below it, on a label boundary
+ * (a.corp.example and corp.example are in corp.example, xcorp.example is
+ * not), ASCII case ignored, one trailing dot ignored on both; else 0.  An
+ * empty domain contains nothing. */
+int dname_in_domain(struct slice name, struct slice domain);
+
 /* Lower-case ASCII copy of s (at most n bytes) into out; returns the
  * length written. */
 size_t dname_lower(struct slice s, char *out, size_t n);

@@ -96,6 +96,19 @@ struct profile {
     /* Made by profile_order: per name id, the distinct clients that
      * resolved it (name_clients). */
     uint32_t *nclients;          /* OWNED or NULL */
+    /* With profile_keep_first_lookups: each conversation's first lookup
+     * (microseconds; valid when it has lookups), in pages as `pages`. */
+    int64_t **flpages;           /* OWNED array of OWNED pages, or NULL */
+    int keep_first;
+    /* Made by profile_set_history: per string id, its name's index + 1 in
+     * hfirst (0: not asked), and per asked name its first seen. */
+    uint32_t *hix;               /* OWNED or NULL (no history: empty columns) */
+    int64_t *hfirst;             /* OWNED */
+    int64_t new_within_us;
+    /* local_domains= (profile_set_local_domains): VIEWs into ldom_text */
+    struct slice *ldom;          /* OWNED */
+    size_t nldom;
+    char *ldom_text;             /* OWNED: the suffixes, lower case */
 };
 
 /* One line per entry; a name longer than NCACHE_TEXT goes to the table. */
@@ -113,6 +126,7 @@ struct ncache {
 #define RI_UNORDERED (1u << 25)
 #define RI_BYPASS_SHIFT 26       /* 3 bits: enum bypass */
 #define BSLOT(p, i) (&(p)->bpages[(size_t)(i) / CONV_PAGE][(size_t)(i) % CONV_PAGE])
+#define FLSLOT(p, i) (&(p)->flpages[(size_t)(i) / CONV_PAGE][(size_t)(i) % CONV_PAGE])
 
 struct profile *profile_new(const struct endpoints *ep)
 {
@@ -145,9 +159,16 @@ void profile_free(struct profile *p)
     for (size_t i = 0; i < p->npages; i++) {
         xfree(p->pages[i]);
         xfree(p->bpages[i]);
+        if (p->flpages != NULL)
+            xfree(p->flpages[i]);
     }
     xfree(p->pages);
     xfree(p->bpages);
+    xfree(p->flpages);
+    xfree(p->hix);
+    xfree(p->hfirst);
+    xfree(p->ldom);
+    xfree(p->ldom_text);
     beacon_free(p->bc);
     xfree(p->slots);
     xfree(p->nc);
@@ -172,6 +193,69 @@ static uint64_t key_hash(int kind, uint32_t client, uint32_t name, const struct 
 void profile_set_resolvers(struct profile *p, const struct resolvers *r) { p->res = r; }
 
 void profile_set_verdicts(struct profile *p, const struct profile_verdicts *v) { p->vd = *v; }
+
+void profile_keep_first_lookups(struct profile *p) { p->keep_first = 1; }
+
+/* A character of a domain name as local_domains= takes it. */
+static int domain_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+}
+
+int profile_set_local_domains(struct profile *p, struct slice list, struct err *e)
+{
+    size_t i = 0, n = 0;
+    xfree(p->ldom);
+    xfree(p->ldom_text);
+    p->ldom = NULL;
+    p->ldom_text = NULL;
+    p->nldom = 0;
+    if (list.n == 0)
+        return 0;
+    /* LOCAL_DOMAINS_MAX entries at most, their text no longer than the list */
+    p->ldom = xcalloc(LOCAL_DOMAINS_MAX, sizeof *p->ldom);
+    p->ldom_text = xmalloc(list.n);
+    if (p->ldom == NULL || p->ldom_text == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    while (i < list.n) {
+        while (i < list.n && (list.p[i] == ',' || list.p[i] == ' '))
+            i++;
+        size_t b = i;
+        while (i < list.n && list.p[i] != ',' && list.p[i] != ' ')
+            i++;
+        if (i == b)
+            break;
+        struct slice d = slice_of(list.p + b, i - b);
+        if (d.n > 0 && d.p[d.n - 1] == '.')
+            d.n--;
+        if (d.n > 0 && d.p[0] == '.')
+            d.p++, d.n--;
+        int ok = d.n > 0 && d.n <= 253 && d.p[0] != '.' && d.p[d.n - 1] != '.';
+        for (size_t k = 0; ok && k < d.n; k++)
+            ok = domain_char(d.p[k]) && !(d.p[k] == '.' && k + 1 < d.n && d.p[k + 1] == '.');
+        if (!ok)
+            return err_set(e, ERR_ARGS, "local_domains=: %.*s is not a domain name (expected "
+                           "suffixes such as corp.example, comma-separated)",
+                           (int)(i - b > 64 ? 64 : i - b), list.p + b);
+        if (p->nldom == LOCAL_DOMAINS_MAX)
+            return err_set(e, ERR_ARGS, "local_domains=: at most LOCAL_DOMAINS_MAX (%u) "
+                           "domains; name a parent domain instead", (unsigned)LOCAL_DOMAINS_MAX);
+        char *t = p->ldom_text + n;
+        n += dname_lower(d, t, d.n);
+        p->ldom[p->nldom++] = slice_of(t, d.n);
+    }
+    return 0;
+}
+
+/* A name of the site's own domains (local_domains=). */
+static int local_name(const struct profile *p, struct slice n)
+{
+    for (size_t k = 0; k < p->nldom; k++)
+        if (dname_in_domain(n, p->ldom[k]))
+            return 1;
+    return 0;
+}
 
 /* Private (RFC 1918, fc00::/7), loopback, link-local, multicast and the
  * broadcast address: traffic that stays on the site or never needed a
@@ -306,21 +390,34 @@ static struct conv *get(struct profile *p, int kind, uint32_t client, uint32_t n
                 v != NULL ? xreallocarray(p->bpages, nc, sizeof(struct beacon_slot *)) : NULL;
             if (v != NULL)
                 p->pages = v;
+            if (bv != NULL)
+                p->bpages = bv;
+            if (bv != NULL && p->keep_first) {
+                int64_t **fv = xreallocarray(p->flpages, nc, sizeof(int64_t *));
+                if (fv != NULL)
+                    p->flpages = fv;
+                else
+                    bv = NULL;
+            }
             if (bv == NULL) {
                 err_set(e, ERR_NOMEM, "out of memory adding a conversation");
                 return NULL;
             }
-            p->bpages = bv;
             p->pages_cap = nc;
         }
         p->pages[p->npages] = xreallocarray(NULL, CONV_PAGE, sizeof(struct conv));
         p->bpages[p->npages] = xcalloc(CONV_PAGE, sizeof(struct beacon_slot));
-        if (p->pages[p->npages] == NULL || p->bpages[p->npages] == NULL) {
+        int64_t *fl = p->keep_first ? xreallocarray(NULL, CONV_PAGE, sizeof(int64_t)) : NULL;
+        if (p->pages[p->npages] == NULL || p->bpages[p->npages] == NULL ||
+            (p->keep_first && fl == NULL)) {
             xfree(p->pages[p->npages]);
             xfree(p->bpages[p->npages]);
+            xfree(fl);
             err_set(e, ERR_NOMEM, "out of memory adding a conversation");
             return NULL;
         }
+        if (p->keep_first)
+            p->flpages[p->npages] = fl;
         p->npages++;
     }
     struct conv *c = CONV(p, p->n);
@@ -525,6 +622,8 @@ int profile_lookup(struct profile *p, const struct profile_key *k, const struct 
         return e->code;
     see_time(p, c, t);
     c->lookups++;
+    if (p->flpages != NULL && (c->lookups == 1 || t < *FLSLOT(p, i)))
+        *FLSLOT(p, i) = t;
     if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0 ||
         (rc = beacon_add(p->bc, BSLOT(p, i), t, BEACON_LOOKUPS)) != 0)
         return add_failed(e, rc, "a lookup");
@@ -702,7 +801,18 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     r->path = path_of(r);
     r->tunnel = tunnel_of(p, c, r);
     r->name_clients = c->name != 0 ? p->nclients[c->name] : 0;
-    r->expected = r->path == PATH_LOOKUP_ONLY && expected_name(r->dns_query);
+    r->expected = r->path == PATH_LOOKUP_ONLY &&
+                  (expected_name(r->dns_query) || local_name(p, r->dns_query));
+    if (p->hix != NULL && c->name != 0 && p->hix[c->name] != 0) {
+        r->has_name_first = 1;
+        r->name_first = p->hfirst[p->hix[c->name] - 1];
+        r->name_ref = c->kind == KIND_CONV && c->lookups > 0 && p->flpages != NULL
+                          ? *FLSLOT(p, i) : r->first;
+        /* no overflow: event times are within JOIN_TIME_ABS_MAX (a
+         * quarter of int64 in microseconds), stored ones within
+         * KV_TIME_MAX seconds (half of it) */
+        r->new_name = r->name_ref - r->name_first <= p->new_within_us;
+    }
     /* the range the search covers, else the events' */
     int64_t lo = p->vd.earliest_us != 0 ? p->vd.earliest_us : p->tmin;
     int64_t hi = p->vd.latest_us != 0 ? p->vd.latest_us : p->tmax;
@@ -731,6 +841,83 @@ static void fill_row(const struct profile *p, size_t i, struct profile_row *r)
     if (r->beat.gaps >= 2)
         r->beacon_score = beacon_score(r->beat.mad / r->beat.median, r->beat.gaps,
                                        r->hours_of_day, r->days);
+}
+
+int profile_row_names(const struct profile *p, const uint32_t *order, size_t n, size_t max,
+                      uint32_t **ids, size_t *m, int *cut, struct err *e)
+{
+    size_t nids = strtab_count(p->str), k = 0;
+    unsigned char *seen = xcalloc(nids ? nids : 1, 1);
+    uint32_t *v = xcalloc(n ? n : 1, sizeof *v);
+    *ids = NULL;
+    *m = 0;
+    *cut = 0;
+    if (seen == NULL || v == NULL) {
+        xfree(seen);
+        xfree(v);
+        return err_set(e, ERR_NOMEM, "out of memory listing the rows' names");
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = CONV(p, order[i])->name;
+        if (id == 0 || seen[id])
+            continue;
+        seen[id] = 1;
+        if (k == max) {
+            *cut = 1;
+            break;
+        }
+        v[k++] = id;
+    }
+    xfree(seen);
+    *ids = v;
+    *m = k;
+    return 0;
+}
+
+struct slice profile_name(const struct profile *p, uint32_t id) { return strtab_get(p->str, id); }
+
+int profile_set_history(struct profile *p, const uint32_t *ids, const int64_t *stored_us,
+                        size_t m, int64_t new_within_us, struct err *e)
+{
+    size_t nids = strtab_count(p->str);
+    int64_t *lk = xcalloc(m ? m : 1, sizeof *lk), *any = xcalloc(m ? m : 1, sizeof *any);
+    xfree(p->hix);
+    xfree(p->hfirst);
+    p->hix = xcalloc(nids ? nids : 1, sizeof *p->hix);
+    p->hfirst = xcalloc(m ? m : 1, sizeof *p->hfirst);
+    if (lk == NULL || any == NULL || p->hix == NULL || p->hfirst == NULL) {
+        xfree(lk);
+        xfree(any);
+        xfree(p->hix);
+        p->hix = NULL;
+        return err_set(e, ERR_NOMEM, "out of memory for name_first_seen");
+    }
+    p->new_within_us = new_within_us;
+    for (size_t j = 0; j < m; j++) {
+        p->hix[ids[j]] = (uint32_t)j + 1;
+        lk[j] = any[j] = INT64_MAX;
+    }
+    /* the name's first lookup in the search, else its first event */
+    for (size_t i = 0; i < p->n; i++) {
+        const struct conv *c = CONV(p, i);
+        uint32_t j = c->name != 0 ? p->hix[c->name] : 0;
+        if (j-- == 0)
+            continue;
+        if (c->first < any[j])
+            any[j] = c->first;
+        if (c->kind == KIND_CONV && c->lookups > 0) {
+            int64_t t = p->flpages != NULL ? *FLSLOT(p, i) : c->first;
+            if (t < lk[j])
+                lk[j] = t;
+        }
+    }
+    for (size_t j = 0; j < m; j++) {
+        int64_t seen = lk[j] != INT64_MAX ? lk[j] : any[j];
+        p->hfirst[j] = stored_us[j] < seen ? stored_us[j] : seen;
+    }
+    xfree(lk);
+    xfree(any);
+    return 0;
 }
 
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r)
@@ -1277,6 +1464,34 @@ static void put_rare(struct sbuf *b, const struct profile_row *r, int q_n)
         put(b, " No other host resolved %.*s.", q_n, r->dns_query.p);
 }
 
+/* " x is a new name: first seen 3 hours before this host's first
+ * lookup." for a row whose first lookup (connection, proxy request) is
+ * within new_within of its name's first sighting (history=). */
+static void put_new(struct sbuf *b, const struct profile_row *r, int q_n)
+{
+    static const struct {
+        int64_t below, unit;
+        const char *one, *many;
+    } u[] = {{120, 1, "second", "seconds"}, {120 * 60, 60, "minute", "minutes"},
+             {48 * 3600, 3600, "hour", "hours"}, {INT64_MAX, 86400, "day", "days"}};
+    const char *what = r->lookups > 0 ? "lookup" : r->connections > 0 ? "connection"
+                                                                        : "proxy request";
+    if (!r->has_name_first || !r->new_name)
+        return;
+    int64_t secs = (r->name_ref - r->name_first) / US_PER_SEC;
+    if (secs <= 0) {
+        put(b, " %.*s is a new name: first seen with this host's first %s, nothing earlier in "
+            "the passive DNS history.", q_n, r->dns_query.p, what);
+        return;
+    }
+    size_t k = 0;
+    while (secs >= u[k].below)
+        k++;
+    unsigned long long n = (unsigned long long)((secs + u[k].unit / 2) / u[k].unit);
+    put(b, " %.*s is a new name: first seen %llu %s before this host's first %s.", q_n,
+        r->dns_query.p, n, n == 1 ? u[k].one : u[k].many, what);
+}
+
 /* " It uses Cloudflare over HTTPS instead of the local resolver." */
 static void put_bypass(struct sbuf *b, const struct profile_row *r)
 {
@@ -1347,16 +1562,21 @@ void profile_extra(const struct profile *p, const struct profile_row *r, struct 
         cells[7] = slice_of(d, num_format_u64(r->name_clients, d));
         d += cells[7].n;
     }
+    if (r->has_name_first) {
+        cells[8] = slice_of(d, num_format_us(r->name_first, d));
+        d += cells[8].n;
+        cells[9] = r->new_name ? SLICE_LIT("true") : SLICE_LIT("false");
+    }
     if (r->expected)
-        cells[8] = SLICE_LIT("true");
+        cells[10] = SLICE_LIT("true");
     if (r->grace == 1)
-        cells[9] = SLICE_LIT("within the first window of the search: its DNS answer may be "
+        cells[11] = SLICE_LIT("within the first window of the search: its DNS answer may be "
                              "before it");
     else if (r->grace == 2)
-        cells[9] = SLICE_LIT("within the last window of the search: its traffic may come "
+        cells[11] = SLICE_LIT("within the last window of the search: its traffic may come "
                              "after it");
     else if (r->grace == 3)
-        cells[9] = SLICE_LIT("a private, loopback, link-local, multicast or broadcast address "
+        cells[11] = SLICE_LIT("a private, loopback, link-local, multicast or broadcast address "
                              "needs no DNS");
     cells[2] = slice_of(d, num_format_u64(r->days, d));
     d += cells[2].n;
@@ -1395,6 +1615,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
         put(&b, "%.*s resolved %.*s to %s %llu %s but sent no traffic to that address%s.", src_n,
             r->src.p, q_n, r->dns_query.p, r->ip_text, L, times(L), tun);
         put_rare(&b, r, q_n);
+        put_new(&b, r, q_n);
         put_rhythm(&b, r, q_n);
         return b.len;
     }
@@ -1405,6 +1626,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
             put(&b, " although it also resolved it to %s %llu %s", r->ip_text, L, times(L));
         put(&b, ", so it is proxy-aware for this name%s.", tun);
         put_rare(&b, r, q_n);
+        put_new(&b, r, q_n);
         put_rhythm(&b, r, q_n);
         return b.len;
     }
@@ -1443,6 +1665,7 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
         put(&b, "; it never used the proxy for this %s and went around it%s.",
             r->dns_query.n ? "name" : "address", tun);
     put_rare(&b, r, q_n);
+    put_new(&b, r, q_n);
     put_bypass(&b, r);
     put_rhythm(&b, r, q_n);
     return b.len;

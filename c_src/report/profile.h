@@ -72,6 +72,21 @@ struct profile_verdicts {
 /* Before profile_order. */
 void profile_set_verdicts(struct profile *p, const struct profile_verdicts *v);
 
+/* The site's own domains (local_domains=): a comma- or space-separated
+ * list of suffixes, case-insensitive, a leading or trailing '.' ignored
+ * (".corp.example." is corp.example).  A lookup_only row for such a name
+ * or one below it on a label boundary (corp.example, a.corp.example, not
+ * xcorp.example) gets expected=true.  list is BORROWED for the call (the
+ * profile keeps copies); an empty list sets none.  Before profile_order.
+ * 0, ERR_ARGS (an entry that is not a domain name, more than
+ * LOCAL_DOMAINS_MAX entries) or ERR_NOMEM, e filled. */
+int profile_set_local_domains(struct profile *p, struct slice list, struct err *e) WARN_UNUSED;
+
+/* Keep each conversation's first lookup time (8 bytes a conversation, in
+ * pages beside the conversations), for new_name: only with history=.
+ * Before the first event. */
+void profile_keep_first_lookups(struct profile *p);
+
 /* The key of `client` (client_ip: the same as an address, or NULL when it
  * is not one) and `name`.  0 or ERR_NOMEM / ERR_LIMIT
  * (REPORT_CONVERSATIONS_MAX distinct strings), e filled. */
@@ -129,6 +144,15 @@ struct profile_row {
     enum bypass bypass;
     struct slice bypass_provider;
     uint64_t name_clients;           /* distinct clients that resolved dns_query */
+    /* with history= (profile_set_history), for a row with a name the KV
+     * store answered for: */
+    int has_name_first;              /* name_first and new_name are known */
+    int64_t name_first;              /* name_first_seen, microseconds: the earliest of the
+                                      * stored time_first and the name's first lookup in
+                                      * the search (its first event without lookups) */
+    int64_t name_ref;                /* the conversation's first lookup (without lookups:
+                                      * its first event) */
+    int new_name;                    /* name_ref - name_first <= new_within */
     int expected;                    /* lookup_only for a name resolved as a matter of course,
                                       * or nodns to a local address (grace 3) */
     int grace;                       /* 1: a nodns row whose connections all fall in the first
@@ -147,6 +171,27 @@ struct profile_row {
  * own (same result).  0, ERR_NOMEM or ERR_STATE. */
 int profile_order(struct profile *p, int nodns, int threaded, uint32_t **order, size_t *n,
                   struct err *e) WARN_UNUSED;
+/* The distinct names (string ids, never 0) of the rows order[0..n) in row
+ * order, at most max of them: *ids OWNED (xfree), *m their count, *cut 1
+ * when more were left out.  After profile_order.  0 or ERR_NOMEM, e
+ * filled. */
+int profile_row_names(const struct profile *p, const uint32_t *order, size_t n, size_t max,
+                      uint32_t **ids, size_t *m, int *cut, struct err *e) WARN_UNUSED;
+
+/* The text of string id (a VIEW, valid until profile_free): a name as the
+ * rows show it (lower case, no trailing dot, when at most 1024 bytes). */
+struct slice profile_name(const struct profile *p, uint32_t id);
+
+/* name_first_seen and new_name (history=): stored_us[j] is the earliest
+ * stored time_first of name ids[j] in microseconds (INT64_MAX: none
+ * stored), for j < m (ids from profile_row_names, BORROWED for the call).
+ * Each name's first seen is the earlier of that and its first lookup in
+ * the search (its first event, when it has no lookup); new_within_us is
+ * new_name's span.  Rows of names not among ids keep both columns empty.
+ * After profile_order, before the rows are made.  0 or ERR_NOMEM. */
+int profile_set_history(struct profile *p, const uint32_t *ids, const int64_t *stored_us,
+                        size_t m, int64_t new_within_us, struct err *e) WARN_UNUSED;
+
 /* Row `conv` of the order profile_order made (only after it). */
 void profile_row_of(const struct profile *p, uint32_t conv, struct profile_row *r);
 /* A hint only, for a row made soon after (rows come in sorted order, so
@@ -180,10 +225,11 @@ size_t profile_finding(const struct profile *p, const struct profile_row *r, cha
 const char *profile_path_name(enum profile_path path);
 
 /* The columns after `finding`, in order; profile_extra makes their cells. */
-#define PROFILE_EXTRA_N 10
+#define PROFILE_EXTRA_N 12
 #define PROFILE_EXTRA_NAMES \
     "lookup_interval", "interval_jitter", "active_days", "hours_of_day_active", "beacon_score", \
-    "bypass", "bypass_provider", "name_clients", "expected", "note"
+    "bypass", "bypass_provider", "name_clients", "name_first_seen", "new_name", "expected", \
+    "note"
 extern const char *const profile_extra_names[PROFILE_EXTRA_N];
 
 /* Room profile_extra needs for its text. */

@@ -2,8 +2,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
 #include "util/arena.h"
 #include "util/num.h"
 #include "util/xmem.h"
@@ -47,7 +49,15 @@ struct history {
     char ttext[NUM_US_STRMAX];
     unsigned long matches;
     size_t asked;
+    int names;           /* history_opts.names */
+    size_t names_asked;
 };
+
+/* What a failure also means when dnsprofile asks for names. */
+static const char *names_tail(const struct history *h)
+{
+    return h->names ? "; name_first_seen and new_name are empty" : "";
+}
 
 static void warnf(struct history *h, const char *fmt, ...) ATTR_FMT(2, 3);
 static void warnf(struct history *h, const char *fmt, ...)
@@ -190,7 +200,7 @@ static int h_fetch(void *ctx, struct err *e)
         }
         if (rc) {
             warnf(h, "history=%s: KV store lookup failed: %s; events without a DNS answer in the "
-                     "window get dns_match=none", h->collection, ke.msg);
+                     "window get dns_match=none%s", h->collection, ke.msg, names_tail(h));
             h->failed = 1;
             rc = 0;
         }
@@ -246,6 +256,108 @@ static int h_lookup(void *ctx, const struct ipaddr *ip, int64_t t, struct slice 
     return 1;
 }
 
+/* ---- name_first_seen ------------------------------------------------------ */
+
+/* A name and its place in the caller's arrays, sorted by name so that a
+ * returned document finds its name by binary search. */
+struct nameix {
+    struct slice s;
+    size_t i;
+};
+
+static int nameix_cmp(const void *a, const void *b)
+{
+    return slice_cmp(((const struct nameix *)a)->s, ((const struct nameix *)b)->s);
+}
+
+struct first_ctx {
+    struct history *h;
+    const struct nameix *ix;  /* BORROWED: n entries, sorted */
+    size_t n;
+    int64_t *first;           /* BORROWED: the caller's */
+    size_t docs;
+    int over;                 /* more than max_records documents */
+};
+
+static int first_doc(void *ctx, const struct kv_doc *d, struct err *e)
+{
+    struct first_ctx *c = ctx;
+    size_t lo = 0, hi = c->n;
+    if (++c->docs > c->h->max_records) {
+        c->over = 1;
+        return err_set(e, ERR_LIMIT, "too many stored records");
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = slice_cmp(c->ix[mid].s, d->rrname);
+        if (cmp == 0) {
+            int64_t *f = &c->first[c->ix[mid].i];
+            if (d->time_first < *f)
+                *f = d->time_first;
+            return 0;
+        }
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;  /* not asked for (another spelling) */
+}
+
+int history_first_seen(struct history *h, const struct slice *names, size_t n, int64_t *first,
+                       int *ok, struct err *e)
+{
+    struct nameix *ix = NULL;
+    struct slice *v = NULL;
+    struct first_ctx c;
+    struct err ke;
+    size_t m = 0;
+    int rc = 0;
+
+    *ok = 0;
+    for (size_t i = 0; i < n; i++)
+        first[i] = HISTORY_NONE;
+    if (h->failed)
+        return 0;  /* already reported */
+    ix = xcalloc(n ? n : 1, sizeof *ix);
+    v = xcalloc(n ? n : 1, sizeof *v);
+    if (ix == NULL || v == NULL) {
+        rc = err_set(e, ERR_NOMEM, "out of memory asking for stored DNS names");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (names[i].n > 0) {
+            ix[m] = (struct nameix){names[i], i};
+            v[m++] = names[i];
+        }
+    qsort(ix, m, sizeof *ix, nameix_cmp);
+    c = (struct first_ctx){.h = h, .ix = ix, .n = m, .first = first};
+    h->names_asked += m;
+    err_clear(&ke);
+    rc = m > 0 ? kv_find_rrname(h->kv, v, m, first_doc, &c, &ke) : 0;
+    if (rc == ERR_NOMEM) {
+        *e = ke;
+        goto out;
+    }
+    if (rc != 0 && c.over)
+        warnf(h, "history=%s: more than PDNS_RECORDS_MAX (%zu) stored records for the names of "
+                 "the rows; name_first_seen and new_name are empty (narrow the search; %s)",
+              h->collection, h->max_records, LIMIT_BUILD_HINT);
+    else if (rc != 0)
+        warnf(h, "history=%s: KV store lookup of names failed: %s; name_first_seen and new_name "
+                 "are empty", h->collection, ke.msg);
+    if (rc != 0) {
+        h->failed = 1;
+        rc = 0;
+    } else {
+        *ok = 1;
+    }
+out:
+    xfree(ix);
+    xfree(v);
+    return rc;
+}
+
 struct history *history_new(const struct history_opts *o, struct err *e)
 {
     struct history *h = xcalloc(1, sizeof *h);
@@ -263,6 +375,7 @@ struct history *history_new(const struct history_opts *o, struct err *e)
     h->warn = o->warn;
     h->warn_ctx = o->warn_ctx;
     h->max_records = o->max_records;
+    h->names = o->names;
     h->nslots = 1024;
     h->tab = xcalloc(h->nslots, sizeof *h->tab);
     arena_init(&h->strings, (size_t)64 * 1024, (size_t)1 << 34);
@@ -286,7 +399,7 @@ struct history *history_new(const struct history_opts *o, struct err *e)
             return NULL;
         }
         warnf(h, "history=%s: KV store not available: %s; events without a DNS answer in the "
-                 "window get dns_match=none", h->collection, ke.msg);
+                 "window get dns_match=none%s", h->collection, ke.msg, names_tail(h));
         h->failed = 1;
         return h;
     }
@@ -317,4 +430,5 @@ void history_stats(const struct history *h, struct history_stats *st)
     st->records = h->nrecs;
     st->matches = h->matches;
     st->failed = h->failed;
+    st->names = h->names_asked;
 }

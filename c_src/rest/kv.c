@@ -326,8 +326,10 @@ int kv_parse_page(const char *p, size_t n, kv_doc_cb cb, void *ctx, size_t *rows
     return rc;
 }
 
-/* The query object for values[0..n) as compact JSON, URL-encoded into path. */
-static int append_query(struct kv *k, const struct slice *v, size_t n, struct err *e)
+/* The query object for field in values[0..n) as compact JSON, URL-encoded
+ * into path. */
+static int append_query(struct kv *k, const char *field, const struct slice *v, size_t n,
+                        struct err *e)
 {
     json_t *arr = json_array(), *q = NULL;
     char *s = NULL;
@@ -340,14 +342,14 @@ static int append_query(struct kv *k, const struct slice *v, size_t n, struct er
         if (str == NULL)
             goto out;
         if (k->use_or) {
-            json_t *one = json_pack("{s:o}", "rdata", str);
+            json_t *one = json_pack("{s:o}", field, str);
             if (one == NULL || json_array_append_new(arr, one))
                 goto out;
         } else if (json_array_append_new(arr, str)) {
             goto out;
         }
     }
-    q = k->use_or ? json_pack("{s:o}", "$or", arr) : json_pack("{s:{s:o}}", "rdata", "$in", arr);
+    q = k->use_or ? json_pack("{s:o}", "$or", arr) : json_pack("{s:{s:o}}", field, "$in", arr);
     arr = NULL;  /* stolen by json_pack, also on failure */
     if (q == NULL)
         goto out;
@@ -369,8 +371,14 @@ out:
 /* Encoded size of one value inside the query, at most. */
 static size_t value_cost(struct slice v) { return 3 * (v.n + 16); }
 
-static int find_batch(struct kv *k, const struct slice *v, size_t n, kv_doc_cb cb, void *ctx,
-                      struct err *e)
+/* What a query of field is for, in messages. */
+static const char *field_what(const char *field)
+{
+    return strcmp(field, "rrname") == 0 ? "names" : "addresses";
+}
+
+static int find_batch(struct kv *k, const char *field, const struct slice *v, size_t n,
+                      kv_doc_cb cb, void *ctx, struct err *e)
 {
     for (size_t skip = 0;;) {
         long st;
@@ -381,7 +389,7 @@ static int find_batch(struct kv *k, const struct slice *v, size_t n, kv_doc_cb c
         k->path.len = k->base_len;
         if (buf_appends(&k->path, "?query="))
             return err_set(e, ERR_REST, "KV store query: URL too long");
-        rc = append_query(k, v, n, e);
+        rc = append_query(k, field, v, n, e);
         if (rc)
             return rc;
         if (buf_printf(&k->path, "&fields=%s&sort=_key&limit=%u&skip=%zu", KV_FIELDS,
@@ -399,7 +407,7 @@ static int find_batch(struct kv *k, const struct slice *v, size_t n, kv_doc_cb c
             return rc;
         {
             char what[64];
-            snprintf(what, sizeof what, "GET (query of %zu addresses)", n);
+            snprintf(what, sizeof what, "GET (query of %zu %s)", n, field_what(field));
             rc = kv_parse_page(resp, rlen, cb, ctx, &rows, what, e);
         }
         if (rc)
@@ -410,8 +418,10 @@ static int find_batch(struct kv *k, const struct slice *v, size_t n, kv_doc_cb c
     }
 }
 
-int kv_find_rdata(struct kv *k, const struct slice *rdata, size_t n, kv_doc_cb cb, void *ctx,
-                  struct err *e)
+/* Every document whose field is one of values[0..n), in batches of at most
+ * KV_IN_MAX values within the URL budget. */
+static int find_by(struct kv *k, const char *field, const struct slice *values, size_t n,
+                   kv_doc_cb cb, void *ctx, struct err *e)
 {
     /* Room for the fixed parts of the URL (base URI, fields, paging). */
     size_t budget = REST_URL_MAX / 2 > k->base_len + 512 ? REST_URL_MAX / 2 - k->base_len - 512
@@ -419,14 +429,26 @@ int kv_find_rdata(struct kv *k, const struct slice *rdata, size_t n, kv_doc_cb c
     size_t i = 0;
     while (i < n) {
         size_t j = i, cost = 0;
-        while (j < n && j - i < KV_IN_MAX && (j == i || cost + value_cost(rdata[j]) <= budget))
-            cost += value_cost(rdata[j++]);
-        int rc = find_batch(k, rdata + i, j - i, cb, ctx, e);
+        while (j < n && j - i < KV_IN_MAX && (j == i || cost + value_cost(values[j]) <= budget))
+            cost += value_cost(values[j++]);
+        int rc = find_batch(k, field, values + i, j - i, cb, ctx, e);
         if (rc)
             return rc;
         i = j;
     }
     return 0;
+}
+
+int kv_find_rdata(struct kv *k, const struct slice *rdata, size_t n, kv_doc_cb cb, void *ctx,
+                  struct err *e)
+{
+    return find_by(k, "rdata", rdata, n, cb, ctx, e);
+}
+
+int kv_find_rrname(struct kv *k, const struct slice *rrname, size_t n, kv_doc_cb cb, void *ctx,
+                   struct err *e)
+{
+    return find_by(k, "rrname", rrname, n, cb, ctx, e);
 }
 
 static json_t *doc_json(const struct kv_doc *d)

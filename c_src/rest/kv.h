@@ -15,7 +15,7 @@
  *   URL length and KV_IN_MAX), page after page while a page comes back
  *   full.  If splunkd answers 400 to "$in" (its support is not documented),
  *   the same query is sent as the documented {"$or":[{"rdata":a},...]} from
- *   then on.
+ *   then on.  Find by name is the same with "rrname".
  * - save: POST .../batch_save with a JSON array, split so that no request
  *   holds more than batch_documents documents or batch_mb megabytes
  *   (limits.conf [kvstore] max_documents_per_batch_save and
@@ -89,6 +89,13 @@ void kv_free(struct kv *k);
  */
 int kv_find_rdata(struct kv *k, const struct slice *rdata, size_t n, kv_doc_cb cb, void *ctx,
                   struct err *e) WARN_UNUSED;
+
+/* The same for documents whose rrname is one of the n values (names as
+ * pdns stores them: lower case, no trailing dot; the KV store compares
+ * them exactly).  Messages say "names" where kv_find_rdata's say
+ * "addresses". */
+int kv_find_rrname(struct kv *k, const struct slice *rrname, size_t n, kv_doc_cb cb, void *ctx,
+                   struct err *e) WARN_UNUSED;
 
 /* Save (insert or replace by _key) n documents in batch_save requests
  * within the batch limits.  *saved counts the documents of the requests

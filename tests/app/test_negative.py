@@ -240,7 +240,7 @@ def drop_example2(t):
     for line in t.split("\n"):
         if line.startswith("["):
             in_profile = line == "[dnsprofile-command]"
-        if in_profile and re.match(r"(example|comment)[23] =", line):
+        if in_profile and re.match(r"(example|comment)[2-9] =", line):
             continue
         out.append(line)
     return "\n".join(out)

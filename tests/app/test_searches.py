@@ -25,7 +25,7 @@ SUBCOMMAND = {"dnsjoin": "join", "dnstimechart": "timechart",
 
 # A value for each placeholder type used in searchbnf syntax.
 SAMPLE = {"timespan": "1h", "int": "10", "bool": "t", "field": "dest_ip", "size": "2GB",
-          "collection": "dnsjoin_pdns", "glob": "*.microsoft.com", "ip-or-cidr": "10.0.0.0/8", "ip-or-cidr-list": "10.0.0.53,192.168.1.0/24",
+          "collection": "dnsjoin_pdns", "glob": "*.microsoft.com", "ip-or-cidr": "10.0.0.0/8", "ip-or-cidr-list": "10.0.0.53,192.168.1.0/24", "domain-list": "corp.example,lab.local",
           "timezone": "Europe/Berlin"}
 
 # Field names for <field> options, by option name.

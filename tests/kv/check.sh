@@ -1,5 +1,6 @@
 #!/bin/sh
-# dnspdns and history= against a splunkd KV store stand-in (kvstub.py).
+# dnspdns and history= (dnsjoin's matches, dnsprofile's name_first_seen and
+# new_name) against a splunkd KV store stand-in (kvstub.py).
 # $1: directory holding dnsjoin and scpdrive.
 #
 # The binary is copied into a throwaway app directory (<tmp>/apps/TA-dnsjoin/
@@ -421,7 +422,182 @@ expect c9 dns_match history history "" client history none none none none
 rm -rf "$app/local"
 conf
 
-# ---- 6. the key --------------------------------------------------------------
+# ---- 6. dnsprofile history=: name_first_seen and new_name ---------------------
+# Stored by dnspdns (the earliest time_first of a name's records counts):
+#   old.example     192.0.2.20 at T-40d, 192.0.2.10 at T-30d
+#   fresh.example   192.0.2.11 at T-3h
+#   mixed.example   stored from "Mixed.Example." at T-10d, searched as "MIXED.example."
+#   late.example    stored at T+5000, but the search resolves it at T+400
+# unstored.example is not stored: the search's first lookup (T+200) counts.
+# Every expected value below is T plus a hand-computed offset.
+T=1700000000
+D=86400
+cat >"$tmp/pfstore.csv" <<CSV
+_time,query,answer,src
+$((T - 40 * D)),old.example,192.0.2.20,10.0.0.1
+$((T - 30 * D)),old.example,192.0.2.10,10.0.0.1
+$((T - 3 * 3600)),fresh.example,192.0.2.11,10.0.0.1
+$((T - 10 * D)),Mixed.Example.,192.0.2.12,10.0.0.1
+$((T + 5000)),late.example,192.0.2.13,10.0.0.1
+CSV
+# The search: lookups, a connection of a client that never resolved the
+# name (10.0.0.8: fresh.example through 10.0.0.5's answer) and a nodns one.
+cat >"$tmp/pfsearch.csv" <<CSV
+_time,query,answer,src,src_ip,dest_ip,dest_port,transport,action
+$T,old.example,192.0.2.10,10.0.0.5,,,,,
+$((T + 5)),,,,10.0.0.5,192.0.2.10,443,tcp,allowed
+$((T + 100)),fresh.example,192.0.2.11,10.0.0.5,,,,,
+$((T + 150)),,,,10.0.0.8,192.0.2.11,443,tcp,blocked
+$((T + 200)),unstored.example,192.0.2.14,10.0.0.6,,,,,
+$((T + 300)),MIXED.example.,192.0.2.12,10.0.0.5,,,,,
+$((T + 400)),late.example,192.0.2.13,10.0.0.5,,,,,
+$((T + 500)),,,,10.0.0.9,203.0.113.50,443,tcp,allowed
+$((T + 7200)),unstored.example,192.0.2.14,10.0.0.7,,,,,
+CSV
+# Only lookups: the names request is the search's only KV request.
+awk -F, '$2 != ""' "$tmp/pfsearch.csv" >"$tmp/pfdns.csv"
+# names NAME: "src|dns_query|name_first_seen|new_name" per row, sorted.
+names() { python3 -c '
+import csv, sys
+rows = csv.DictReader(open(sys.argv[1], newline=""))
+for r in sorted("|".join(r.get(k, "?") for k in ("src", "dns_query", "name_first_seen", "new_name"))
+                for r in rows):
+    print(r)' "$tmp/$1.out"; }
+# expect_names NAME LINES...: names NAME equals these lines (sorted here).
+expect_names() {
+    name=$1
+    shift
+    want=$(printf '%s\n' "$@" | LC_ALL=C sort)
+    got=$(names "$name" | LC_ALL=C sort)
+    if [ "$got" = "$want" ]; then ok "$name: name_first_seen and new_name"; else
+        bad "$name: got"; echo "$got" | sed 's/^/    got  /'; echo "$want" | sed 's/^/    want /'; fi
+}
+# finding NAME SRC QUERY: the finding of that row.
+finding() { python3 -c '
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["src"] == sys.argv[2] and r["dns_query"] == sys.argv[3]: print(r["finding"])' \
+    "$tmp/$1.out" "$2" "$3"; }
+has_finding() { # NAME SRC QUERY TEXT
+    if finding "$1" "$2" "$3" | grep -qF "$4"; then ok "$1: $2 $3 finding says '$4'"; else
+        bad "$1: $2 $3 finding: $(finding "$1" "$2" "$3")"; fi
+}
+no_new() { # NAME SRC QUERY
+    if finding "$1" "$2" "$3" | grep -q "new name"; then bad "$1: $2 $3 finding calls it new"
+    else ok "$1: $2 $3 finding does not call it new"; fi
+}
+names_gets() { python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    q = json.loads(l).get("params", {}).get("query", "")
+    n += "rrname" in q
+print(n)' "$tmp/requests.log"; }
+reset_db
+start good
+run p0 "" "$tmp/pfstore.csv"
+status_is p0 0
+expect p0 rrname fresh.example late.example mixed.example old.example old.example
+run p1 "history=dnsjoin_pdns window=1h" "$tmp/pfsearch.csv" "" "" profile
+status_is p1 0
+[ "$(rows p1)" = 8 ] && ok "p1: 8 rows" || bad "p1: $(rows p1) rows"
+# new_within=1d: fresh.example 3h (+100 s, +150 s) after its first sighting,
+# unstored.example 0 s and 7000 s, late.example 0 s (the search saw it first),
+# mixed.example 10 days, old.example 40 days (its earlier record).
+expect_names p1 \
+    "10.0.0.5|old.example|$((T - 40 * D))|false" \
+    "10.0.0.5|fresh.example|$((T - 3 * 3600))|true" \
+    "10.0.0.8|fresh.example|$((T - 3 * 3600))|true" \
+    "10.0.0.5|mixed.example|$((T - 10 * D))|false" \
+    "10.0.0.5|late.example|$((T + 400))|true" \
+    "10.0.0.6|unstored.example|$((T + 200))|true" \
+    "10.0.0.7|unstored.example|$((T + 200))|true" \
+    "10.0.0.9|||"
+has_finding p1 10.0.0.5 fresh.example \
+    "fresh.example is a new name: first seen 3 hours before this host's first lookup."
+has_finding p1 10.0.0.8 fresh.example "first seen 3 hours before this host's first connection."
+has_finding p1 10.0.0.6 unstored.example \
+    "unstored.example is a new name: first seen with this host's first lookup, nothing earlier"
+has_finding p1 10.0.0.7 unstored.example "first seen 117 minutes before this host's first lookup."
+no_new p1 10.0.0.5 old.example
+no_new p1 10.0.0.5 mixed.example
+# (the throwaway app has no lookups/: the tunnel list's WARN is not ours)
+grep -q "WARN history=" "$tmp/p1.err" && bad "p1: a history WARN" || ok "p1: no history WARN"
+# One request for the names, with every distinct name of the rows once.
+[ "$(names_gets)" = 1 ] && ok "p1: one request for the rows' names" ||
+    bad "p1: $(names_gets) requests for names"
+if python3 - "$tmp/requests.log" <<'PY'
+import json, sys
+qs = [json.loads(json.loads(l)["params"]["query"]) for l in open(sys.argv[1])
+      if "rrname" in json.loads(l).get("params", {}).get("query", "")]
+got = sorted(qs[0]["rrname"]["$in"])
+assert got == ["fresh.example", "late.example", "mixed.example", "old.example",
+               "unstored.example"], got
+PY
+then ok "p1: \$in lists the five names, normalised"; else bad "p1: the names request"; fi
+# new_within=1h: 3 h and 7000 s are no longer new; 0 s still is.
+run p2 "history=dnsjoin_pdns window=1h new_within=1h" "$tmp/pfsearch.csv" "" "" profile
+expect_names p2 \
+    "10.0.0.5|old.example|$((T - 40 * D))|false" \
+    "10.0.0.5|fresh.example|$((T - 3 * 3600))|false" \
+    "10.0.0.8|fresh.example|$((T - 3 * 3600))|false" \
+    "10.0.0.5|mixed.example|$((T - 10 * D))|false" \
+    "10.0.0.5|late.example|$((T + 400))|true" \
+    "10.0.0.6|unstored.example|$((T + 200))|true" \
+    "10.0.0.7|unstored.example|$((T + 200))|false" \
+    "10.0.0.9|||"
+no_new p2 10.0.0.5 fresh.example
+# new_within=11d: mixed.example (10 days and 300 s) is new, old.example is not.
+run p3 "history=dnsjoin_pdns window=1h new_within=11d" "$tmp/pfsearch.csv" "" "" profile
+expect_names p3 \
+    "10.0.0.5|old.example|$((T - 40 * D))|false" \
+    "10.0.0.5|fresh.example|$((T - 3 * 3600))|true" \
+    "10.0.0.8|fresh.example|$((T - 3 * 3600))|true" \
+    "10.0.0.5|mixed.example|$((T - 10 * D))|true" \
+    "10.0.0.5|late.example|$((T + 400))|true" \
+    "10.0.0.6|unstored.example|$((T + 200))|true" \
+    "10.0.0.7|unstored.example|$((T + 200))|true" \
+    "10.0.0.9|||"
+has_finding p3 10.0.0.5 mixed.example "first seen 10 days before this host's first lookup."
+# Without history=: both columns empty.
+run p4 "window=1h" "$tmp/pfsearch.csv" "" "" profile
+expect_names p4 "10.0.0.5|old.example||" "10.0.0.5|fresh.example||" "10.0.0.8|fresh.example||" \
+    "10.0.0.5|mixed.example||" "10.0.0.5|late.example||" "10.0.0.6|unstored.example||" \
+    "10.0.0.7|unstored.example||" "10.0.0.9|||"
+# "$in" refused: the same through "$or".
+start good --no-in
+run p5 "history=dnsjoin_pdns window=1h" "$tmp/pfsearch.csv" "" "" profile
+[ "$(names p5)" = "$(names p1)" ] && ok "p5: \$or gives the same columns" || bad "p5: \$or differs"
+# KV store failures: the search goes on, the columns are empty, one WARN.
+start good
+fault "503 0"
+run p6 "history=dnsjoin_pdns window=1h" "$tmp/pfsearch.csv" "" "" profile
+status_is p6 0
+expect_names p6 "10.0.0.5|old.example||" "10.0.0.5|fresh.example||" "10.0.0.8|fresh.example||" \
+    "10.0.0.5|mixed.example||" "10.0.0.5|late.example||" "10.0.0.6|unstored.example||" \
+    "10.0.0.7|unstored.example||" "10.0.0.9|||"
+warned p6 "HTTP 503 .*name_first_seen and new_name are empty"
+n=$(grep -c "scpdrive: WARN history=" "$tmp/p6.err")
+[ "$n" = 1 ] && ok "p6: one WARN" || bad "p6: $n WARNs"
+quick p6 12
+# Only the names request fails (lookups only: no address is asked for).
+fault "500 1"
+run p7 "history=dnsjoin_pdns window=1h" "$tmp/pfdns.csv" "" "" profile
+status_is p7 0
+expect_names p7 "10.0.0.5|old.example||" "10.0.0.5|fresh.example||" \
+    "10.0.0.5|mixed.example||" "10.0.0.5|late.example||" "10.0.0.6|unstored.example||" \
+    "10.0.0.7|unstored.example||"
+warned p7 "lookup of names failed: .*HTTP 500.*name_first_seen and new_name are empty"
+n=$(grep -c "scpdrive: WARN history=" "$tmp/p7.err")
+[ "$n" = 1 ] && ok "p7: one WARN" || bad "p7: $n WARNs"
+fault ""
+run p8 "history=dnsjoin_pdns window=1h" "$tmp/pfsearch.csv" "https://127.0.0.1:$deadport" "" profile
+status_is p8 0
+[ "$(rows p8)" = 8 ] && ok "p8: unreachable: 8 rows" || bad "p8: rows $(rows p8)"
+warned p8 "unreachable.*name_first_seen and new_name are empty"
+quick p8 5
+
+# ---- 7. the key --------------------------------------------------------------
 # run() checks every output and stderr; the stand-in saw the right key.
 grep -q '"key_ok": true' "$tmp/requests.log" && ok "key: sent as Authorization: Splunk" ||
     bad "key: never accepted"

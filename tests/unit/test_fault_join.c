@@ -310,6 +310,21 @@ static void test_profile_allocation_failures(void **st)
     allocation_failures(&profile_command);
 }
 
+static char *getinfo_with(const char *in, size_t n, const char *arg, size_t *outn);
+
+/* ... also with the site's domains (local_domains=, kept by the profile). */
+static void test_profile_local_domains_allocation_failures(void **st)
+{
+    size_t n, gn;
+    (void)st;
+    char *in = tu_read_file(SESSION, &n);
+    assert_non_null(in);
+    char *gi = getinfo_with(in, n, "local_domains=corp.example,example.com", &gn);
+    allocation_failures_of(&profile_command, gi, gn, 20);
+    free(gi);
+    free(in);
+}
+
 /* ---- dnstimechart's map phase ------------------------------------------ */
 
 struct bytes {
@@ -490,6 +505,7 @@ int main(void)
         cmocka_unit_test_teardown(test_join_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_timechart_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_profile_allocation_failures, teardown),
+        cmocka_unit_test_teardown(test_profile_local_domains_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_timechart_map_baseline, teardown),
         cmocka_unit_test_teardown(test_timechart_map_eof_at_every_offset, teardown),
         cmocka_unit_test_teardown(test_timechart_map_allocation_failures, teardown),

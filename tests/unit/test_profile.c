@@ -4,8 +4,9 @@
  *   rows on and off, action words, the row order, synthetic rhythms with
  *   hand-computed intervals and scores, resolver bypass with
  *   local_resolvers=, names only one client resolved, the grace windows,
- *   expected names and private destinations (nodns_private=); each in three orders and
- *   chunks of 1, 7 and 50,000 rows;
+ *   expected names and private destinations (nodns_private=), the site's
+ *   own domains (local_domains=: label boundaries, case, dots); each in
+ *   three orders and chunks of 1, 7 and 50,000 rows;
  * - the 7-day story against the generator's truth: the Windows host's
  *   teredo conversation is direct_blocked, tunnel teredo, about nine
  *   connections per lookup, its sparkline equals the truth's hourly packets,
@@ -16,7 +17,13 @@
  *   the rhythm (empty or equal: see report/beacon.h);
  * - the tunnel list: the app's lookups file next to the binary is used, a
  *   site's own entry works, and without the file the built-in names are
- *   used with a WARN. */
+ *   used with a WARN;
+ * - name_first_seen and new_name on report/profile directly (a table: the
+ *   new_within edge, the earliest of a client's lookups and not an earlier
+ *   connection, the search's first lookup when nothing is stored or the
+ *   store's is later, a row without lookups, a name not asked for), also
+ *   with each allocation failing in turn; local_domains= rejections and
+ *   LOCAL_DOMAINS_MAX.  The KV store side: tests/kv/check.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,10 +35,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "limits.h"
+#include "report/endpoints.h"
+#include "report/profile.h"
 #include "scp/cols.h"
 #include "scp/csv.h"
 #include "support/testutil.h"
 #include "util/num.h"
+#include "util/xmem.h"
 
 static char *run_pf(const char *bin, const char *file, const char *args, const char *order,
                     const char *chunk, const char *earliest, const char *latest, size_t *n,
@@ -477,15 +488,180 @@ static void test_arguments(void **st)
     (void)st;
     const char *good[] = {"", "window=1h", "nodns=f", "scope=client window=30m",
                           "ip=dest client=src_ip query=query{} answer=host_addr{} maxbuffer=1GB",
-                          "nodns_private=t", "local_resolvers=10.0.0.53,192.168.1.0/24"};
+                          "nodns_private=t", "local_resolvers=10.0.0.53,192.168.1.0/24",
+                          "local_domains=corp.example,lab.local", "local_domains=\"\"",
+                          "local_domains=.Corp.Example.", "new_within=2h", "new_within=30d"};
     const char *bad[] = {"nodns=maybe", "window=0s", "by src", "span=1h", "domain=x",
-                         "nodns_private=maybe", "local_resolvers=resolver.example"};
+                         "nodns_private=maybe", "local_resolvers=resolver.example",
+                         "local_domains=a..b", "local_domains=corp.example,bad@name",
+                         "local_domains=.", "new_within=0s", "new_within=soon"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (getinfo_status(good[i]) != 0)
             fail_msg("rejected: %s", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (getinfo_status(bad[i]) == 0)
             fail_msg("accepted: %s", bad[i]);
+}
+
+/* ---- name_first_seen and new_name (report/profile API) ------------------ */
+
+#define US 1000000LL
+#define T0 (1700000000LL * US)
+#define DAY (86400LL * US)
+
+/* One conversation under test, (10.0.0.1, x.example, 192.0.2.1), and
+ * another client's lookups of the same name. */
+struct nf_case {
+    const char *what;
+    int64_t stored;            /* stored time_first (us), INT64_MAX: none */
+    int64_t lookups[3];        /* this client's, 0: none */
+    int64_t conns[2];          /* this client's connections, 0: none */
+    int64_t other;             /* 10.0.0.2's lookup of the name, 0: none */
+    int64_t within;
+    int ask;                   /* the name is among those asked for */
+    int64_t want_first;        /* name_first_seen */
+    int want_new;
+};
+
+static const struct nf_case nf_cases[] = {
+    {"stored exactly new_within before: new (inclusive)", T0 - DAY, {T0}, {0}, 0, DAY, 1,
+     T0 - DAY, 1},
+    {"stored a second more before: not new", T0 - DAY - US, {T0}, {0}, 0, DAY, 1, T0 - DAY - US,
+     0},
+    {"the earliest of this client's lookups counts", T0 - DAY - 10 * US,
+     {T0 + 3600 * US, T0 - 20 * US, T0}, {0}, 0, DAY, 1, T0 - DAY - 10 * US, 1},
+    {"the first lookup, not an earlier connection", T0 - DAY - 20 * US, {T0}, {T0 - 50 * US},
+     0, DAY, 1, T0 - DAY - 20 * US, 0},
+    {"nothing stored: another client's earlier lookup", INT64_MAX, {T0}, {0}, T0 - 100 * US, 60 * US,
+     1, T0 - 100 * US, 0},
+    {"nothing stored: this client first", INT64_MAX, {T0}, {0}, T0 + 100 * US, 60 * US, 1, T0, 1},
+    {"stored after the search's lookup: the search's", T0 + 1000 * US, {T0}, {0}, 0, US, 1, T0, 1},
+    {"no lookup of its own: its first connection", T0 - 3 * 3600 * US, {0},
+     {T0 + 30 * US, T0 + 10 * US}, T0, 3 * 3600 * US + 10 * US, 1, T0 - 3 * 3600 * US, 1},
+    {"not asked for: empty", T0, {T0}, {0}, 0, DAY, 0, 0, 0},
+};
+
+/* Case k on a fresh profile: 0 with every check made (check), or the
+ * first error (with xmem_fail_at: ERR_NOMEM), everything freed. */
+static int nf_run(const struct nf_case *k, const struct endpoints *ep, int check)
+{
+    struct profile *p = profile_new(ep);
+    struct profile_key me, other;
+    struct ipaddr ip, cip, oip;
+    struct err e;
+    uint32_t *order = NULL, *ids = NULL;
+    size_t n = 0, m = 0;
+    int cut, rc = 0, found = 0;
+    if (p == NULL)
+        return ERR_NOMEM;
+    profile_keep_first_lookups(p);
+    assert_int_equal(ipaddr_parse(slice_cstr("192.0.2.1"), &ip), 0);
+    assert_int_equal(ipaddr_parse(slice_cstr("10.0.0.1"), &cip), 0);
+    assert_int_equal(ipaddr_parse(slice_cstr("10.0.0.2"), &oip), 0);
+    if ((rc = profile_key(p, slice_cstr("10.0.0.1"), &cip, slice_cstr("X.Example."), &me, &e)) ||
+        (rc = profile_key(p, slice_cstr("10.0.0.2"), &oip, slice_cstr("x.example"), &other, &e)))
+        goto out;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        if (k->conns[i])
+            rc = profile_conn(p, &me, &ip, k->conns[i], 0, slice_cstr("allowed"),
+                              slice_cstr("443"), slice_cstr("tcp"), slice_cstr("fw"), &e);
+    for (int i = 0; i < 3 && rc == 0; i++)
+        if (k->lookups[i])
+            rc = profile_lookup(p, &me, &ip, k->lookups[i], slice_cstr("dns"), &e);
+    if (rc == 0 && k->other)
+        rc = profile_lookup(p, &other, &ip, k->other, slice_cstr("dns"), &e);
+    if (rc || (rc = profile_order(p, 1, 0, &order, &n, &e)) != 0 ||
+        (rc = profile_row_names(p, order, n, k->ask ? 10 : 0, &ids, &m, &cut, &e)) != 0 ||
+        (rc = profile_set_history(p, ids, &k->stored, m, k->within, &e)) != 0)
+        goto out;
+    if (!check)
+        goto out;
+    assert_int_equal(m, k->ask ? 1 : 0);
+    assert_int_equal(cut, !k->ask);
+    if (m == 1)
+        assert_true(slice_eq_cstr(profile_name(p, ids[0]), "x.example"));
+    for (size_t i = 0; i < n; i++) {
+        struct profile_row r;
+        profile_row_of(p, order[i], &r);
+        if (!slice_eq_cstr(r.src, "10.0.0.1"))
+            continue;
+        found = 1;
+        struct slice cells[PROFILE_EXTRA_N];
+        char buf[PROFILE_EXTRA_BUF], want[32];
+        profile_extra(p, &r, cells, buf);
+        if (!k->ask) {
+            if (r.has_name_first || cells[8].n || cells[9].n)
+                fail_msg("%s: columns not empty", k->what);
+            continue;
+        }
+        snprintf(want, sizeof want, "%lld", (long long)(k->want_first / US));
+        if (!r.has_name_first || r.name_first != k->want_first || !slice_eq_cstr(cells[8], want))
+            fail_msg("%s: name_first_seen %.*s, want %s", k->what, (int)cells[8].n, cells[8].p,
+                     want);
+        if (r.new_name != k->want_new || !slice_eq_cstr(cells[9], k->want_new ? "true" : "false"))
+            fail_msg("%s: new_name %.*s, want %d", k->what, (int)cells[9].n, cells[9].p,
+                     k->want_new);
+        char f[1024];
+        profile_finding(p, &r, f, sizeof f);
+        if ((strstr(f, "x.example is a new name: first seen") != NULL) != k->want_new)
+            fail_msg("%s: finding: %s", k->what, f);
+    }
+    assert_true(found);
+out:
+    xfree(order);
+    xfree(ids);
+    profile_free(p);
+    return rc;
+}
+
+static void test_name_first_seen(void **st)
+{
+    (void)st;
+    struct endpoints *ep = endpoints_builtin();
+    assert_non_null(ep);
+    for (size_t c = 0; c < sizeof nf_cases / sizeof nf_cases[0]; c++)
+        assert_int_equal(nf_run(&nf_cases[c], ep, 1), 0);
+    /* the Nth allocation fails: a clean ERR_NOMEM each time, until none
+     * is left to fail */
+    unsigned long N;
+    for (N = 1; N < 10000; N++) {
+        xmem_fail_at(N);
+        int rc = nf_run(&nf_cases[7], ep, 0);
+        xmem_fail_at(0);
+        if (rc == 0)
+            break;
+        if (rc != ERR_NOMEM)
+            fail_msg("allocation %lu: error %d", N, rc);
+    }
+    assert_true(N > 5 && N < 10000);
+    assert_int_equal(nf_run(&nf_cases[7], ep, 1), 0);
+    endpoints_free(ep);
+}
+
+/* local_domains= entries the profile refuses, and the count limit. */
+static void test_local_domains_list(void **st)
+{
+    (void)st;
+    struct endpoints *ep = endpoints_builtin();
+    struct profile *p = profile_new(ep);
+    struct err e;
+    static const char *const bad[] = {"a..b", "..", "x y@z", "corp.example,x!y", "bad/name",
+                                      "."};
+    assert_non_null(p);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (profile_set_local_domains(p, slice_cstr(bad[i]), &e) != ERR_ARGS)
+            fail_msg("accepted: %s", bad[i]);
+    static char many[LOCAL_DOMAINS_MAX * 8 + 8];
+    size_t n = 0;
+    for (unsigned i = 0; i < LOCAL_DOMAINS_MAX; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "d%u.x,", i);
+    assert_int_equal(profile_set_local_domains(p, slice_of(many, n), &e), 0);
+    n += (size_t)snprintf(many + n, sizeof many - n, "one.more");
+    assert_int_equal(profile_set_local_domains(p, slice_of(many, n), &e), ERR_ARGS);
+    assert_non_null(strstr(e.msg, "LOCAL_DOMAINS_MAX"));
+    assert_int_equal(profile_set_local_domains(p, slice_cstr(""), &e), 0);
+    profile_free(p);
+    endpoints_free(ep);
 }
 
 int main(void)
@@ -495,6 +671,8 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_endpoints_file),
         cmocka_unit_test(test_story),
+        cmocka_unit_test(test_name_first_seen),
+        cmocka_unit_test(test_local_domains_list),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }

@@ -2,8 +2,11 @@
  * test_rest: the REST client, the KV store requests and the history source
  * through the transport seam (no network): retries and backoff, status and
  * failure messages without the session key, response bounds, URI rules,
- * $in batching and paging, the $or fallback, batch_save splitting, and
- * history lookups (window, priorities, one request per batch, faults).
+ * $in batching and paging, the $or fallback, batch_save splitting,
+ * history lookups (window, priorities, one request per batch, faults), and
+ * dnsprofile's name_first_seen (history_first_seen: the earliest
+ * time_first per name from one "$in" request by rrname, the record bound,
+ * one WARN on a failure and no request after one).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -656,6 +659,112 @@ static void test_history_fault(void **state)
     history_free(h);
 }
 
+/* ---- history_first_seen ------------------------------------------------------ */
+
+/* Two records of a.example (the earlier time_first counts), b.example with
+ * its time as a string, another spelling of a.example (not asked for: the
+ * KV store compares exactly) and a document without times (skipped). */
+#define NAMES_PAGE                                                                           \
+    "[{\"_key\":\"1\",\"rrname\":\"a.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\","    \
+    "\"time_first\":1000,\"time_last\":2000},"                                               \
+    "{\"_key\":\"2\",\"rrname\":\"a.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.2\","     \
+    "\"time_first\":900,\"time_last\":950},"                                                 \
+    "{\"_key\":\"3\",\"rrname\":\"b.example\",\"rrtype\":\"AAAA\",\"rdata\":\"2001:db8::1\"," \
+    "\"time_first\":\"1500\",\"time_last\":1600},"                                           \
+    "{\"_key\":\"4\",\"rrname\":\"A.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.3\","     \
+    "\"time_first\":1,\"time_last\":2},"                                                     \
+    "{\"_key\":\"5\",\"rrname\":\"b.example\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.4\"}]"
+
+static const struct slice first_names[3] = {{"a.example", 9}, {"b.example", 9},
+                                            {"none.example", 12}};
+
+static void test_first_seen(void **state)
+{
+    struct err e;
+    int64_t first[3];
+    int ok = -1;
+    struct history_stats hs;
+    (void)state;
+    nwarn = 0;
+    F.steps[0] = (struct step){REST_NET_OK, 200, NAMES_PAGE};
+    F.nsteps = 1;
+    struct history *h = hist(600);
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(ok, 1);
+    assert_int_equal(first[0], 900);
+    assert_int_equal(first[1], 1500);
+    assert_true(first[2] == HISTORY_NONE);
+    assert_int_equal(F.calls, 1);  /* one request for the three names */
+    assert_non_null(strstr(F.urls[0], "?query=%7B%22rrname%22%3A%7B%22%24in%22%3A%5B%22a.example"
+                                      "%22%2C%22b.example%22%2C%22none.example%22%5D%7D%7D"));
+    assert_int_equal(nwarn, 0);
+    history_stats(h, &hs);
+    assert_int_equal(hs.names, 3);
+    history_free(h);
+}
+
+/* More documents than max_records: one WARN naming the limit and the
+ * columns, *ok 0, and no request after it. */
+static void test_first_seen_records_max(void **state)
+{
+    struct err e;
+    int64_t first[3];
+    int ok = -1;
+    (void)state;
+    nwarn = 0;
+    F.steps[0] = (struct step){REST_NET_OK, 200, NAMES_PAGE};
+    F.nsteps = 1;
+    struct history *h = hist_max(600, 2);
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(ok, 0);
+    assert_int_equal(nwarn, 1);
+    assert_non_null(strstr(warned, "PDNS_RECORDS_MAX (2)"));
+    assert_non_null(strstr(warned, "name_first_seen and new_name are empty"));
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(ok, 0);
+    assert_int_equal(F.calls, 1);
+    assert_int_equal(nwarn, 1);
+    history_free(h);
+}
+
+/* A failed request: one WARN without the key, never an error; and after
+ * an address lookup failed (already warned), no request and no WARN. */
+static void test_first_seen_fault(void **state)
+{
+    struct err e;
+    int64_t first[3];
+    int ok = -1;
+    (void)state;
+    nwarn = 0;
+    F.steps[0] = (struct step){REST_NET_TIMEOUT, 0, NULL};
+    F.nsteps = 1;
+    struct history *h = hist(600);
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(ok, 0);
+    assert_int_equal(nwarn, 1);
+    assert_non_null(strstr(warned, "history=dnsjoin_pdns: KV store lookup of names failed"));
+    assert_non_null(strstr(warned, "name_first_seen and new_name are empty"));
+    assert_null(strstr(warned, SECRET));
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(F.calls, 1);
+    assert_int_equal(nwarn, 1);
+    history_free(h);
+
+    memset(&F, 0, sizeof F);
+    nwarn = 0;
+    F.steps[0] = (struct step){REST_NET_TIMEOUT, 0, NULL};
+    F.nsteps = 1;
+    h = hist(600);
+    want(h, "192.0.2.1");
+    assert_int_equal(history_hook(h)->fetch(history_hook(h)->ctx, &e), 0);
+    assert_int_equal(nwarn, 1);
+    assert_int_equal(history_first_seen(h, first_names, 3, first, &ok, &e), 0);
+    assert_int_equal(ok, 0);
+    assert_int_equal(F.calls, 1);
+    assert_int_equal(nwarn, 1);
+    history_free(h);
+}
+
 static void test_history_bad_uri(void **state)
 {
     struct history_opts o;
@@ -702,6 +811,9 @@ int main(void)
         cmocka_unit_test_setup(test_history_records_max, setup),
         cmocka_unit_test_setup(test_history_fault, setup),
         cmocka_unit_test_setup(test_history_bad_uri, setup),
+        cmocka_unit_test_setup(test_first_seen, setup),
+        cmocka_unit_test_setup(test_first_seen_records_max, setup),
+        cmocka_unit_test_setup(test_first_seen_fault, setup),
     };
     return cmocka_run_group_tests_name("rest", tests, NULL, NULL);
 }
