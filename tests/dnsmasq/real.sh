@@ -19,9 +19,15 @@
 # Needs root (chroot).  SKIPs only when debootstrap cannot reach the Debian
 # archive.  No /proc in the roots: dnsmasq does without; /dev/null and
 # /dev/urandom are made when missing (mknod, else a bind mount, undone on exit).
+# The captures do not depend on the dnsmasq_log under test: a complete set
+# is kept in build/captures/SUITE-VERSION-KEY (KEY: a checksum of capture.sh,
+# slowrelay.py and REAL_N) and later runs on other builds (release, qemu,
+# sanitizers) parse those logs again instead of capturing anew; a fresh
+# clone captures once.  REAL_FRESH=1 always captures (and renews the set).
 # Usage: real.sh [BINDIR]  (BINDIR holds dnsmasq_log; default bin)
 # Environment: ROOTS (default build/roots), REAL_SUITES (default
-# "trixie forky"), REAL_N (clients per capture, 300), DEBIAN_MIRROR, KEEP=1.
+# "trixie forky"), REAL_N (clients per capture, 300), REAL_CACHE (default
+# build/captures), REAL_FRESH=1, DEBIAN_MIRROR, KEEP=1.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -29,6 +35,7 @@ bin=$(cd "${1:-$top/bin}" && pwd)/dnsmasq_log
 roots=${ROOTS:-$top/build/roots}
 suites=${REAL_SUITES:-trixie forky}
 nq=${REAL_N:-300}
+cachetop=${REAL_CACHE:-$top/build/captures}
 floor=${PLAIN_FLOOR:-50}
 npass=0; nfail=0; nskip=0
 ok()   { echo "ok   $*"; npass=$((npass + 1)); }
@@ -70,45 +77,13 @@ for c in debootstrap wget dig python3 chroot flock; do
 done
 [ -x "$bin" ] || { bad "real dnsmasq 2.91+: no $bin"; summary; exit; }
 
-# unmount whatever an interrupted debootstrap left mounted under DIR
-umount_under() {
-    awk -v d="$1/" 'index($2 "/", d) == 1 { print $2 }' /proc/mounts | sort -r |
-        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
-}
-
 # make_root SUITE: 0 ready, 1 failed (reason in $why), 2 archive unreachable
+# (tests/roots.sh; a root another run is making is waited for)
 make_root() {
-    s=$1; r=$roots/$s; why=
-    [ -f "$r/.complete" ] && return 0
-    mkdir -p "$roots"
-    dlog=${TMPDIR:-/tmp}/debootstrap-$s.$$.log
-    (
-        flock 9                  # one builder at a time: two runs may start together
-        [ -f "$r/.complete" ] && exit 0
-        for d in "$r.tmp" "$r"; do
-            [ -e "$d" ] && { umount_under "$d"; rm -rf --one-file-system "$d"; }
-        done
-        # bookworm's debootstrap has no script for releases after trixie:
-        # they are made as sid is, from debootstrap's own default mirror
-        script=/usr/share/debootstrap/scripts/$s
-        [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
-        mirror=${DEBIAN_MIRROR:-$(sed -n 's/^DEF_MIRROR="\(.*\)"$/\1/p' "$(command -v debootstrap)")}
-        echo "real: debootstrap $s into $r (once; a few minutes)"
-        debootstrap --variant=minbase --include=dnsmasq-base "$s" "$r.tmp" "$mirror" "$script" \
-            > "$dlog" 2>&1
-        rc=$?
-        umount_under "$r.tmp"
-        if [ $rc = 0 ] && chroot "$r.tmp" /usr/sbin/dnsmasq --version > /dev/null 2>&1; then :; else
-            rm -rf --one-file-system "$r.tmp"
-            # the archive unreachable (not: the suite or a package missing)
-            wget -q -T 20 -t 2 -O /dev/null "$mirror/" || exit 2
-            exit 1
-        fi
-        mv "$dlog" "$r.tmp/.debootstrap.log"
-        touch "$r.tmp/.complete" && mv "$r.tmp" "$r"
-    ) 9< "$roots"
-    rc=$?
-    [ $rc = 0 ] || why="debootstrap $s failed: $(grep -E '^[EW]:' "$dlog" 2>/dev/null | tail -2 | tr '\n' ' ')(log: $dlog)"
+    why=
+    ROOTS=$roots sh "$top/tests/roots.sh" "$1" 2> "${TMPDIR:-/tmp}/roots-$1.$$.err"; rc=$?
+    [ $rc = 0 ] || why=$(tail -n 1 "${TMPDIR:-/tmp}/roots-$1.$$.err")
+    rm -f "${TMPDIR:-/tmp}/roots-$1.$$.err"
     return $rc
 }
 
@@ -194,13 +169,25 @@ run_suite() {
     make_dev "$r" || { bad "$s: cannot make /dev/null and /dev/urandom in $r"; return; }
     w=$r/tmp/dnsmasq_log_real.$$
     rm -rf "$w"; mkdir -p "$w"; works="$works $w"
+    key=$(cat "$here/capture.sh" "$here/slowrelay.py" | cksum | cut -d' ' -f1)-$nq
+    cache=$cachetop/$s-$ver-$key; newc=$cache.new.$$; reuse=0; cap_ok=1
+    if [ -z "${REAL_FRESH:-}" ] && [ -f "$cache/.complete" ]; then
+        reuse=1
+        echo "real: $s: parsing the captures made $(cat "$cache/.complete") (kept in $cache; REAL_FRESH=1 captures anew)"
+    fi
     for run in production debug; do
         for mode in plain extra proto; do
             n=$mode-$run; l="$s $ver $mode, $run"
-            if ! capture "$r" "$w" "$n" "$mode" "$run"; then
-                bad "$l: capture: $(tail -3 "$w/$n.cap")"; continue
+            if [ $reuse = 1 ]; then
+                mkdir -p "$w/$n" && cp "$cache/$n/dnsmasq.log" "$cache/$n/truth.tsv" "$w/$n/" ||
+                    { bad "$l: the kept capture in $cache is unreadable"; continue; }
+            elif ! capture "$r" "$w" "$n" "$mode" "$run"; then
+                bad "$l: capture: $(tail -3 "$w/$n.cap")"; cap_ok=0; continue
             fi
-            check_pids "$l" "$w/$n/dnsmasq.log" "$w/$n/truth.tsv" "$run" || continue
+            check_pids "$l" "$w/$n/dnsmasq.log" "$w/$n/truth.tsv" "$run" || { cap_ok=0; continue; }
+            if [ $reuse = 0 ]; then
+                mkdir -p "$newc/$n" && cp "$w/$n/dnsmasq.log" "$w/$n/truth.tsv" "$newc/$n/" || cap_ok=0
+            fi
             parse "$w/$n/dnsmasq.log" "$w/$n.json" || continue
             case $mode in
                 plain) check_plain "$l" "$w/$n.json" "$w/$n/truth.tsv" ;;
@@ -212,17 +199,31 @@ run_suite() {
 
     # one log, three daemons in turn; each part's events lie in its window
     n=restart; lg=$w/$n/dnsmasq.log; parts=""
-    for mode in plain extra proto; do
-        t0=$(date +%s)
-        APPEND=1 capture "$r" "$w" "$n" "$mode" ||
-            { bad "$s $ver restart, $mode part: capture: $(tail -3 "$w/$n.cap")"; return; }
-        t1=$(date +%s)
-        cp "$w/$n/truth.tsv" "$w/$n.$mode.tsv"
-        parts="$parts $mode:$t0:$t1"
-        while [ "$(date +%s)" -le "$t1" ]; do sleep 0.2; done   # windows must not share a second
-    done
+    if [ $reuse = 1 ]; then
+        mkdir -p "$w/$n" && cp "$cache/$n/dnsmasq.log" "$lg" && cp "$cache"/$n.*.tsv "$w/" &&
+            parts=$(cat "$cache/$n.parts") ||
+            { bad "$s $ver restart: the kept capture in $cache is unreadable"; return; }
+    else
+        for mode in plain extra proto; do
+            t0=$(date +%s)
+            APPEND=1 capture "$r" "$w" "$n" "$mode" ||
+                { bad "$s $ver restart, $mode part: capture: $(tail -3 "$w/$n.cap")"; return; }
+            t1=$(date +%s)
+            cp "$w/$n/truth.tsv" "$w/$n.$mode.tsv"
+            parts="$parts $mode:$t0:$t1"
+            while [ "$(date +%s)" -le "$t1" ]; do sleep 0.2; done   # windows must not share a second
+        done
+    fi
     starts=$(grep -c ': started, version ' "$lg")
     [ "$starts" = 3 ] || { bad "$s $ver restart: $starts daemon starts in the log, not 3"; return; }
+    # a complete, sound set of captures is kept for the next run
+    if [ $reuse = 0 ] && [ $cap_ok = 1 ] && mkdir -p "$newc/$n" && cp "$lg" "$newc/$n/" &&
+        cp "$w"/$n.*.tsv "$newc/" && echo "$parts" > "$newc/$n.parts"; then
+        date -u '+%Y-%m-%d %H:%M UTC' > "$newc/.complete"
+        rm -rf "$cache" && mv "$newc" "$cache" 2>/dev/null || rm -rf "$newc"
+    else
+        rm -rf "$newc"
+    fi
     parse "$lg" "$w/$n.json" || return
     inside=0
     for p in $parts; do

@@ -22,18 +22,22 @@ else
     files=$(find c_src -name '*.c' | sort)
 fi
 
+# one process per file, so a crash of the tool names the file, as many at
+# once as there are processors; the reports are joined in file order
+jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+rm -rf "$out/tidy.d"; mkdir -p "$out/tidy.d"
+for f in $files; do echo "$f"; done |
+    CPPFLAGS_LINT="$cppflags" OUT_D="$out/tidy.d" xargs -P "$jobs" -I{} sh -c \
+        'clang-tidy --quiet "$1" -- -std=c11 $CPPFLAGS_LINT > "$OUT_D/$(echo "$1" | tr / _).txt" 2>/dev/null' sh {}
 : > "$out/tidy.txt"
-for f in $files; do
-    # one file at a time so a crash of the tool names the file
-    clang-tidy --quiet "$f" -- -std=c11 $cppflags >>"$out/tidy.txt" 2>/dev/null
-done
+for f in $files; do cat "$out/tidy.d/$(echo "$f" | tr / _).txt" >> "$out/tidy.txt"; done
 # keep the finding lines (file:line:col: warning|error: text [check]);
 # build/lint/tidy.txt has the full report with the analyzer's paths
 here=$(pwd)
 grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' "$out/tidy.txt" |
     sed "s|^$here/||" | sort -u > "$out/tidy-findings.txt"
 
-cppcheck --quiet --std=c11 --language=c $cppflags --library=posix \
+cppcheck --quiet -j "$jobs" --std=c11 --language=c $cppflags --library=posix \
     --library=tests/lint/cppcheck.cfg \
     --enable=warning,portability,performance --inline-suppr \
     --suppressions-list=tests/lint/suppressions \
