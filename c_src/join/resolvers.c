@@ -147,18 +147,12 @@ fail:
 int resolvers_set_local(struct resolvers *r, struct slice list, struct err *e)
 {
     size_t i = 0;
-    while (i < list.n) {
-        while (i < list.n && (list.p[i] == ',' || list.p[i] == ' '))
-            i++;
-        size_t b = i;
-        while (i < list.n && list.p[i] != ',' && list.p[i] != ' ')
-            i++;
-        if (i == b)
-            break;
+    struct slice item;
+    while (slice_list_next(list, &i, &item)) {
         struct ipcidr c;
-        if (ipcidr_parse(slice_of(list.p + b, i - b), &c) != 0)
+        if (ipcidr_parse(item, &c) != 0)
             return err_set(e, ERR_ARGS, "local_resolvers=: %.*s is not an address or a CIDR "
-                           "range", (int)(i - b > 64 ? 64 : i - b), list.p + b);
+                           "range", (int)(item.n > 64 ? 64 : item.n), item.p);
         if (r->nlocal == LOCAL_RESOLVERS_MAX)
             return err_set(e, ERR_ARGS, "local_resolvers=: at most LOCAL_RESOLVERS_MAX (%u) "
                            "addresses or ranges; name a range instead",

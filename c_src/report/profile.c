@@ -218,15 +218,9 @@ int profile_set_local_domains(struct profile *p, struct slice list, struct err *
     p->ldom_text = xmalloc(list.n);
     if (p->ldom == NULL || p->ldom_text == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    while (i < list.n) {
-        while (i < list.n && (list.p[i] == ',' || list.p[i] == ' '))
-            i++;
-        size_t b = i;
-        while (i < list.n && list.p[i] != ',' && list.p[i] != ' ')
-            i++;
-        if (i == b)
-            break;
-        struct slice d = slice_of(list.p + b, i - b);
+    struct slice item;
+    while (slice_list_next(list, &i, &item)) {
+        struct slice d = item;
         if (d.n > 0 && d.p[d.n - 1] == '.')
             d.n--;
         if (d.n > 0 && d.p[0] == '.')
@@ -237,7 +231,7 @@ int profile_set_local_domains(struct profile *p, struct slice list, struct err *
         if (!ok)
             return err_set(e, ERR_ARGS, "local_domains=: %.*s is not a domain name (expected "
                            "suffixes such as corp.example, comma-separated)",
-                           (int)(i - b > 64 ? 64 : i - b), list.p + b);
+                           (int)(item.n > 64 ? 64 : item.n), item.p);
         if (p->nldom == LOCAL_DOMAINS_MAX)
             return err_set(e, ERR_ARGS, "local_domains=: at most LOCAL_DOMAINS_MAX (%u) "
                            "domains; name a parent domain instead", (unsigned)LOCAL_DOMAINS_MAX);

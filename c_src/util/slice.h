@@ -63,4 +63,22 @@ static inline int slice_starts_with(struct slice a, const char *prefix)
     return a.n >= n && memcmp(a.p, prefix, n) == 0;
 }
 
+/* The next item of an argument list whose items are separated by commas or
+ * blanks (local_resolvers=, local_domains=): 1 with *item set and *pos past
+ * it, 0 at the end.  Empty items are skipped. */
+static inline int slice_list_next(struct slice list, size_t *pos, struct slice *item)
+{
+    size_t i = *pos;
+    while (i < list.n && (list.p[i] == ',' || list.p[i] == ' '))
+        i++;
+    size_t b = i;
+    while (i < list.n && list.p[i] != ',' && list.p[i] != ' ')
+        i++;
+    *pos = i;
+    if (i == b)
+        return 0;
+    *item = slice_of(list.p + b, i - b);
+    return 1;
+}
+
 #endif
