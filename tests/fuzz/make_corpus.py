@@ -298,6 +298,75 @@ def main():
     }
     for name, text in seeds.items():
         put("fuzz_rest", name, text.encode("latin-1"))
+
+    # fuzz_mapmerge: map-phase rows for the reduce.  Byte 0: bit 0 the
+    # command (0 dnspdns, 1 dnstimechart), bits 1..3 its argument set
+    # (pdns_args / tc_args in fuzz_mapmerge.c); then chunks split by 0x1E,
+    # rows by LF, cells by 0x1F in the command's column order:
+    #   dnspdns       _time rrname rdata first last count client query answer src
+    #   dnstimechart  _time bin series count sourcetype host src_ip dest_ip
+    def mm(sel, *chunks):
+        return bytes([sel]) + b"\x1e".join(
+            b"\n".join(b"\x1f".join(c.encode() for c in row) for row in chunk)
+            for chunk in chunks)
+    p1 = ["1700003600", "a.example", "192.0.2.1", "1700000000", "1700003600", "3", "10.0.0.5"]
+    p2 = ["1700007200", "a.example", "192.0.2.1", "1699990000", "1700007200", "4", "10.0.0.6"]
+    dns = ["1700000100", "", "", "", "", "", "", "b.example", "198.51.100.7", "10.0.0.9"]
+    U64 = "18446744073709551615"
+    pdns = {
+        "valid_two_chunks": mm(2, [p1], [p2, dns]),
+        "valid_ipv6_equal_times": mm(0, [["5", "v6.example", "2001:db8::1", "5", "5", "1", "fe80::1"],
+                                         ["5", "v6.example", "2001:db8::1", "5", "5", "1", "fe80::0"]]),
+        "count_max": mm(2, [p1[:5] + [U64, "c"]]),
+        "count_overflow_sum": mm(2, [p1[:5] + [U64, "c"]], [p2[:5] + ["1", "c"]]),
+        "count_zero": mm(0, [p1[:5] + ["0", "c"]]),
+        "count_negative": mm(0, [p1[:5] + ["-1", "c"]]),
+        "count_huge": mm(0, [p1[:5] + ["1" + "0" * 40, "c"]]),
+        "count_nonnumeric": mm(0, [p1[:5] + ["3x", "c"]]),
+        "count_empty_name_set": mm(0, [["1", "n.example", "192.0.2.9", "1", "1", "", ""]]),
+        "first_after_last": mm(0, [["9", "a.example", "192.0.2.1", "10", "9", "1", ""]]),
+        "time_negative": mm(0, [["-5", "a.example", "192.0.2.1", "-10", "-5", "2", "x"]]),
+        "time_fraction": mm(0, [["1.5", "a.example", "192.0.2.1", "1.5", "2", "1", ""]]),
+        "time_huge": mm(0, [["1", "a.example", "192.0.2.1", "-9223372036854", "9223372036854", "1", ""]]),
+        "empty_name": mm(0, [["1", "", "192.0.2.1", "1", "1", "1", ""]]),
+        "long_name": mm(0, [["1", "x" * 300, "192.0.2.1", "1", "1", "1", ""]]),
+        "bad_rdata": mm(0, [["1", "a.example", "192.0.2.256", "1", "1", "1", ""]]),
+        "sinkhole_rdata": mm(0, [["1", "ads.example", "0.0.0.0", "1", "1", "7", ""]]),
+        "quoted_cells": mm(0, [["1", 'q,"x".example', "192.0.2.1", "1", "1", "1", "a\r\nb"]]),
+        "map_phase_given_partials": mm(8, [p1, dns]),
+    }
+    for name, data in pdns.items():
+        put("fuzz_mapmerge", "pdns_" + name, data)
+    t1 = ["1700000000", "1699999200", "fw", "5"]
+    t2 = ["1700003600", "1700002800", "dns", "2"]
+    ev = ["1700000001", "", "", "", "fw", "h1", "10.0.0.5", "192.0.2.1"]
+    tc = {
+        "valid_two_chunks": mm(1, [t1, ev], [t2]),
+        "valid_null_series": mm(1, [["1700000000", "1699999200", "", "3"]]),
+        "day_bins": mm(3, [["1699920000", "1699920000", "fw", "1"],
+                           ["1700006400", "1700006400", "OTHER", "2"]]),
+        "five_minutes_by_host": mm(5, [["1700000100", "1700000100", "h1", "9"]]),
+        "week_bins_limit": mm(7, [["1698796800", "1698796800", "a", "1"], ["1701388800", "1701388800", "b", "1"],
+                         ["1701388800", "1701388800", "c", "1"]]),
+        "berlin_hours": mm(9, [["1700002800", "1700002800", "x", "1"]]),
+        "thirty_seconds": mm(15, [["30", "30", "x", "1"], ["-30", "-30", "y", "1"]]),
+        "count_max": mm(1, [t1[:3] + [U64]]),
+        "count_overflow_sum": mm(1, [t1[:3] + [U64]], [t2[:2] + ["other", "1"]]),
+        "count_zero": mm(1, [t1[:3] + ["0"]]),
+        "count_negative": mm(1, [t1[:3] + ["-2"]]),
+        "count_huge": mm(1, [t1[:3] + ["9" * 30]]),
+        "count_nonnumeric": mm(1, [t1[:3] + ["five"]]),
+        "bin_not_start": mm(1, [["1700000001", "1700000001", "fw", "1"]]),
+        "bin_nonnumeric": mm(1, [["x", "soon", "fw", "1"]]),
+        "bin_empty_count_set": mm(1, [["1700000000", "", "fw", "1"]]),
+        "bin_huge": mm(1, [["1", "99999999999999999", "fw", "1"]]),
+        "bin_fraction": mm(1, [["1", "1699999200.5", "fw", "1"]]),
+        "filter_with_partials": mm(11, [t1]),
+        "map_phase_given_partials": mm(13, [t1, ev]),
+        "many_series_limit": mm(7, [["1698796800", "1698796800", "s%d" % i, str(i + 1)] for i in range(20)]),
+    }
+    for name, data in tc.items():
+        put("fuzz_mapmerge", "tc_" + name, data)
     return 0
 
 
