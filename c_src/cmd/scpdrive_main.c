@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,7 +151,8 @@ static void usage(void)
             "  --merge time|arrival|random  how their rows are merged: newest _time first,\n"
             "                        one reply of each in turn, or a seeded interleaving\n"
             "  --seed N              for --split random and --merge random (default 1)\n"
-            "  --stats               rows and bytes sent to each process, on stderr\n"
+            "  --stats               rows and bytes sent to each process, and its CPU time\n"
+            "                        (user, sys) and peak RSS at exit, on stderr\n"
             "Reads stdin when no FILE is given.\n");
     exit(EXIT_USAGE);
 }
@@ -445,10 +447,12 @@ static void start_child(char **argv)
 }
 
 /* After the last reply: close the command's stdin; it must exit 0 without
- * writing anything more. */
-static int finish_child(int expect_ok)
+ * writing anything more.  With --stats and `who`, its CPU time and peak RSS
+ * (the rusage wait4 gives) go to stderr. */
+static int finish_child(int expect_ok, const char *who)
 {
     struct timespec dl;
+    struct rusage ru;
     int st = 0;
     close(wfd);
     wfd = -1;
@@ -457,12 +461,16 @@ static int finish_child(int expect_ok)
         ;
     if (rbuf.len)
         die(EXIT_PROTO, "%zu unsolicited bytes after the last reply", rbuf.len);
-    while (waitpid(child, &st, WNOHANG) == 0) {
+    while (wait4(child, &st, WNOHANG, &ru) == 0) {
         if (ms_left(&dl) == 0)
             die(EXIT_PROTO, "the command did not exit after its input closed");
         usleep(1000);
     }
     child = -1;
+    if (opt.stats && who != NULL)
+        fprintf(stderr, "scpdrive: stats: %s: cpu %.3f s user, %.3f s sys, peak RSS %ld KiB\n",
+                who, (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
     if (expect_ok && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
         fprintf(stderr, "scpdrive: the command exited with status %d\n",
                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -625,7 +633,7 @@ static void set_searchinfo_secrets(struct buf *meta)
 static void quit_errmsg(void) __attribute__((noreturn));
 static void quit_errmsg(void)
 {
-    finish_child(0);
+    finish_child(0, NULL);
     kill_parked();
     fflush(stdout);
     _exit(EXIT_ERRMSG);
@@ -891,7 +899,7 @@ static void run_map_phase(struct mapped *m, const char *preop, const char *cname
         meta_reply_free(&mr);
         snprintf(who, sizeof who, "map %zu of %zu", p + 1, k);
         nrep[p] = run_execute(prow, np, c, &rep[p], who);
-        if (finish_child(1))
+        if (finish_child(1, who))
             die(EXIT_PROTO, "%s did not end cleanly", who);
     }
     proc_resume(&reduce);
@@ -1121,7 +1129,7 @@ int main(int argc, char **argv)
                 mr.streaming_preop ? mr.streaming_preop : "");
     if (opt.getinfo_only) {
         meta_reply_free(&mr);
-        status = finish_child(1);
+        status = finish_child(1, NULL);
         free_args(args, raw, nargs);
         buf_free(&rbuf);
         cols_free(c);
@@ -1168,7 +1176,7 @@ int main(int argc, char **argv)
     }
     meta_reply_free(&mr);
     nreplies = run_execute(rows, total, c, &replies, "the command");
-    status = finish_child(1);
+    status = finish_child(1, "the command");
 
     /* the result: one CSV whose header is the union of the replies' */
     struct csvw w;
