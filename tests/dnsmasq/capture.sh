@@ -133,6 +133,10 @@ set -- $tcpnames; ntn=$#
 set -- $names; nn=$#
 i=0
 mkdir -p "$out/dig"
+# One process per client (dig itself): what each received is read from the
+# outputs after the last one has finished, in one pass.
+: > "$out/dig/meta.tsv"
+pids=
 while [ $i -lt "$nq" ]; do
     k=$(( (i * 7 + i / 3) % nn + 1 ))
     eval "name=\${$k}"
@@ -146,18 +150,40 @@ while [ $i -lt "$nq" ]; do
         set -- $tcpnames; k=$(( i / 13 % ntn + 1 )); eval "name=\${$k}"; set -- $names
     fi
     if [ "$t" = PTR ]; then q="-x $name"; qn=255.255.107.131.in-addr.arpa; else q="$name $t"; qn=$name; fi
-    ( dig @127.0.0.1 -p $front -b "$src#$port" +tries=1 +time=4 $tcp +noall +answer +comments $q \
-        > "$out/dig/$i.out" 2>&1
-      st=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$out/dig/$i.out")
-      ans=$(awk '!/^;/ && NF >= 5 && ($4 == "A" || $4 == "AAAA" || $4 == "PTR") {print $5}' "$out/dig/$i.out" | sed 's/\.$//' | sort | tr '\n' ',' | sed 's/,$//')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$src" "$port" "$qn" "$t" "${st:-NONE}" "$ans" "$tr" > "$out/dig/$i.tsv" ) &
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$src" "$port" "$qn" "$t" "$tr" >> "$out/dig/meta.tsv"
+    # shellcheck disable=SC2086
+    dig @127.0.0.1 -p $front -b "$src#$port" +tries=1 +time=4 $tcp +noall +answer +comments $q \
+        > "$out/dig/$i.out" 2>&1 &
+    pids="$pids $!"
     i=$((i + 1))
     [ $(( i % 40 )) = 0 ] && sleep 0.15
 done
-wait_n=0
-while [ "$(ls "$out/dig"/*.tsv 2>/dev/null | wc -l)" -lt "$nq" ] && [ $wait_n -lt 100 ]; do
-    sleep 0.1; wait_n=$((wait_n + 1))
-done
-cat "$out/dig"/*.tsv | sort -t "$(printf '\t')" -k2,2n > "$out/truth.tsv"
+# shellcheck disable=SC2086
+wait $pids
+# truth.tsv, by client port: the reply code dig printed (NONE: no reply) and
+# the A, AAAA and PTR answers, sorted, without the root dot
+python3 - "$out/dig" > "$out/truth.tsv" <<'PY'
+import os, re, sys
+d = sys.argv[1]
+rows = []
+for line in open(os.path.join(d, "meta.tsv")):
+    i, src, port, qn, t, tr = line.rstrip("\n").split("\t")
+    st, ans = "NONE", []
+    try:
+        with open(os.path.join(d, i + ".out"), errors="replace") as f:
+            text = f.read().splitlines()
+    except OSError:
+        text = []
+    for l in text:
+        m = re.search(r"status: ([A-Z]+),", l)
+        if m:
+            st = m.group(1)
+        f = l.split()
+        if not l.startswith(";") and len(f) >= 5 and f[3] in ("A", "AAAA", "PTR"):
+            ans.append(f[4][:-1] if f[4].endswith(".") else f[4])
+    rows.append((int(port), "\t".join([src, port, qn, t, st, ",".join(sorted(ans)), tr])))
+for _, r in sorted(rows):
+    print(r)
+PY
 rm -rf "$out/dig"
 sleep 0.3
