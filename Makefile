@@ -54,7 +54,7 @@ TEST_SUP = $(wildcard tests/unit/support/*.c)
 TEST_SUP_OBJ = $(TEST_SUP:%.c=$(BUILD)/%.o)
 
 .SECONDARY:
-.PHONY: all deps test asan tsan demo bench soak clean valgrind small-limits
+.PHONY: all deps test test-build asan tsan demo bench soak clean valgrind small-limits
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -138,8 +138,13 @@ $(APP_LOOKUPS):
 	ln -sfn $(CURDIR)/lookups $@
 endif
 
+# What the suites run; `make -j2 test-build` builds it on two cores, as
+# .ci/run does before `make test`.
+TEST_BUILD = $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD) $(PACKED_JOIN) $(APP_LOOKUPS)
+test-build: $(TEST_BUILD)
+
 # Script-level checks run first so the output ends with cmocka's summaries.
-test: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(FAULT_MOD) $(PACKED_JOIN) $(APP_LOOKUPS)
+test: deps $(TEST_BUILD)
 	@DNSMASQ_LOG_FAULTIO=$(FAULT_MOD) sh tests/run_scripts.sh $(BIN)
 	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) \
 	    sh tests/run_unit.sh $(BUILD)/tests $(BIN)
