@@ -163,9 +163,8 @@ tsan:
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang OPT="-O1" SAN="-fsanitize=thread" \
 	    build/tsan/bin/dnsjoin build/tsan/bin/scpdrive build/tsan/gen_story build/tsan/lookups \
 	    $(TSAN_SUITES:%=build/tsan/tests/%)
-	@for t in $(TSAN_SUITES); do \
-	    DNSJOIN_BIN=$$(pwd)/build/tsan/bin GEN_STORY=build/tsan/gen_story \
-	    TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/$$t || exit 1; done
+	@GEN_STORY=build/tsan/gen_story TSAN_OPTIONS=halt_on_error=1 \
+	    sh tests/run_unit.sh build/tsan/tests build/tsan/bin $(TSAN_SUITES)
 
 valgrind: deps $(PROGS) $(UNIT_BIN) $(BUILD)/gen_story $(PACKED_JOIN)
 	@GEN_STORY=$(BUILD)/gen_story DNSJOIN_PACKED=$(PACKED_JOIN) VALGRIND=1 \
