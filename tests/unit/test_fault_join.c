@@ -167,7 +167,8 @@ static void eof_at_every_offset_of(const struct scp_command *cmd, const char *in
     cmd_under_test = cmd;
     size_t ends[FRAMES_MAX];
     size_t nreq = frame_ends(in, n, ends, FRAMES_MAX);
-    for (size_t cut = 0; cut < n; cut++) {
+    size_t st = tu_stride();
+    for (size_t cut = 0; cut < n; cut += cut < 64 ? 1 : st) {
         size_t whole = 0; /* requests complete before the cut */
         while (whole < nreq && ends[whole] <= cut)
             whole++;
@@ -239,7 +240,8 @@ static void allocation_failures_of(const struct scp_command *cmd, const char *in
     char *o0 = session(in, n, 0, 1, &status, &n0);
     restore_stderr();
     assert_int_equal(status, 0);
-    for (N = 1; N < 1000000; N++) {
+    unsigned long st = (unsigned long)tu_stride();
+    for (N = 1; N < 1000000; N += N < 64 ? 1 : st) {
         capture_stderr();
         xmem_fail_at(N);
         char *o = session(in, n, 0, 1, &status, &nk);
@@ -273,11 +275,11 @@ static void allocation_failures_of(const struct scp_command *cmd, const char *in
         fails++;
         free(o);
     }
-    print_message("%s: allocation failure injected at %lu points, each a clean error\n",
-                  cmd->name, fails);
+    print_message("%s: allocation failure injected at %lu points%s, each a clean error\n",
+                  cmd->name, fails, st > 1 ? " (every Nth past the 64th, DNSJOIN_TEST_STRIDE)" : "");
     cmd_under_test = &join_command;
     assert_true(N < 1000000);
-    assert_true(fails > min_fails);
+    assert_true(fails > min_fails / st);
     free(o0);
 }
 

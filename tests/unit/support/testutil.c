@@ -92,6 +92,13 @@ int tu_under_valgrind(void)
     return vg != NULL && *vg != '\0';
 }
 
+size_t tu_stride(void)
+{
+    const char *s = getenv("DNSJOIN_TEST_STRIDE");
+    long v = s != NULL ? strtol(s, NULL, 10) : 1;
+    return v >= 1 && v <= 1000 ? (size_t)v : 1;
+}
+
 int tu_run(const char *const *argv, const char *in, size_t inlen, int timeout_ms,
            struct tu_result *r)
 {

@@ -42,6 +42,10 @@ const char *tu_bin(const char *name);
  * (VALGRIND_CHILD): tu_run's timeouts are then 50 times longer, and tests
  * that bound a run's time or loop over many runs should scale down. */
 int tu_under_valgrind(void);
+/* DNSJOIN_TEST_STRIDE (1 to 1000, default 1): the suites that try every
+ * offset or every allocation try every Nth past the first few instead, for
+ * the slow builds that look for something else (make tsan: races). */
+size_t tu_stride(void);
 
 /* Run argv with `in` on stdin.  0 on success (whatever the exit status),
  * -1 if the process could not be run. */
