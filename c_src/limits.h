@@ -174,4 +174,22 @@
 #define LOCAL_DOMAINS_MAX 256                  /* suffixes in local_domains= */
 #endif
 
+/* --- map phase: weighted rows (cmd/wrows) -------------------------------- */
+
+/* Fields one map-phase row projects (the reduce's fields, named once). */
+#ifndef WROWS_FIELDS_MAX
+#define WROWS_FIELDS_MAX 24
+#endif
+/* A map phase sends its distinct rows once they take this many bytes, and
+ * starts again: its memory stays bounded and the reduce adds them up. */
+#ifndef WROWS_MAP_BYTES
+#define WROWS_MAP_BYTES (64u * 1024 * 1024)
+#endif
+/* The events one map-phase row, or all the rows a reduce reads, stand for
+ * (__dnsjoin_w and its sum): every count made of them stays inside 64
+ * bits. */
+#ifndef WROWS_WEIGHT_MAX
+#define WROWS_WEIGHT_MAX (1ull << 62)
+#endif
+
 #endif

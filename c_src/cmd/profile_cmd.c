@@ -5,6 +5,7 @@
 #include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
 #include "cmd/profile_rows.h"
+#include "cmd/wrows.h"
 #include "join/join.h"
 #include "limits.h"
 #include "report/dname.h"
@@ -16,8 +17,9 @@
 #include "util/worker.h"
 #include "util/xmem.h"
 
-/* Extra fields read through the engine (join_opts.extra). */
-enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_N };
+/* Extra fields read through the engine (join_opts.extra); PX_W: the
+ * weight of a map phase's weighted rows (cmd/wrows.h). */
+enum { PX_SOURCETYPE, PX_ACTION, PX_URL, PX_W, PX_N };
 
 int profile_cmd_lines = 1, profile_cmd_threads = 1;
 
@@ -43,7 +45,35 @@ struct pf_state {
     uint32_t *order;            /* OWNED: the rows as conversation numbers */
     size_t nrows;
     struct prows *rows;         /* OWNED: makes them */
+    /* the map phase (phase=map) sends weighted rows; a reduce that names
+     * one (mapphase=true) keeps them and replays them at the end */
+    int map, collect, wr_sent;
+    struct wrows *wr;           /* OWNED or NULL */
+    char *preop;                /* OWNED: the reduce's streaming_preop */
 };
+
+/* The weighted rows' fields: every one the join and the profile read, the
+ * URL as its host (the profile reads only that). */
+static struct wrows *make_wrows(struct pf_state *st, struct cols *c)
+{
+    const struct join_opts *o = &st->o;
+    int ip_named = o->ip_field.p != NULL, cl_named = o->client_field.p != NULL;
+    const struct wrows_field f[] = {
+        {SLICE_LIT("_time"), WR_FIRST},
+        {o->query_field, WR_FIRST},
+        {o->answer_field, WR_ALL},
+        {SLICE_LIT("src"), WR_FIRST},
+        {ip_named ? o->ip_field : SLICE_LIT("dest_ip"), WR_FIRST},
+        {ip_named ? SLICE_NULL : SLICE_LIT("dest"), WR_FIRST},
+        {cl_named ? o->client_field : SLICE_LIT("src_ip"), WR_FIRST},
+        {SLICE_LIT("dest_port"), WR_FIRST},
+        {SLICE_LIT("transport"), WR_FIRST},
+        {SLICE_LIT("sourcetype"), WR_FIRST},
+        {SLICE_LIT("action"), WR_FIRST},
+        {SLICE_LIT("url"), WR_URL_HOST},
+    };
+    return wrows_new(c, f, sizeof f / sizeof f[0]);
+}
 
 /* The tunnel list: the app's lookup file, else the built-in names. */
 static int load_endpoints(struct scp *s, struct pf_state *st, struct err *e)
@@ -72,11 +102,44 @@ static int load_endpoints(struct scp *s, struct pf_state *st, struct err *e)
     return 0;
 }
 
+/* phase=map: no join, no profile, no KV store (history= stays with the
+ * search head): the events' projections, each distinct one once. */
+static int map_getinfo(struct scp *s, struct pf_state *st, struct scp_getinfo *gi,
+                       struct err *e)
+{
+    history_free(st->hist);
+    st->hist = NULL;
+    st->o.history = NULL;
+    st->wr = make_wrows(st, s->cols);
+    if (st->wr == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    s->want = wrows_want(st->wr, &s->nwant);
+    s->want_set = 1;
+    /* on each indexer, over its own events; rows go out whenever they pass
+     * WROWS_MAP_BYTES.  The indexers serialise only the fields it reads. */
+    gi->type = SCP_STREAMING;
+    gi->early_reply = 0;
+    if (wrows_required(st->wr, &st->req))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < st->req.n; i++)
+        gi->required[i] = st->req.names[i];
+    gi->nrequired = st->req.n;
+    return 0;
+}
+
 static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
                       struct err *e)
 {
     struct pf_state *st = state;
-    int rc = joinopts_parse(a, 1, &st->o, e);
+    static const char *const phases[] = {"reduce", "map", NULL};
+    int mapphase = 0;
+    int rc = args_enum(a, "phase", phases, 0, &st->map, e);
+    /* mapphase=true names the streaming_preop; off by default, as the
+     * other commands' (the indexers need the binary) */
+    if (rc == 0)
+        rc = args_bool(a, "mapphase", 0, &mapphase, e);
+    if (rc == 0)
+        rc = joinopts_parse(a, 1, &st->o, e);
     /* history=: addresses no answer in the window explains are looked up
      * in the passive DNS collection, as dnsjoin does */
     if (rc == 0)
@@ -102,9 +165,12 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
         rc = joinopts_sinkholes(s, "dnsprofile", &st->o, &st->sink, e);
     if (rc)
         return rc;
+    if (st->map)
+        return map_getinfo(s, st, gi, e);
     st->names[PX_SOURCETYPE] = xstrndup("sourcetype", 10);
     st->names[PX_ACTION] = xstrndup("action", 6);
     st->names[PX_URL] = xstrndup("url", 3);
+    st->names[PX_W] = xstrndup(WROWS_WEIGHT_FIELD, strlen(WROWS_WEIGHT_FIELD));
     for (int k = 0; k < PX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -141,8 +207,12 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->feed = st->p != NULL ? pfeed_new(st->p, profile_cmd_threads && worker_cpus() > 1) : NULL;
     if (st->j == NULL || st->p == NULL || st->feed == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    /* store cells only for the fields the engine reads */
-    s->want = join_want(st->j, &s->nwant);
+    /* store cells only for the fields the engine reads (the set's: they
+     * are the map rows' fields) */
+    st->collect = mapphase;
+    if (st->collect && (st->wr = make_wrows(st, s->cols)) == NULL)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    s->want = st->wr != NULL ? wrows_want(st->wr, &s->nwant) : join_want(st->j, &s->nwant);
     s->want_set = 1;
 
     const struct slice req[] = {
@@ -156,6 +226,16 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
         if (reqfields_add(&st->req, req[i]))
             return err_set(e, ERR_NOMEM, "out of memory");
+    if (mapphase) {
+        rc = cmd_preop(&s->info, "dnsprofile", &st->preop);
+        if (rc == ERR_NOMEM)
+            return err_set(e, rc, "out of memory");
+        if (rc)
+            return err_set(e, rc, "dnsprofile: the arguments are too long for a map phase");
+        if (reqfields_add(&st->req, slice_cstr(WROWS_WEIGHT_FIELD)))
+            return err_set(e, ERR_NOMEM, "out of memory");
+        gi->streaming_preop = st->preop;
+    }
     gi->type = SCP_REPORTING;
     gi->early_reply = 1;  /* rows only with the final request */
     for (size_t i = 0; i < st->req.n; i++)
@@ -177,9 +257,14 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
 {
     struct pf_state *st = ctx;
     struct arena *a = &st->s->arena;
+    uint64_t w;
+    int rc;
 
+    /* a weighted row counts as w equal events */
+    if ((rc = wrows_weight(join_field(row, JF_X0 + PX_W, a), &w, e)) != 0)
+        return rc;
     if (!ev->has_time) {
-        st->skipped_no_time++;
+        st->skipped_no_time += w;
         return 0;
     }
     struct slice stype = join_field(row, JF_X0 + PX_SOURCETYPE, a);
@@ -191,13 +276,13 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
         if (host.n == 0 || ipaddr_parse(host, &hip) == 0)
             return 0;
         int is_ip = client.n > 0 && ipaddr_parse(client, &cip) == 0;
-        return pfeed_proxy(st->feed, client, is_ip ? &cip : NULL, host, ev->t, stype, e);
+        return pfeed_proxy(st->feed, client, is_ip ? &cip : NULL, host, ev->t, stype, w, e);
     }
     if (ev->kind == JOIN_DNS)
         /* the engine has parsed the answer's addresses (unordered_sink) */
         return pfeed_lookup(st->feed, ev->client, ev->client_is_ip ? &ev->client_ip : NULL,
                             join_field(row, JF_QUERY, a), ev->answers, ev->nanswers, ev->t,
-                            stype, e);
+                            stype, w, e);
     if (ev->kind == JOIN_NET) {
         if (ev->match == JOIN_NONE && !st->nodns)
             return 0;
@@ -205,7 +290,7 @@ static int pf_sink(void *ctx, const struct join_row *row, const struct join_even
                           ev->match == JOIN_NONE ? SLICE_NULL : ev->name, &ev->ip, ev->t,
                           ev->udp3544, join_field(row, JF_X0 + PX_ACTION, a),
                           join_field(row, JF_DEST_PORT, a), join_field(row, JF_TRANSPORT, a),
-                          stype, e);
+                          stype, w, e);
     }
     return 0;
 }
@@ -305,7 +390,31 @@ static int pf_execute(struct scp *s, void *state, const struct csv_table *in, in
     struct pf_state *st = state;
     int rc;
     st->s = s;
-    rc = join_feed(st->j, in, finished, &s->arena, pf_sink, st, e);
+    if (st->wr != NULL) {
+        if ((rc = wrows_add(st->wr, in, &s->arena, e)) != 0)
+            return rc;
+        if (st->map) {
+            if (!finished && wrows_bytes(st->wr) < WROWS_MAP_BYTES)
+                return 0;
+            st->wr_sent = 1;
+            if ((rc = wrows_emit(st->wr, s, e)) == 0 && finished)
+                scp_msg(s, LOG_INFO, "dnsprofile (map phase): %llu events read, sent as "
+                        "weighted rows", (unsigned long long)wrows_rows_in(st->wr));
+            return rc;
+        }
+        if (wrows_bytes(st->wr) > st->o.maxbuffer)
+            return err_set(e, ERR_LIMIT, "dnsprofile: the map phase's distinct rows passed "
+                           "maxbuffer= (%llu bytes); raise it, narrow the search, or leave "
+                           "mapphase= out", (unsigned long long)st->o.maxbuffer);
+        if (!finished)
+            return 0;
+        scp_msg(s, LOG_INFO, "dnsprofile: merged %llu rows of the map phase into %zu, "
+                "standing for %llu events", (unsigned long long)wrows_rows_in(st->wr),
+                wrows_count(st->wr), (unsigned long long)wrows_events(st->wr));
+        rc = wrows_replay(st->wr, s, st->j, pf_sink, st, e);
+    } else {
+        rc = join_feed(st->j, in, finished, &s->arena, pf_sink, st, e);
+    }
     if (rc == 0 && finished) {
         struct join_stats js;
         join_stats(st->j, &js);
@@ -316,9 +425,16 @@ static int pf_execute(struct scp *s, void *state, const struct csv_table *in, in
         s->want = NULL;  /* it pointed into the engine */
         s->nwant = 0;
         rc = emit_rows(st, e);
-        scp_msg(s, LOG_INFO, "dnsprofile: %llu events read (%llu DNS, %llu network), %llu "
-                "without _time", (unsigned long long)js.rows, (unsigned long long)js.dns,
-                (unsigned long long)js.net, (unsigned long long)st->skipped_no_time);
+        if (st->wr != NULL)
+            scp_msg(s, LOG_INFO, "dnsprofile: %llu events read as %llu distinct rows (%llu "
+                    "DNS, %llu network), %llu without _time",
+                    (unsigned long long)wrows_events(st->wr), (unsigned long long)js.rows,
+                    (unsigned long long)js.dns, (unsigned long long)js.net,
+                    (unsigned long long)st->skipped_no_time);
+        else
+            scp_msg(s, LOG_INFO, "dnsprofile: %llu events read (%llu DNS, %llu network), %llu "
+                    "without _time", (unsigned long long)js.rows, (unsigned long long)js.dns,
+                    (unsigned long long)js.net, (unsigned long long)st->skipped_no_time);
     }
     return rc;
 }
@@ -327,7 +443,12 @@ static int pf_written(struct scp *s, void *state, struct err *e)
 {
     struct pf_state *st = state;
     (void)s;
-    return st->j != NULL ? join_written(st->j, e) : 0;
+    if (st->wr_sent) {
+        /* the rows sent pointed into the set */
+        wrows_clear(st->wr);
+        st->wr_sent = 0;
+    }
+    return st->j != NULL && st->wr == NULL ? join_written(st->j, e) : 0;
 }
 
 static void *pf_new(void) { return xcalloc(1, sizeof(struct pf_state)); }
@@ -349,6 +470,8 @@ static void pf_free(void *state)
     for (int k = 0; k < PX_N; k++)
         xfree(st->names[k]);
     reqfields_free(&st->req);
+    wrows_free(st->wr);
+    xfree(st->preop);
     xfree(st);
 }
 

@@ -4,6 +4,7 @@
 
 #include "cmd/cmdutil.h"
 #include "cmd/joinopts.h"
+#include "cmd/wrows.h"
 #include "join/join.h"
 #include "net/ipaddr.h"
 #include "report/bins.h"
@@ -14,12 +15,16 @@
 #include "util/xmem.h"
 
 /* Extra fields read through the engine (join_opts.extra): the by-field,
- * the proxy URL, and the fields of a map phase's partial rows (TX_M*). */
-enum { TX_BY, TX_BY_MV, TX_URL, TX_MBIN, TX_MSERIES, TX_MCOUNT, TX_N };
+ * the proxy URL, the fields of a map phase's partial rows (TX_M*) and the
+ * weight of its weighted rows (TX_W). */
+enum { TX_BY, TX_BY_MV, TX_URL, TX_MBIN, TX_MSERIES, TX_MCOUNT, TX_W, TX_N };
 
-/* The map phase's rows (phase=map): one per (bin, series value) with its
- * count, under names no user field has, and _time = the bin so that the
- * search head can merge the indexers' rows by time. */
+/* Two map phases (phase=map).  Without a filter, one row per (bin, series
+ * value) with its count, under names no user field has, and _time = the
+ * bin so that the search head can merge the indexers' rows by time.  With
+ * one (domain=, ip=, src=) the reduce must join every event, so the map
+ * sends weighted rows (cmd/wrows.h): the events' projections on the fields
+ * the reduce reads, each distinct one once. */
 enum { MF_TIME, MF_BIN, MF_SERIES, MF_COUNT, MF_N };
 static const char *const mf_names[MF_N] = {"_time", "__dnsjoin_tc_bin", "__dnsjoin_tc_series",
                                            "__dnsjoin_tc_count"};
@@ -51,6 +56,12 @@ struct tc_state {
     uint32_t map_ids[MF_N];
     struct schema map_out;
     uint64_t partials;        /* partial rows merged (the reduce) */
+    /* weighted rows (with a filter): the map's, or the reduce's to replay
+     * (collect) */
+    struct wrows *wr;         /* OWNED or NULL */
+    int collect;              /* the reduce of weighted rows */
+    int wr_sent;              /* map: rows went out; clear once written */
+    uint64_t maxbuffer;       /* the reduce's bound on the rows it keeps */
 };
 
 static char *dup_slice(struct slice s) { return xstrndup(s.p, s.n); }
@@ -74,27 +85,46 @@ static int parse_words(struct args *a, struct slice *by, struct err *e)
     return 0;
 }
 
-/* mapphase=true: name the map phase, unless a filter needs the join of the
- * whole search (then an INFO says why, and the reduce gets every event).
- * The partial rows' fields join the required ones. */
+/* mapphase=true: name the map phase.  The partial rows' fields join the
+ * required ones (weighted rows carry the events' own fields). */
 static int make_preop(struct scp *s, struct tc_state *st, struct err *e)
 {
-    int rc;
-    if (st->filter != NULL) {
-        scp_msg(s, LOG_INFO, "dnstimechart: map phase off: %s needs each event's exact time, "
-                "client and address for the DNS join, which only the search head has",
-                st->filter);
-        return 0;
-    }
-    rc = cmd_preop(&s->info, "dnstimechart", &st->preop);
+    int rc = cmd_preop(&s->info, "dnstimechart", &st->preop);
     if (rc == ERR_NOMEM)
         return err_set(e, rc, "out of memory");
     if (rc)
         return err_set(e, rc, "dnstimechart: the arguments are too long for a map phase");
+    if (st->filter != NULL)
+        return reqfields_add(&st->req, slice_cstr(WROWS_WEIGHT_FIELD))
+                   ? err_set(e, ERR_NOMEM, "out of memory")
+                   : 0;
     for (int k = MF_BIN; k < MF_N; k++)
         if (reqfields_add(&st->req, slice_cstr(mf_names[k])))
             return err_set(e, ERR_NOMEM, "out of memory");
     return 0;
+}
+
+/* The weighted rows' fields: what the join and the sink read.  The URL
+ * matters only to domain= (its host); a partial count's fields stay, so
+ * that the reduce still refuses them. */
+static struct wrows *make_wrows(struct tc_state *st, struct cols *c, struct slice by)
+{
+    const struct join_opts *o = &st->o;
+    int ip_named = o->ip_field.p != NULL, cl_named = o->client_field.p != NULL;
+    const struct wrows_field f[] = {
+        {SLICE_LIT("_time"), WR_FIRST},
+        {o->query_field, WR_FIRST},
+        {o->answer_field, WR_ALL},
+        {SLICE_LIT("src"), WR_FIRST},
+        {ip_named ? o->ip_field : SLICE_LIT("dest_ip"), WR_FIRST},
+        {ip_named ? SLICE_NULL : SLICE_LIT("dest"), WR_FIRST},
+        {cl_named ? o->client_field : SLICE_LIT("src_ip"), WR_FIRST},
+        {by, WR_ALL},
+        {st->domain.p != NULL ? SLICE_LIT("url") : SLICE_NULL, WR_URL_HOST},
+        {slice_cstr(mf_names[MF_BIN]), WR_FIRST},
+        {slice_cstr(mf_names[MF_COUNT]), WR_FIRST},
+    };
+    return wrows_new(c, f, sizeof f / sizeof f[0]);
 }
 
 static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_getinfo *gi,
@@ -164,12 +194,9 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     }
     st->filter = st->domain.p != NULL ? "domain=" : st->has_ip ? "ip=" : st->has_src ? "src="
                                                                                     : NULL;
-    if (st->map && st->filter != NULL)
-        return err_set(e, ERR_ARGS, "phase=map: %s needs the DNS join over all the search's "
-                       "events, on the search head; leave phase= out", st->filter);
     if (st->map && st->hist != NULL) {
-        /* without a filter the counts need no join: the map phase never
-         * asks the KV store (history= stays with the search head) */
+        /* the map phase never joins: it never asks the KV store (history=
+         * stays with the search head) */
         history_free(st->hist);
         st->hist = NULL;
         st->o.history = NULL;
@@ -181,6 +208,7 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->names[TX_MBIN] = dup_slice(slice_cstr(mf_names[MF_BIN]));
     st->names[TX_MSERIES] = dup_slice(slice_cstr(mf_names[MF_SERIES]));
     st->names[TX_MCOUNT] = dup_slice(slice_cstr(mf_names[MF_COUNT]));
+    st->names[TX_W] = dup_slice(slice_cstr(WROWS_WEIGHT_FIELD));
     for (int k = 0; k < TX_N; k++)
         if (st->names[k] == NULL)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -199,8 +227,19 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->tc = tchart_new();
     if (st->j == NULL || st->tc == NULL)
         return err_set(e, ERR_NOMEM, "out of memory");
-    /* store cells only for the fields the engine reads */
-    s->want = join_want(st->j, &s->nwant);
+    st->maxbuffer = st->o.maxbuffer;
+    /* weighted rows: made by a filtered map phase, replayed by the reduce
+     * that names one */
+    st->collect = !st->map && mapphase && st->filter != NULL;
+    if ((st->map && st->filter != NULL) || st->collect) {
+        st->wr = make_wrows(st, s->cols, by);
+        if (st->wr == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        s->want = wrows_want(st->wr, &s->nwant);
+    } else {
+        /* store cells only for the fields the engine reads */
+        s->want = join_want(st->j, &s->nwant);
+    }
     s->want_set = 1;
 
     /* reporting: the search head hands over only the fields named here
@@ -220,8 +259,10 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->map_out.ids = st->map_ids;
     gi->early_reply = 1;  /* rows only with the final request */
     if (st->map) {
-        /* on each indexer, over its own events */
+        /* on each indexer, over its own events; weighted rows go out
+         * whenever they pass WROWS_MAP_BYTES */
         gi->type = SCP_STREAMING;
+        gi->early_reply = st->wr == NULL;
     } else {
         /* reporting: once, on the search head, over all results (or over
          * the indexers' partial rows) */
@@ -325,6 +366,19 @@ static int add_partial(struct tc_state *st, const struct join_row *row, struct e
     return rc;
 }
 
+/* Count w events (w > 1: a weighted row, whose sum could pass 2^64). */
+static int add_n(struct tc_state *st, int64_t bin, struct slice v, uint64_t w, struct err *e)
+{
+    int rc;
+    if (w == 1)
+        return tchart_add(st->tc, bin, v, e);
+    rc = tchart_add_n(st->tc, bin, v, w, e);
+    if (rc == ERR_INPUT)
+        return err_set(e, rc, "dnstimechart: field " WROWS_WEIGHT_FIELD " of the map-phase rows "
+                       "makes the events counted exceed %llu", (unsigned long long)UINT64_MAX);
+    return rc;
+}
+
 static int tc_sink(void *ctx, const struct join_row *row, const struct join_event *ev,
                    struct err *e)
 {
@@ -332,14 +386,18 @@ static int tc_sink(void *ctx, const struct join_row *row, const struct join_even
     struct arena *a = &st->s->arena;
     struct mv_iter it;
     struct slice v;
+    uint64_t w;
     int rc, n = 0;
 
     if (!slice_is_blank(join_field(row, JF_X0 + TX_MCOUNT, a)) ||
         !slice_is_blank(join_field(row, JF_X0 + TX_MBIN, a)))
         return add_partial(st, row, e);
+    /* a weighted row counts as w equal events */
+    if ((rc = wrows_weight(join_field(row, JF_X0 + TX_W, a), &w, e)) != 0)
+        return rc;
     if (!ev->has_time) {
         /* timechart cannot place an event without _time */
-        st->skipped_no_time++;
+        st->skipped_no_time += w;
         return 0;
     }
     if (!keep(st, row, ev, a))
@@ -351,12 +409,12 @@ static int tc_sink(void *ctx, const struct join_row *row, const struct join_even
     while (mv_next(&it, a, &v) == 1) {
         if (slice_is_blank(v))
             continue;
-        if ((rc = tchart_add(st->tc, bin, v, e)) != 0)
+        if ((rc = add_n(st, bin, v, w, e)) != 0)
             return rc;
         n++;
     }
     if (n == 0)
-        return tchart_add(st->tc, bin, SLICE_NULL, e);
+        return add_n(st, bin, SLICE_NULL, w, e);
     return 0;
 }
 
@@ -459,31 +517,73 @@ nomem:
     return err_set(e, ERR_NOMEM, "out of memory writing partial counts");
 }
 
+static int finish(struct scp *s, struct tc_state *st, struct err *e);
+
+/* Weighted rows: the map phase keeps the distinct rows and sends them when
+ * they pass WROWS_MAP_BYTES and at the end; the reduce keeps them all (up
+ * to maxbuffer=) and replays them at the end. */
+static int wr_execute(struct scp *s, struct tc_state *st, const struct csv_table *in,
+                      int finished, struct err *e)
+{
+    int rc = wrows_add(st->wr, in, &s->arena, e);
+    if (rc)
+        return rc;
+    if (st->map) {
+        if (!finished && wrows_bytes(st->wr) < WROWS_MAP_BYTES)
+            return 0;
+        st->wr_sent = 1;
+        if ((rc = wrows_emit(st->wr, s, e)) != 0 || !finished)
+            return rc;
+        scp_msg(s, LOG_INFO, "dnstimechart (map phase): %llu events read, sent as weighted "
+                "rows", (unsigned long long)wrows_rows_in(st->wr));
+        return 0;
+    }
+    if (wrows_bytes(st->wr) > st->maxbuffer)
+        return err_set(e, ERR_LIMIT, "dnstimechart: the map phase's distinct rows passed "
+                       "maxbuffer= (%llu bytes); raise it, narrow the search, or leave "
+                       "mapphase= out", (unsigned long long)st->maxbuffer);
+    if (!finished)
+        return 0;
+    scp_msg(s, LOG_INFO, "dnstimechart: merged %llu rows of the map phase into %zu, "
+            "standing for %llu events", (unsigned long long)wrows_rows_in(st->wr),
+            wrows_count(st->wr), (unsigned long long)wrows_events(st->wr));
+    rc = wrows_replay(st->wr, s, st->j, tc_sink, st, e);
+    return rc ? rc : finish(s, st, e);
+}
+
 static int tc_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
                       struct err *e)
 {
     struct tc_state *st = state;
     int rc;
     st->s = s;
+    if (st->wr != NULL)
+        return wr_execute(s, st, in, finished, e);
     rc = join_feed(st->j, in, finished, &s->arena, tc_sink, st, e);
-    if (rc == 0 && finished) {
-        struct join_stats js;
-        join_stats(st->j, &js);
-        /* every event has been counted: the window's rows and answers can
-         * go before the result is built */
-        join_free(st->j);
-        st->j = NULL;
-        s->want = NULL;  /* it pointed into the engine */
-        s->nwant = 0;
-        rc = st->map ? emit_map(st, e) : emit_table(st, e);
-        if (st->partials > 0)
-            scp_msg(s, LOG_INFO, "dnstimechart: merged %llu partial rows of the map phase",
-                    (unsigned long long)st->partials);
-        scp_msg(s, LOG_INFO, "dnstimechart%s: %llu events read, %llu counted, %llu without _time",
-                st->map ? " (map phase)" : "", (unsigned long long)(js.rows - st->partials),
-                (unsigned long long)tchart_events(st->tc),
-                (unsigned long long)st->skipped_no_time);
-    }
+    if (rc == 0 && finished)
+        rc = finish(s, st, e);
+    return rc;
+}
+
+static int finish(struct scp *s, struct tc_state *st, struct err *e)
+{
+    struct join_stats js;
+    int rc;
+    join_stats(st->j, &js);
+    /* every event has been counted: the window's rows and answers can go
+     * before the result is built */
+    join_free(st->j);
+    st->j = NULL;
+    s->want = NULL;  /* it pointed into the engine or the set */
+    s->nwant = 0;
+    rc = st->map ? emit_map(st, e) : emit_table(st, e);
+    if (st->partials > 0)
+        scp_msg(s, LOG_INFO, "dnstimechart: merged %llu partial rows of the map phase",
+                (unsigned long long)st->partials);
+    scp_msg(s, LOG_INFO, "dnstimechart%s: %llu events read, %llu counted, %llu without _time",
+            st->map ? " (map phase)" : "",
+            (unsigned long long)(st->collect ? wrows_events(st->wr) : js.rows - st->partials),
+            (unsigned long long)tchart_events(st->tc), (unsigned long long)st->skipped_no_time);
     return rc;
 }
 
@@ -491,7 +591,12 @@ static int tc_written(struct scp *s, void *state, struct err *e)
 {
     struct tc_state *st = state;
     (void)s;
-    return st->j != NULL ? join_written(st->j, e) : 0;
+    if (st->wr_sent) {
+        /* the rows sent pointed into the set */
+        wrows_clear(st->wr);
+        st->wr_sent = 0;
+    }
+    return st->j != NULL && st->wr == NULL ? join_written(st->j, e) : 0;
 }
 
 static void *tc_new(void) { return xcalloc(1, sizeof(struct tc_state)); }
@@ -505,6 +610,7 @@ static void tc_free(void *state)
     history_free(st->hist);
     sinkholes_free(st->sink);
     tchart_free(st->tc);
+    wrows_free(st->wr);
     for (int k = 0; k < TX_N; k++)
         xfree(st->names[k]);
     reqfields_free(&st->req);

@@ -391,8 +391,7 @@ struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
 {
     int32_t i = row->idx[f], m = row->mvidx[f];
     int32_t wi = row->widx[f], wm = row->mvwidx[f];
-    struct slice plain, mvc = SLICE_NULL, v;
-    struct mv_iter it;
+    struct slice plain, mvc = SLICE_NULL;
 
     if (i < 0 && m < 0)
         return SLICE_NULL;
@@ -406,13 +405,7 @@ struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
         if (m >= 0)
             mvc = cell_slice(row->base, row->cells[wm]);
     }
-    if (mvc.p == NULL || mvc.n == 0)
-        return plain;
-    mv_iter_init(&it, plain, mvc);
-    if (mv_next(&it, a, &v) == 1)
-        return v;
-    /* A malformed __mv_ cell: fall back to the plain value. */
-    return plain;
+    return mv_first(plain, mvc, a);
 }
 
 /* ---- order ------------------------------------------------------------- */

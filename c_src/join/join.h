@@ -104,7 +104,8 @@ struct join_opts {
 /* Fields the engine locates in every row (for itself and its callers). */
 enum jf {
     JF_TIME, JF_QUERY, JF_ANSWER, JF_SRC, JF_IP1, JF_IP2, JF_CLIENT1, JF_CLIENT2,
-    JF_DEST_PORT, JF_TRANSPORT, JF_SRC_PORT, JF_ICMP_TYPE, JF_ICMP_CODE, JF_X0, JF_X1, JF_X2, JF_X3, JF_X4, JF_X5, JF_N
+    JF_DEST_PORT, JF_TRANSPORT, JF_SRC_PORT, JF_ICMP_TYPE, JF_ICMP_CODE, JF_X0, JF_X1, JF_X2, JF_X3, JF_X4, JF_X5,
+    JF_X6, JF_N
 };
 
 enum join_kind { JOIN_PASS, JOIN_DNS, JOIN_NET };

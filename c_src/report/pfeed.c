@@ -21,6 +21,7 @@ _Static_assert((uint64_t)PFEED_BATCH_TEXT + 6 * (uint64_t)CSV_FIELD_MAX < UINT32
 
 struct rec {
     int64_t t;
+    uint64_t n;                     /* the events it stands for */
     struct ipaddr client_ip, ip;    /* ip: R_CONN */
     struct rtext client, name, sourcetype, action, port, transport;
     uint32_t ips, nips;             /* R_LOOKUP: into the batch's addresses */
@@ -150,9 +151,9 @@ static int apply(void *ctx, void *job)
         struct slice st = text_of(b, r->sourcetype);
         if (r->kind == R_CONN) {
             rc = profile_conn(f->p, k, &r->ip, r->t, r->udp3544, text_of(b, r->action),
-                              text_of(b, r->port), text_of(b, r->transport), st, &f->we);
+                              text_of(b, r->port), text_of(b, r->transport), st, r->n, &f->we);
         } else if (r->kind == R_PROXY) {
-            rc = profile_proxy(f->p, k, r->t, st, &f->we);
+            rc = profile_proxy(f->p, k, r->t, st, r->n, &f->we);
         } else {
             const struct ipaddr *seen[PFEED_ANSWER_REPEATS];
             size_t nseen = 0;
@@ -166,7 +167,7 @@ static int apply(void *ctx, void *job)
                     continue;
                 if (nseen < PFEED_ANSWER_REPEATS)
                     seen[nseen++] = ip;
-                rc = profile_lookup(f->p, k, ip, r->t, st, &f->we);
+                rc = profile_lookup(f->p, k, ip, r->t, st, r->n, &f->we);
             }
         }
     }
@@ -277,7 +278,7 @@ static void put_client(struct batch *b, struct rec *r, struct slice client,
 
 int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
                  struct slice name, const struct ipaddr *ips, size_t nips, int64_t t,
-                 struct slice sourcetype, struct err *e)
+                 struct slice sourcetype, uint64_t n, struct err *e)
 {
     struct rec *r;
     size_t text = (client_ip ? 0 : len(client)) + len(name) + len(sourcetype);
@@ -288,6 +289,7 @@ int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *clie
     struct batch *b = &f->b[f->cur];
     r->kind = R_LOOKUP;
     r->t = t;
+    r->n = n;
     put_client(b, r, client, client_ip);
     r->name = put(b, name);
     r->sourcetype = put(b, sourcetype);
@@ -301,7 +303,7 @@ int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *clie
 int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
                struct slice name, const struct ipaddr *ip, int64_t t, int udp3544,
                struct slice action, struct slice port, struct slice transport,
-               struct slice sourcetype, struct err *e)
+               struct slice sourcetype, uint64_t n, struct err *e)
 {
     struct rec *r;
     size_t text = (client_ip ? 0 : len(client)) + len(name) + len(action) + len(port) +
@@ -311,6 +313,7 @@ int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client
     struct batch *b = &f->b[f->cur];
     r->kind = R_CONN;
     r->t = t;
+    r->n = n;
     r->ip = *ip;
     r->udp3544 = udp3544 != 0;
     put_client(b, r, client, client_ip);
@@ -323,7 +326,8 @@ int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client
 }
 
 int pfeed_proxy(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
-                struct slice host, int64_t t, struct slice sourcetype, struct err *e)
+                struct slice host, int64_t t, struct slice sourcetype, uint64_t n,
+                struct err *e)
 {
     struct rec *r;
     size_t text = (client_ip ? 0 : len(client)) + len(host) + len(sourcetype);
@@ -332,6 +336,7 @@ int pfeed_proxy(struct pfeed *f, struct slice client, const struct ipaddr *clien
     struct batch *b = &f->b[f->cur];
     r->kind = R_PROXY;
     r->t = t;
+    r->n = n;
     put_client(b, r, client, client_ip);
     r->name = put(b, host);
     r->sourcetype = put(b, sourcetype);

@@ -43,20 +43,21 @@ struct pfeed *pfeed_new(struct profile *p, int threaded);
 void pfeed_free(struct pfeed *f);
 
 /* A DNS answer: client (client_ip: the same as an address, or NULL) got
- * ips[0..nips-1] for name at time t. */
+ * ips[0..nips-1] for name at time t.  Here and below, n is how many equal
+ * events the call stands for (profile.h). */
 int pfeed_lookup(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
                  struct slice name, const struct ipaddr *ips, size_t nips, int64_t t,
-                 struct slice sourcetype, struct err *e) WARN_UNUSED;
+                 struct slice sourcetype, uint64_t n, struct err *e) WARN_UNUSED;
 
 /* A network event (profile_conn's arguments). */
 int pfeed_conn(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
                struct slice name, const struct ipaddr *ip, int64_t t, int udp3544,
                struct slice action, struct slice port, struct slice transport,
-               struct slice sourcetype, struct err *e) WARN_UNUSED;
+               struct slice sourcetype, uint64_t n, struct err *e) WARN_UNUSED;
 
 /* A proxy request for host (profile_proxy's arguments). */
 int pfeed_proxy(struct pfeed *f, struct slice client, const struct ipaddr *client_ip,
-                struct slice host, int64_t t, struct slice sourcetype,
+                struct slice host, int64_t t, struct slice sourcetype, uint64_t n,
                 struct err *e) WARN_UNUSED;
 
 /* Apply everything given so far and wait for it; then the profile may be

@@ -552,7 +552,7 @@ static uint32_t hour_of(int64_t t)
 }
 
 /* Mark the hour of t active and add `conns` connections to it. */
-static int add_hour(struct conv *c, int64_t t, uint32_t conns)
+static int add_hour(struct conv *c, int64_t t, uint64_t conns)
 {
     return hourset_add(&c->hours, hour_of(t), conns);
 }
@@ -588,7 +588,22 @@ static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
         n += (vals[i] & 3) == (uint32_t)tag;
     }
     if (n >= PROFILE_VALUES_MAX) {
+        /* the list keeps the bytewise-first values (the order the row
+         * shows them in), whatever order the events came in */
+        uint32_t top = UINT32_MAX;
+        struct slice tv = SLICE_NULL;
         c->vtrunc |= (uint8_t)(1 << tag);
+        for (uint32_t i = 0; i < c->nv; i++) {
+            if ((vals[i] & 3) != (uint32_t)tag)
+                continue;
+            struct slice s = strtab_get(p->str, vals[i] >> 2);
+            if (top == UINT32_MAX || slice_cmp(s, tv) > 0) {
+                top = i;
+                tv = s;
+            }
+        }
+        if (slice_cmp(v, tv) < 0)
+            vals[top] = x;
         return 0;
     }
     if (c->nv == (c->capv ? c->capv : VALS_INLINE)) {
@@ -607,7 +622,7 @@ static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
 }
 
 int profile_lookup(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
-                   int64_t t, struct slice sourcetype, struct err *e)
+                   int64_t t, struct slice sourcetype, uint64_t n, struct err *e)
 {
     int rc;
     size_t i;
@@ -615,9 +630,11 @@ int profile_lookup(struct profile *p, const struct profile_key *k, const struct 
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
-    c->lookups++;
-    if (p->flpages != NULL && (c->lookups == 1 || t < *FLSLOT(p, i)))
+    if (p->flpages != NULL && (c->lookups == 0 || t < *FLSLOT(p, i)))
         *FLSLOT(p, i) = t;
+    c->lookups += n;
+    /* the n - 1 others come at the same time: the rhythm counts one (see
+     * beacon.h), the hour is already marked */
     if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0 ||
         (rc = beacon_add(p->bc, BSLOT(p, i), t, BEACON_LOOKUPS)) != 0)
         return add_failed(e, rc, "a lookup");
@@ -657,7 +674,7 @@ int profile_action(struct slice a)
 
 int profile_conn(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
                  int64_t t, int udp3544, struct slice action, struct slice port,
-                 struct slice transport, struct slice sourcetype, struct err *e)
+                 struct slice transport, struct slice sourcetype, uint64_t n, struct err *e)
 {
     int rc;
     size_t i;
@@ -665,18 +682,18 @@ int profile_conn(struct profile *p, const struct profile_key *k, const struct ip
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
-    c->conns++;
+    c->conns += n;
     /* the slot takes connections only until the conversation's first lookup */
     if (c->lookups == 0 && (rc = beacon_add(p->bc, BSLOT(p, i), t, BEACON_CONNS)) != 0)
         return add_failed(e, rc, "a connection");
     int act = profile_action(action);
-    c->blocked += act == 1;
-    c->allowed += act == 2;
+    c->blocked += act == 1 ? n : 0;
+    c->allowed += act == 2 ? n : 0;
     c->flags |= (uint8_t)(k->client_flags | (udp3544 ? F_UDP3544 : 0));
     char tl[16];
     if (transport.n <= sizeof tl)
         transport = slice_of(tl, dname_lower(transport, tl, sizeof tl));
-    if ((rc = add_hour(c, t, 1)) != 0 || (rc = add_val(p, c, V_PORT, port)) != 0 ||
+    if ((rc = add_hour(c, t, n)) != 0 || (rc = add_val(p, c, V_PORT, port)) != 0 ||
         (rc = add_val(p, c, V_TRANSPORT, transport)) != 0 ||
         (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
         return add_failed(e, rc, "a connection");
@@ -684,7 +701,7 @@ int profile_conn(struct profile *p, const struct profile_key *k, const struct ip
 }
 
 int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
-                  struct slice sourcetype, struct err *e)
+                  struct slice sourcetype, uint64_t n, struct err *e)
 {
     int rc;
     size_t i;
@@ -694,7 +711,7 @@ int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
     if (c == NULL)
         return e->code;
     see_time(p, c, t);
-    c->proxied++;
+    c->proxied += n;
     if ((rc = add_hour(c, t, 0)) != 0 || (rc = add_val(p, c, V_SOURCETYPE, sourcetype)) != 0)
         return add_failed(e, rc, "a proxy request");
     return 0;

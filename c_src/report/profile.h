@@ -102,21 +102,24 @@ void profile_prefetch(const struct profile *p, const struct profile_key *k,
                       const struct ipaddr *ip, int stage);
 
 /* A DNS answer: the key's client got `ip` for its name at time t.  0 or
- * ERR_NOMEM / ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled. */
+ * ERR_NOMEM / ERR_LIMIT (REPORT_CONVERSATIONS_MAX), e filled.  Here and
+ * below, n (1 or more) is how many equal events the call stands for (a
+ * map phase's weighted row): the profile ends as after n calls. */
 int profile_lookup(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
-                   int64_t t, struct slice sourcetype, struct err *e) WARN_UNUSED;
+                   int64_t t, struct slice sourcetype, uint64_t n, struct err *e) WARN_UNUSED;
 
 /* A network event from the key's client to `ip`, tied to its name (none:
  * no DNS answer in the window).  udp3544: dest_port 3544 over UDP.  action
  * is read as DOMAIN.md 2.9 says. */
 int profile_conn(struct profile *p, const struct profile_key *k, const struct ipaddr *ip,
                  int64_t t, int udp3544, struct slice action, struct slice port,
-                 struct slice transport, struct slice sourcetype, struct err *e) WARN_UNUSED;
+                 struct slice transport, struct slice sourcetype, uint64_t n,
+                 struct err *e) WARN_UNUSED;
 
 /* A proxy request from the key's client for a URL whose host is its name
  * (none: ignored). */
 int profile_proxy(struct profile *p, const struct profile_key *k, int64_t t,
-                  struct slice sourcetype, struct err *e) WARN_UNUSED;
+                  struct slice sourcetype, uint64_t n, struct err *e) WARN_UNUSED;
 
 /* 1 blocked, 2 allowed, 0 neither (teardown, empty, unknown). */
 int profile_action(struct slice action);

@@ -76,6 +76,19 @@ int mv_next(struct mv_iter *it, struct arena *a, struct slice *out)
     }
 }
 
+struct slice mv_first(struct slice plain, struct slice mvcell, struct arena *a)
+{
+    struct mv_iter it;
+    struct slice v;
+    if (mvcell.p == NULL || mvcell.n == 0)
+        return plain;
+    mv_iter_init(&it, plain, mvcell);
+    if (mv_next(&it, a, &v) == 1)
+        return v;
+    /* A malformed __mv_ cell: fall back to the plain value. */
+    return plain;
+}
+
 int mv_validate(struct slice mvcell)
 {
     struct mv_iter it;

@@ -35,6 +35,10 @@ void mv_iter_init(struct mv_iter *it, struct slice plain, struct slice mvcell);
  */
 int mv_next(struct mv_iter *it, struct arena *a, struct slice *out);
 
+/* The value a single-valued reader takes: the first of a non-empty
+ * `mvcell`, else `plain` (also when `mvcell` is malformed). */
+struct slice mv_first(struct slice plain, struct slice mvcell, struct arena *a);
+
 /* Check that a whole cell is well formed; 0 or ERR_INPUT. */
 int mv_validate(struct slice mvcell);
 

@@ -564,12 +564,12 @@ static int nf_run(const struct nf_case *k, const struct endpoints *ep, int check
     for (int i = 0; i < 2 && rc == 0; i++)
         if (k->conns[i])
             rc = profile_conn(p, &me, &ip, k->conns[i], 0, slice_cstr("allowed"),
-                              slice_cstr("443"), slice_cstr("tcp"), slice_cstr("fw"), &e);
+                              slice_cstr("443"), slice_cstr("tcp"), slice_cstr("fw"), 1, &e);
     for (int i = 0; i < 3 && rc == 0; i++)
         if (k->lookups[i])
-            rc = profile_lookup(p, &me, &ip, k->lookups[i], slice_cstr("dns"), &e);
+            rc = profile_lookup(p, &me, &ip, k->lookups[i], slice_cstr("dns"), 1, &e);
     if (rc == 0 && k->other)
-        rc = profile_lookup(p, &other, &ip, k->other, slice_cstr("dns"), &e);
+        rc = profile_lookup(p, &other, &ip, k->other, slice_cstr("dns"), 1, &e);
     if (rc || (rc = profile_order(p, 1, 0, &order, &n, &e)) != 0 ||
         (rc = profile_row_names(p, order, n, k->ask ? 10 : 0, &ids, &m, &cut, &e)) != 0 ||
         (rc = profile_set_history(p, ids, &k->stored, m, k->within, &e)) != 0)

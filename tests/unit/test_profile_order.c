@@ -53,12 +53,12 @@ static void fill(struct profile *p, uint64_t seed, size_t events)
         int kind = (int)(tu_rand(&rng) % 4);
         int rc;
         if (kind == 0)
-            rc = profile_lookup(p, &k, &dip, t, slice_cstr("dnsmasq"), &e);
+            rc = profile_lookup(p, &k, &dip, t, slice_cstr("dnsmasq"), 1, &e);
         else if (kind == 3)
-            rc = profile_proxy(p, &k, t, slice_cstr("squid"), &e);
+            rc = profile_proxy(p, &k, t, slice_cstr("squid"), 1, &e);
         else
             rc = profile_conn(p, &k, &dip, t, 0, slice_cstr("blocked"), slice_cstr("443"),
-                              slice_cstr("tcp"), slice_cstr("fw"), &e);
+                              slice_cstr("tcp"), slice_cstr("fw"), 1, &e);
         assert_int_equal(rc, 0);
     }
 }

@@ -11,9 +11,10 @@
  * usenull, cont, earliest/latest).  Every --indexers run is checked to have
  * run its map processes and merged their rows.  Map-phase fields are
  * untrusted: a zero, negative, overflowing or non-numeric count, a sum past
- * 2^64-1, a bin time that is no bin start is an ERROR naming the field.  A
- * filter (domain=, ip=, src=) turns the map phase off with an INFO.  Runs
- * bin/scpdrive and bin/dnsjoin as processes.
+ * 2^64-1, a bin time that is no bin start is an ERROR naming the field.
+ * With a filter (domain=, ip=, src=) the map phase sends weighted rows
+ * instead (test_weighted_map).  Runs bin/scpdrive and bin/dnsjoin as
+ * processes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/mapcheck.h"
 #include "support/testutil.h"
 
 static const char *gen_story(void)
@@ -42,105 +44,15 @@ static void write_file(const char *path, const char *p, size_t n)
     fclose(f);
 }
 
-/* One search: its arguments and searchinfo range. */
-struct search {
-    const char *args, *earliest, *latest;
-};
-
-/* Run scpdrive over csv with the search and extra options (NULL-
- * terminated); exit status 0 required; OWNED stdout returned, *err (when
- * not NULL) OWNED stderr. */
-static char *drive(const char *csv, const struct search *q, const char *const *extra, size_t *n,
-                   char **err)
-{
-    const char *argv[40];
-    size_t k = 0;
-    struct tu_result r;
-    argv[k++] = tu_bin("scpdrive");
-    argv[k++] = "--no-mv";
-    argv[k++] = "--order";
-    argv[k++] = "desc";
-    argv[k++] = "--args";
-    argv[k++] = q->args;
-    argv[k++] = "--earliest";
-    argv[k++] = q->earliest;
-    argv[k++] = "--latest";
-    argv[k++] = q->latest;
-    for (; extra && *extra; extra++)
-        argv[k++] = *extra;
-    argv[k++] = csv;
-    argv[k++] = "--";
-    argv[k++] = tu_bin("dnsjoin");
-    argv[k++] = "timechart";
-    argv[k] = NULL;
-    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
-    if (r.status != 0)
-        fail_msg("scpdrive failed (%d): %.500s", r.status, r.err);
-    char *out = r.out;
-    *n = r.out_len;
-    r.out = NULL;
-    if (err != NULL) {
-        *err = r.err;
-        r.err = NULL;
-    }
-    tu_result_free(&r);
-    return out;
-}
-
-/* The --indexers run really ran K map processes and the reduce merged
- * their rows (scpdrive --stats and the reduce's INFO). */
-static void check_ran_map(const char *err, const char *k)
-{
-    char want[64];
-    snprintf(want, sizeof want, "scpdrive: stats: map %s of %s:", k, k);
-    if (strstr(err, "names no streaming_preop") != NULL || strstr(err, want) == NULL ||
-        strstr(err, "dnstimechart (map phase):") == NULL ||
-        strstr(err, "dnstimechart: merged ") == NULL)
-        fail_msg("the map phase did not run (K=%s): %.600s", k, err);
-}
+static const char *const ran[] = {"dnstimechart (map phase):", "dnstimechart: merged ", NULL};
 
 /* Every K x split x merge (all of them when `all`, else a few) gives the
- * single-phase bytes. */
-static void check_exact(const char *csv, const struct search *q, size_t min_lines, int all)
+ * single-phase bytes (support/mapcheck). */
+static void check_exact(const char *csv, const char *args, const char *earliest,
+                        const char *latest, size_t min_lines, int all)
 {
-    static const char *const ks[] = {"1", "2", "5"};
-    static const char *const splits[] = {"host", "random"};
-    static const char *const merges[] = {"time", "arrival", "random"};
-    char args[512];
-    size_t n1, nl = 0;
-    char *one = drive(csv, q, NULL, &n1, NULL);
-    for (size_t i = 0; i < n1; i++)
-        nl += one[i] == '\n';
-    if (nl < min_lines)
-        fail_msg("%s: single phase gave %zu lines, expected at least %zu", q->args, nl,
-                 min_lines);
-    snprintf(args, sizeof args, "mapphase=t %s", q->args);
-    struct search qm = {args, q->earliest, q->latest};
-    int vg = tu_under_valgrind();
-    for (size_t a = 0; a < 3; a++)
-        for (size_t b = 0; b < 2; b++)
-            for (size_t c = 0; c < 3; c++) {
-                /* under memcheck, or not all: K=2 and K=5, one merge each */
-                if ((vg || !all) && (a == 0 || c != (a + b) % 3))
-                    continue;
-                char seed[16];
-                snprintf(seed, sizeof seed, "%zu", 40 + a * 6 + b * 3 + c);
-                const char *extra[] = {"--stats", "--indexers", ks[a], "--split", splits[b],
-                                       "--merge", merges[c], "--seed", seed, "--chunk-rows",
-                                       "700", NULL};
-                size_t n;
-                char *err;
-                char *got = drive(csv, &qm, extra, &n, &err);
-                check_ran_map(err, ks[a]);
-                if (n != n1 || memcmp(got, one, n) != 0)
-                    fail_msg("%s: K=%s split=%s merge=%s differs from the single phase\n"
-                             "--- got\n%.*s\n--- want\n%.*s", q->args, ks[a], splits[b],
-                             merges[c], (int)(n > 800 ? 800 : n), got,
-                             (int)(n1 > 800 ? 800 : n1), one);
-                free(got);
-                free(err);
-            }
-    free(one);
+    const struct mc_search q = {"timechart", args, earliest, latest, ran};
+    mc_check_exact(&q, csv, min_lines, all, "700");
 }
 
 static void test_story(void **state)
@@ -161,10 +73,8 @@ static void test_story(void **state)
     tu_result_free(&r);
     /* the default chart (by sourcetype, 1h), and hosts with OTHER over a
      * range that starts two days before the events */
-    const struct search q1 = {"", "0", "0"};
-    const struct search q2 = {"span=30m limit=2 count by host", "1699200000", "1700100000"};
-    check_exact(csv, &q1, 100, 1);
-    check_exact(csv, &q2, 400, 0);
+    check_exact(csv, "", "0", "0", 100, 1);
+    check_exact(csv, "span=30m limit=2 count by host", "1699200000", "1700100000", 400, 0);
     unlink(csv);
 }
 
@@ -209,14 +119,14 @@ static void test_random_stream(void **state)
     char csv[128];
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-tcmap-rand-%d.csv", (int)getpid());
     random_stream(csv);
-    const struct search qs[] = {
+    static const char *const qs[][3] = {
         {"span=5m limit=4 by tag", "1699990000", "1700010000"},
         {"span=10m limit=3 useother=f usenull=f cont=f by tag", "0", "0"},
         {"span=1d tz=Asia/Kolkata limit=0 by tag", "1699900000", "1700200000"},
         {"span=7m by host", "0", "1700009000"},
     };
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
-        check_exact(csv, &qs[i], 2, i == 0);
+        check_exact(csv, qs[i][0], qs[i][1], qs[i][2], 2, i == 0);
     unlink(csv);
 }
 
@@ -331,22 +241,21 @@ static void test_getinfo(void **state)
     if (strstr(r.err, "streaming_preop") != NULL)
         fail_msg("mapphase=f getinfo: %.300s", r.err);
     tu_result_free(&r);
-    /* a filter needs the join: no preop, and an INFO saying why */
-    static const char *const filters[][2] = {{"domain=*.microsoft.com", "domain="},
-                                             {"ip=65.55.158.0/24", "ip="},
-                                             {"src=10.0.0.57", "src="}};
+    /* a filter: the map phase sends weighted rows (test_weighted_map) */
+    static const char *const filters[] = {"domain=*.microsoft.com", "ip=65.55.158.0/24",
+                                          "src=10.0.0.57"};
     for (size_t i = 0; i < 3; i++) {
-        char args[128], want[128];
-        snprintf(args, sizeof args, "mapphase=t %s", filters[i][0]);
+        char args[128], want[256];
+        snprintf(args, sizeof args, "mapphase=t %s", filters[i]);
         getinfo(args, 0, &r);
-        snprintf(want, sizeof want, "INFO dnstimechart: map phase off: %s needs", filters[i][1]);
-        if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL ||
-            strstr(r.err, want) == NULL)
+        snprintf(want, sizeof want, "type=reporting streaming_preop=dnstimechart phase=map %s",
+                 args);
+        if (strstr(r.err, want) == NULL)
             fail_msg("%s: %.300s", args, r.err);
         tu_result_free(&r);
-        snprintf(args, sizeof args, "phase=map %s", filters[i][0]);
-        getinfo(args, 1, &r);
-        if (strstr(r.err, "ERROR") == NULL || strstr(r.err, filters[i][1]) == NULL)
+        snprintf(args, sizeof args, "phase=map %s", filters[i]);
+        getinfo(args, 0, &r);
+        if (strstr(r.err, "type=streaming\n") == NULL)
             fail_msg("%s: %.300s", args, r.err);
         tu_result_free(&r);
     }

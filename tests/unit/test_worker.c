@@ -162,12 +162,12 @@ static int feed(struct profile *p, struct pfeed *f, size_t n, struct err *e)
             assert_int_equal(ipaddr_parse(PICK(&rng, ips), &ip[k]), 0);
         if (f != NULL) {
             if (kind == 0)
-                rc = pfeed_lookup(f, client, is_ip ? &cip : NULL, name, ip, nip, t, a, e);
+                rc = pfeed_lookup(f, client, is_ip ? &cip : NULL, name, ip, nip, t, a, 1, e);
             else if (kind == 1)
                 rc = pfeed_conn(f, client, is_ip ? &cip : NULL, name, &ip[0], t, (int)(i % 2),
-                                a, b, c, a, e);
+                                a, b, c, a, 1, e);
             else
-                rc = pfeed_proxy(f, client, is_ip ? &cip : NULL, name, t, b, e);
+                rc = pfeed_proxy(f, client, is_ip ? &cip : NULL, name, t, b, 1, e);
         } else {
             struct profile_key k;
             rc = profile_key(p, client, is_ip ? &cip : NULL, name, &k, e);
@@ -178,12 +178,12 @@ static int feed(struct profile *p, struct pfeed *f, size_t n, struct err *e)
                     for (y = 0; y < x && !ipaddr_eq(&ip[x], &ip[y]); y++)
                         ;
                     if (y == x)
-                        rc = profile_lookup(p, &k, &ip[x], t, a, e);
+                        rc = profile_lookup(p, &k, &ip[x], t, a, 1, e);
                 }
             } else if (rc == 0 && kind == 1) {
-                rc = profile_conn(p, &k, &ip[0], t, (int)(i % 2), a, b, c, a, e);
+                rc = profile_conn(p, &k, &ip[0], t, (int)(i % 2), a, b, c, a, 1, e);
             } else if (rc == 0) {
-                rc = profile_proxy(p, &k, t, b, e);
+                rc = profile_proxy(p, &k, t, b, 1, e);
             }
         }
         if (rc)
@@ -273,7 +273,7 @@ static void pfeed_failures(int threaded)
             struct ipaddr ip;
             assert_int_equal(ipaddr_parse(slice_cstr("192.0.2.1"), &ip), 0);
             assert_int_equal(pfeed_proxy(f, slice_cstr("h"), NULL, slice_cstr("x.example"), 1,
-                                         SLICE_NULL, &e2), rc);
+                                         SLICE_NULL, 1, &e2), rc);
             assert_string_equal(e.msg, e2.msg);
             assert_int_equal(pfeed_flush(f, &e2), rc);
             fails++;
