@@ -13,10 +13,11 @@
  *   an ERROR line on stderr, and the first success is byte-identical to the
  *   run without failures (leaks: LeakSanitizer under `make asan`, memcheck
  *   under `make valgrind`).
- * The same EOF and allocation checks run over dnstimechart's map phase:
- * the session with phase=map, and a reduce session (mapphase=t) fed the map
- * phase's rows in two requests, whose chart is byte-identical to the
- * single-phase chart of the session.
+ * The same EOF and allocation checks run over the map phases (dnstimechart's
+ * counts, its weighted rows with a filter, dnsprofile's weighted rows): the
+ * session with phase=map, and a reduce session (mapphase=t) fed the map
+ * phase's rows in two requests, whose result is byte-identical to the
+ * single-phase result of the session.
  * The session file is made by tests/fuzz/make_join_session.sh.
  */
 #include <setjmp.h>
@@ -401,25 +402,45 @@ static char *final_body(const struct scp_command *cmd, const char *in, size_t n,
     return body;
 }
 
-/* The map phase's session and the reduce's: the map's rows (header, then
- * the odd rows, then the even rows) in two execute requests. */
-static void map_sessions(char **map, size_t *mapn, char **red, size_t *redn)
+/* The end of the CSV record starting at `at` (past its line end): a
+ * quoted value may hold line breaks. */
+static size_t record_end(const char *p, size_t n, size_t at)
 {
-    size_t n, bn, gn;
+    int q = 0;
+    for (; at < n; at++) {
+        if (p[at] == '"')
+            q = !q;
+        else if (p[at] == '\n' && !q)
+            return at + 1;
+    }
+    return n;
+}
+
+/* The map phase's session and the reduce's for `cmd` with the user's
+ * argument `arg` (or NULL): the map's rows (header, then the odd rows,
+ * then the even rows) in two execute requests.  `field` names a field the
+ * map rows must have. */
+static void map_sessions_of(const struct scp_command *cmd, const char *arg, const char *field,
+                            char **map, size_t *mapn, char **red, size_t *redn)
+{
+    size_t n, bn, gn, un;
     ready_fds();
-    char *in = tu_read_file(SESSION, &n);
-    assert_non_null(in);
+    char *raw = tu_read_file(SESSION, &n);
+    assert_non_null(raw);
+    char *in = arg != NULL ? getinfo_with(raw, n, arg, &un) : raw;
+    if (arg != NULL) {
+        free(raw);
+        n = un;
+    }
     *map = getinfo_with(in, n, "phase=map", mapn);
-    char *rows = final_body(&timechart_command, *map, *mapn, &bn);
-    /* the series are the session's sourcetypes: no quoted line breaks */
-    assert_null(memchr(rows, '"', bn));
-    assert_true(has(rows, bn, "__dnsjoin_tc_count"));
+    char *rows = final_body(cmd, *map, *mapn, &bn);
+    assert_true(has(rows, bn, field));
     struct bytes half[2] = {{0}, {0}};
-    size_t hl = strcspn(rows, "\n") + 1, k = 0;
+    size_t hl = record_end(rows, bn, 0), k = 0;
     for (int i = 0; i < 2; i++)
         bytes_add(&half[i], rows, hl);
     for (size_t at = hl; at < bn; k++) {
-        size_t l = strcspn(rows + at, "\n") + 1;
+        size_t l = record_end(rows, bn, at) - at;
         bytes_add(&half[k % 2], rows + at, l);
         at += l;
     }
@@ -443,49 +464,77 @@ static void map_sessions(char **map, size_t *mapn, char **red, size_t *redn)
     free(in);
 }
 
-/* The reduce over the map phase's rows draws the single-phase chart. */
-static void test_timechart_map_baseline(void **st)
+/* The map phases under test: dnstimechart's counts, its weighted rows
+ * (a filter), dnsprofile's weighted rows. */
+static const struct map_case {
+    const struct scp_command *cmd;
+    const char *arg, *field;
+} map_cases[] = {
+    {&timechart_command, NULL, "__dnsjoin_tc_count"},
+    {&timechart_command, "ip=0.0.0.0/0", "__dnsjoin_w"},
+    {&profile_command, NULL, "__dnsjoin_w"},
+};
+#define NMAP_CASES (sizeof map_cases / sizeof map_cases[0])
+
+/* The reduce over the map phase's rows gives the single-phase result. */
+static void test_map_baseline(void **st)
 {
-    size_t mn, rn, n, b1, b2;
-    char *map, *red;
     (void)st;
-    map_sessions(&map, &mn, &red, &rn);
-    char *in = tu_read_file(SESSION, &n);
-    assert_non_null(in);
-    char *one = final_body(&timechart_command, in, n, &b1);
-    char *two = final_body(&timechart_command, red, rn, &b2);
-    assert_true(has(one, b1, "_span"));
-    if (b1 != b2 || memcmp(one, two, b1) != 0)
-        fail_msg("the reduce's chart differs:\n%s\n--- single phase:\n%s", two, one);
-    free(one);
-    free(two);
-    free(in);
-    free(map);
-    free(red);
+    for (size_t c = 0; c < NMAP_CASES; c++) {
+        const struct map_case *mc = &map_cases[c];
+        size_t mn, rn, n, b1, b2, un;
+        char *map, *red;
+        map_sessions_of(mc->cmd, mc->arg, mc->field, &map, &mn, &red, &rn);
+        char *in = tu_read_file(SESSION, &n);
+        assert_non_null(in);
+        if (mc->arg != NULL) {
+            char *w = getinfo_with(in, n, mc->arg, &un);
+            free(in);
+            in = w;
+            n = un;
+        }
+        char *one = final_body(mc->cmd, in, n, &b1);
+        char *two = final_body(mc->cmd, red, rn, &b2);
+        assert_true(b1 > 0);
+        if (b1 != b2 || memcmp(one, two, b1) != 0)
+            fail_msg("%s %s: the reduce's result differs:\n%s\n--- single phase:\n%s",
+                     mc->cmd->name, mc->arg ? mc->arg : "", two, one);
+        free(one);
+        free(two);
+        free(in);
+        free(map);
+        free(red);
+    }
 }
 
-static void test_timechart_map_eof_at_every_offset(void **st)
+static void test_map_eof_at_every_offset(void **st)
 {
-    size_t mn, rn;
-    char *map, *red;
     (void)st;
-    map_sessions(&map, &mn, &red, &rn);
-    eof_at_every_offset_of(&timechart_command, map, mn);
-    eof_at_every_offset_of(&timechart_command, red, rn);
-    free(map);
-    free(red);
+    for (size_t c = 0; c < NMAP_CASES; c++) {
+        size_t mn, rn;
+        char *map, *red;
+        map_sessions_of(map_cases[c].cmd, map_cases[c].arg, map_cases[c].field, &map, &mn,
+                        &red, &rn);
+        eof_at_every_offset_of(map_cases[c].cmd, map, mn);
+        eof_at_every_offset_of(map_cases[c].cmd, red, rn);
+        free(map);
+        free(red);
+    }
 }
 
-static void test_timechart_map_allocation_failures(void **st)
+static void test_map_allocation_failures(void **st)
 {
-    size_t mn, rn;
-    char *map, *red;
     (void)st;
-    map_sessions(&map, &mn, &red, &rn);
-    allocation_failures_of(&timechart_command, map, mn, 20);
-    allocation_failures_of(&timechart_command, red, rn, 20);
-    free(map);
-    free(red);
+    for (size_t c = 0; c < NMAP_CASES; c++) {
+        size_t mn, rn;
+        char *map, *red;
+        map_sessions_of(map_cases[c].cmd, map_cases[c].arg, map_cases[c].field, &map, &mn,
+                        &red, &rn);
+        allocation_failures_of(map_cases[c].cmd, map, mn, 20);
+        allocation_failures_of(map_cases[c].cmd, red, rn, 20);
+        free(map);
+        free(red);
+    }
 }
 
 static int teardown(void **st)
@@ -508,9 +557,9 @@ int main(void)
         cmocka_unit_test_teardown(test_timechart_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_profile_allocation_failures, teardown),
         cmocka_unit_test_teardown(test_profile_local_domains_allocation_failures, teardown),
-        cmocka_unit_test_teardown(test_timechart_map_baseline, teardown),
-        cmocka_unit_test_teardown(test_timechart_map_eof_at_every_offset, teardown),
-        cmocka_unit_test_teardown(test_timechart_map_allocation_failures, teardown),
+        cmocka_unit_test_teardown(test_map_baseline, teardown),
+        cmocka_unit_test_teardown(test_map_eof_at_every_offset, teardown),
+        cmocka_unit_test_teardown(test_map_allocation_failures, teardown),
     };
     return cmocka_run_group_tests_name("fault_join", tests, NULL, NULL);
 }
