@@ -597,6 +597,69 @@ status_is p8 0
 warned p8 "unreachable.*name_first_seen and new_name are empty"
 quick p8 5
 
+# More than HISTORY_NAMES_MAX (100000) distinct names: the first 100000
+# in row order (connections descending, then src, dns_query) are asked
+# for, the rest keep both columns empty, with a WARN.  100002 names, one
+# lookup each from 10.0.0.5: zz.example also has a connection, so its row
+# comes first; then n000000 .. n100000 by name, the last two cut.
+cat >"$tmp/pcstore.csv" <<CSV
+_time,query,answer,src
+$((T - 40 * D)),zz.example,192.0.2.30,10.0.0.1
+$((T - 30 * D)),n000000.x,192.0.2.31,10.0.0.1
+$((T - 20 * D)),n099998.x,192.0.2.32,10.0.0.1
+$((T - 10 * D)),n099999.x,192.0.2.33,10.0.0.1
+CSV
+awk -v t="$T" 'BEGIN {
+    print "_time,query,answer,src,src_ip,dest_ip,dest_port,transport,action"
+    printf "%d,zz.example,192.0.2.30,10.0.0.5,,,,,\n", t
+    printf "%d,,,,10.0.0.5,192.0.2.30,443,tcp,allowed\n", t + 1
+    for (i = 0; i <= 100000; i++)
+        printf "%d,n%06d.x,198.18.%d.%d,10.0.0.5,,,,,\n", t + 2 + i % 3000, i, int(i / 250) % 256, i % 250
+}' >"$tmp/pcsearch.csv"
+reset_db
+start good
+run pc0 "" "$tmp/pcstore.csv"
+status_is pc0 0
+pc_start=$(date +%s)
+run pc1 "history=dnsjoin_pdns window=1h" "$tmp/pcsearch.csv" "" "" profile
+pc_time=$(($(date +%s) - pc_start))
+status_is pc1 0
+[ "$(rows pc1)" = 100002 ] && ok "pc1: 100002 rows" || bad "pc1: $(rows pc1) rows"
+warned pc1 "dnsprofile: the rows have more than HISTORY_NAMES_MAX (100000) names"
+# Stored names get their stored time, the others within the first 100000
+# their lookup in the search; n099999 (stored) and n100000 none.
+if python3 - "$tmp/pc1.out" "$T" <<'PY'
+import csv, sys
+t, d = int(sys.argv[2]), 86400
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+first = {r["dns_query"]: (r["name_first_seen"], r["new_name"]) for r in rows}
+assert [r["dns_query"] for r in rows[:2]] == ["zz.example", "n000000.x"], rows[:2]
+assert first["zz.example"] == (str(t - 40 * d), "false"), first["zz.example"]
+assert first["n000000.x"] == (str(t - 30 * d), "false"), first["n000000.x"]
+assert first["n099998.x"] == (str(t - 20 * d), "false"), first["n099998.x"]
+for i in (1, 50000, 99997):
+    n = "n%06d.x" % i
+    assert first[n] == (str(t + 2 + i % 3000), "true"), (n, first[n])
+assert first["n099999.x"] == ("", ""), first["n099999.x"]
+assert first["n100000.x"] == ("", ""), first["n100000.x"]
+assert sum(1 for v in first.values() if v[0]) == 100000
+PY
+then ok "pc1: name_first_seen for the first 100000 names, empty for the rest"; else
+    bad "pc1: name_first_seen and new_name"; fi
+# Every asked-for name once, n099999.x and n100000.x never.
+if python3 - "$tmp/requests.log" <<'PY'
+import json, sys
+asked = []
+for l in open(sys.argv[1]):
+    q = json.loads(l).get("params", {}).get("query", "")
+    if "rrname" in q and json.loads(l).get("params", {}).get("skip") in (None, "0"):
+        asked += json.loads(q)["rrname"]["$in"]
+assert len(asked) == len(set(asked)) == 100000, len(asked)
+assert "n099999.x" not in asked and "n100000.x" not in asked
+PY
+then ok "pc1: 100000 names asked for, each once"; else bad "pc1: the names requests"; fi
+[ "$pc_time" -le 30 ] && ok "pc1: ended in ${pc_time}s" || bad "pc1: took ${pc_time}s (limit 30)"
+
 # ---- 7. the key --------------------------------------------------------------
 # run() checks every output and stderr; the stand-in saw the right key.
 grep -q '"key_ok": true' "$tmp/requests.log" && ok "key: sent as Authorization: Splunk" ||
