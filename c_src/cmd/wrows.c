@@ -267,7 +267,7 @@ static struct slice cell_at(const struct csv_table *t, size_t r, long c)
 
 int wrows_add(struct wrows *w, const struct csv_table *t, struct arena *a, struct err *e)
 {
-    long pc[WROWS_FIELDS_MAX], mc[WROWS_FIELDS_MAX];
+    long pc[WROWS_FIELDS_MAX] = {0}, mc[WROWS_FIELDS_MAX] = {0};
     long wc = col_of(t, w->wid);
     int rc;
 
