@@ -15,10 +15,8 @@
 #   scan    a bursty firewall stream, bench/gen_scan.sh SCAN_EVENTS
 #           (default 200000): blocked port scans, hundreds of packets a
 #           second per (source, destination)
-# On the scan stream the filtered dnstimechart (domain=) and dnsprofile are
-# run too, with the same --indexers 4: they have no map phase, so scpdrive
-# says "names no streaming_preop" and runs them in one phase (the row says
-# so: "(no map phase)").
+# The filtered dnstimechart (domain=) and dnsprofile are run too, single
+# phase and with their weighted-row map phase (K = 1 and 4), on both.
 #
 # Every figure but rows and bytes is the median of RUNS (default 3) runs,
 # taken round-robin (each round runs every case once).  CPU seconds come
@@ -90,11 +88,19 @@ for cmd in pdns timechart; do
 done
 printf '%s\n' \
     "stream timechart single, required fields|$req|timechart||" \
-    "scan timechart domain= single|$scan|timechart|domain=*.scan-target.example|" \
-    "scan timechart domain= K=4 random|$scan|timechart|mapphase=t domain=*.scan-target.example|--indexers 4 --split random --seed 1" \
-    "scan profile single|$scan|profile||" \
-    "scan profile K=4 random|$scan|profile||--indexers 4 --split random --seed 1" \
     >> "$cases"
+# the weighted map phase: dnstimechart with a filter, dnsprofile
+for in in stream scan; do
+    f=$stream
+    [ $in = scan ] && f=$scan
+    printf '%s\n' \
+        "$in timechart domain= single|$f|timechart|domain=*.example|" \
+        "$in timechart domain= K=1|$f|timechart|mapphase=t domain=*.example|--indexers 1" \
+        "$in timechart domain= K=4 random|$f|timechart|mapphase=t domain=*.example|--indexers 4 --split random --seed 1" \
+        "$in profile single|$f|profile||" \
+        "$in profile K=1|$f|profile|mapphase=t|--indexers 1" \
+        "$in profile K=4 random|$f|profile|mapphase=t|--indexers 4 --split random --seed 1" >> "$cases"
+done
 
 # one run of case line $1 as run $2: appends "name<TAB>run<TAB>fields" to $logs/raw
 run_case() {
