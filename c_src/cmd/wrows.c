@@ -351,6 +351,8 @@ static int ent_cmp(const void *pa, const void *pb)
 
 static void sort_entries(struct wrows *w)
 {
+    if (w->n == 0)
+        return;  /* order is NULL until the first row */
     for (size_t i = 0; i < w->n; i++)
         w->order[i] = (uint32_t)i;
     /* one sort at a time per process: the commands are single-threaded

@@ -2,7 +2,8 @@
  * fuzz_mapmerge: the reduce side of the map phase, in-process: what
  * `dnspdns` and `dnstimechart` (scp_run with pdns_command /
  * timechart_command) do with the `__dnsjoin_pdns_*` and `__dnsjoin_tc_*`
- * rows that the indexers' map phases send.
+ * rows that the indexers' map phases send, and with weighted rows
+ * (`__dnsjoin_w`, the filtered dnstimechart's).
  *
  * The input is not a byte stream for the protocol (fuzz_session does
  * that) but the cells of map-phase rows, so that the fuzzer spends its
@@ -43,10 +44,11 @@ static const char *const pdns_cols[] = {
     "query", "answer", "src", NULL};
 static const char *const tc_cols[] = {
     "_time", "__dnsjoin_tc_bin", "__dnsjoin_tc_series", "__dnsjoin_tc_count",
-    "sourcetype", "host", "src_ip", "dest_ip", NULL};
+    "sourcetype", "host", "src_ip", "dest_ip", "__dnsjoin_w", NULL};
 
 /* SPL arguments (JSON-safe): the reduce as a search head runs it, plus a
- * map phase and, for dnstimechart, a filter (map rows are an ERROR then).
+ * map phase and, for dnstimechart, a filter with mapphase=t: the reduce of
+ * weighted rows (__dnsjoin_w), where partial counts are an ERROR.
  * cont=t only with day and week bins: with small spans a few far-apart
  * bins make a chart of up to REPORT_BINS_MAX rows, a second per input. */
 static const char *const pdns_args[8] = {
@@ -54,7 +56,7 @@ static const char *const pdns_args[8] = {
     "phase=map", "mapphase=t", "", ""};
 static const char *const tc_args[8] = {
     "cont=f", "span=1d", "span=5m by host cont=f", "span=7d limit=2 useother=f",
-    "span=1h tz=Europe/Berlin cont=f", "span=1d domain=*.example.com", "phase=map by host",
+    "span=1h tz=Europe/Berlin cont=f", "mapphase=t span=1d src=10.0.0.0/8", "phase=map by host",
     "span=30s usenull=f cont=f"};
 
 static char *in_p;
