@@ -56,22 +56,13 @@ struct pf_state {
  * URL as its host (the profile reads only that). */
 static struct wrows *make_wrows(struct pf_state *st, struct cols *c)
 {
-    const struct join_opts *o = &st->o;
-    int ip_named = o->ip_field.p != NULL, cl_named = o->client_field.p != NULL;
-    const struct wrows_field f[] = {
-        {SLICE_LIT("_time"), WR_FIRST},
-        {o->query_field, WR_FIRST},
-        {o->answer_field, WR_ALL},
-        {SLICE_LIT("src"), WR_FIRST},
-        {ip_named ? o->ip_field : SLICE_LIT("dest_ip"), WR_FIRST},
-        {ip_named ? SLICE_NULL : SLICE_LIT("dest"), WR_FIRST},
-        {cl_named ? o->client_field : SLICE_LIT("src_ip"), WR_FIRST},
-        {SLICE_LIT("dest_port"), WR_FIRST},
-        {SLICE_LIT("transport"), WR_FIRST},
-        {SLICE_LIT("sourcetype"), WR_FIRST},
-        {SLICE_LIT("action"), WR_FIRST},
-        {SLICE_LIT("url"), WR_URL_HOST},
-    };
+    struct wrows_field f[WROWS_JOIN_FIELDS + 5];
+    wrows_join_fields(&st->o, f);
+    f[WROWS_JOIN_FIELDS + 0] = (struct wrows_field){SLICE_LIT("dest_port"), WR_FIRST};
+    f[WROWS_JOIN_FIELDS + 1] = (struct wrows_field){SLICE_LIT("transport"), WR_FIRST};
+    f[WROWS_JOIN_FIELDS + 2] = (struct wrows_field){SLICE_LIT("sourcetype"), WR_FIRST};
+    f[WROWS_JOIN_FIELDS + 3] = (struct wrows_field){SLICE_LIT("action"), WR_FIRST};
+    f[WROWS_JOIN_FIELDS + 4] = (struct wrows_field){SLICE_LIT("url"), WR_URL_HOST};
     return wrows_new(c, f, sizeof f / sizeof f[0]);
 }
 

@@ -109,21 +109,13 @@ static int make_preop(struct scp *s, struct tc_state *st, struct err *e)
  * that the reduce still refuses them. */
 static struct wrows *make_wrows(struct tc_state *st, struct cols *c, struct slice by)
 {
-    const struct join_opts *o = &st->o;
-    int ip_named = o->ip_field.p != NULL, cl_named = o->client_field.p != NULL;
-    const struct wrows_field f[] = {
-        {SLICE_LIT("_time"), WR_FIRST},
-        {o->query_field, WR_FIRST},
-        {o->answer_field, WR_ALL},
-        {SLICE_LIT("src"), WR_FIRST},
-        {ip_named ? o->ip_field : SLICE_LIT("dest_ip"), WR_FIRST},
-        {ip_named ? SLICE_NULL : SLICE_LIT("dest"), WR_FIRST},
-        {cl_named ? o->client_field : SLICE_LIT("src_ip"), WR_FIRST},
-        {by, WR_ALL},
-        {st->domain.p != NULL ? SLICE_LIT("url") : SLICE_NULL, WR_URL_HOST},
-        {slice_cstr(mf_names[MF_BIN]), WR_FIRST},
-        {slice_cstr(mf_names[MF_COUNT]), WR_FIRST},
-    };
+    struct wrows_field f[WROWS_JOIN_FIELDS + 4];
+    wrows_join_fields(&st->o, f);
+    f[WROWS_JOIN_FIELDS + 0] = (struct wrows_field){by, WR_ALL};
+    f[WROWS_JOIN_FIELDS + 1] = (struct wrows_field){
+        st->domain.p != NULL ? SLICE_LIT("url") : SLICE_NULL, WR_URL_HOST};
+    f[WROWS_JOIN_FIELDS + 2] = (struct wrows_field){slice_cstr(mf_names[MF_BIN]), WR_FIRST};
+    f[WROWS_JOIN_FIELDS + 3] = (struct wrows_field){slice_cstr(mf_names[MF_COUNT]), WR_FIRST};
     return wrows_new(c, f, sizeof f / sizeof f[0]);
 }
 

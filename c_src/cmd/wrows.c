@@ -46,6 +46,18 @@ struct wrows {
     uint64_t events, rows_in;
 };
 
+void wrows_join_fields(const struct join_opts *o, struct wrows_field *f)
+{
+    int ip_named = o->ip_field.p != NULL, cl_named = o->client_field.p != NULL;
+    f[0] = (struct wrows_field){SLICE_LIT("_time"), WR_FIRST};
+    f[1] = (struct wrows_field){o->query_field, WR_FIRST};
+    f[2] = (struct wrows_field){o->answer_field, WR_ALL};
+    f[3] = (struct wrows_field){SLICE_LIT("src"), WR_FIRST};  /* a DNS event's client */
+    f[4] = (struct wrows_field){ip_named ? o->ip_field : SLICE_LIT("dest_ip"), WR_FIRST};
+    f[5] = (struct wrows_field){ip_named ? SLICE_NULL : SLICE_LIT("dest"), WR_FIRST};
+    f[6] = (struct wrows_field){cl_named ? o->client_field : SLICE_LIT("src_ip"), WR_FIRST};
+}
+
 struct wrows *wrows_new(struct cols *cols, const struct wrows_field *fields, size_t n)
 {
     struct wrows *w = xcalloc(1, sizeof *w);

@@ -46,6 +46,11 @@ struct wrows_field {
     enum wrows_kind kind;
 };
 
+/* The fields the join engine reads for o, as wrows fields (_time first):
+ * fills f[0 .. WROWS_JOIN_FIELDS), to which a command adds its own. */
+#define WROWS_JOIN_FIELDS 7
+void wrows_join_fields(const struct join_opts *o, struct wrows_field *f);
+
 struct wrows;
 
 /* OWNED (wrows_free) or NULL when out of memory.  fields[0] must be _time;
