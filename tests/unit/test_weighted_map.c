@@ -171,8 +171,8 @@ static void test_bad_weights(void **state)
         "1700000000,10.0.0.1,192.0.2.1,4611686018427387905\n",  /* 2^62 + 1 */
         "1700000000,10.0.0.1,192.0.2.1,18446744073709551616\n",
         /* each within the bound, their sum past it */
-        "1700000000,10.0.0.1,192.0.2.1,4611686018427387904\n"
-        "1700000001,10.0.0.1,192.0.2.1,1\n",
+        ("1700000000,10.0.0.1,192.0.2.1,4611686018427387904\n"
+         "1700000001,10.0.0.1,192.0.2.1,1\n"),
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         /* the reduce of a map phase checks them as it keeps them (all of
