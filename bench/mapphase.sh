@@ -80,14 +80,14 @@ for cmd in pdns timechart; do
         f=$stream
         [ $in = scan ] && f=$scan
         printf '%s\n' \
-            "$in $cmd single|$f|$cmd||" \
+            "$in $cmd single|$f|$cmd|mapphase=f|" \
             "$in $cmd K=1|$f|$cmd|mapphase=t|--indexers 1" \
             "$in $cmd K=4 random|$f|$cmd|mapphase=t|--indexers 4 --split random --seed 1" \
             "$in $cmd K=4 host|$f|$cmd|mapphase=t|--indexers 4 --split host" >> "$cases"
     done
 done
 printf '%s\n' \
-    "stream timechart single, required fields|$req|timechart||" \
+    "stream timechart single, required fields|$req|timechart|mapphase=f|" \
     >> "$cases"
 # the weighted map phase: dnstimechart with a filter, dnsprofile
 for in in stream scan; do

@@ -125,8 +125,10 @@ static int pf_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     static const char *const phases[] = {"reduce", "map", NULL};
     int mapphase = 0;
     int rc = args_enum(a, "phase", phases, 0, &st->map, e);
-    /* mapphase=true names the streaming_preop; off by default, as the
-     * other commands' (the indexers need the binary) */
+    /* mapphase=true names the streaming_preop.  Off by default: its
+     * weighted rows shrink only when events repeat exactly, and replaying
+     * them costs the search head more than the events would
+     * (docs/PERFORMANCE.md) */
     if (rc == 0)
         rc = args_bool(a, "mapphase", 0, &mapphase, e);
     if (rc == 0)

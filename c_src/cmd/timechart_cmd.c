@@ -125,14 +125,15 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     struct tc_state *st = state;
     static const char *const phases[] = {"reduce", "map", NULL};
     struct slice span, tz, ipv, srcv, by = SLICE_LIT("sourcetype");
-    int mapphase = 0, rc;
+    int mapphase = -1, rc;
 
     rc = args_enum(a, "phase", phases, 0, &st->map, e);
-    /* mapphase=true names the streaming_preop.  Off by default: the
-     * shipped distsearch.conf keeps the binaries out of the knowledge
-     * bundle, and indexers without the binary cannot run the map phase. */
+    /* mapphase names the streaming_preop.  On by default without a filter
+     * (counts per bin and series: a large reduction); off by default with
+     * one, as its weighted rows shrink only when events repeat exactly
+     * (docs/PERFORMANCE.md), so mapphase=t asks for it. */
     if (rc == 0)
-        rc = args_bool(a, "mapphase", 0, &mapphase, e);
+        rc = args_bool(a, "mapphase", -1, &mapphase, e);
     if (rc == 0)
         rc = args_str(a, "span", SLICE_LIT("1h"), &span, e);
     if (rc == 0)
@@ -222,6 +223,8 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->maxbuffer = st->o.maxbuffer;
     /* weighted rows: made by a filtered map phase, replayed by the reduce
      * that names one */
+    if (mapphase < 0)
+        mapphase = st->filter == NULL;
     st->collect = !st->map && mapphase && st->filter != NULL;
     if ((st->map && st->filter != NULL) || st->collect) {
         st->wr = make_wrows(st, s->cols, by);

@@ -566,9 +566,34 @@ static int add_failed(struct err *e, int rc, const char *what)
     return err_set(e, ERR_NOMEM, "out of memory adding %s", what);
 }
 
+static int val_gt(const struct profile *p, uint32_t a, uint32_t b)
+{
+    return slice_cmp(strtab_get(p->str, a >> 2), strtab_get(p->str, b >> 2)) > 0;
+}
+
+/* Sift node i of a max-heap down: node k is vals[pos[k]], n nodes. */
+static void heap_down(const struct profile *p, uint32_t *vals, const uint16_t *pos, uint32_t n,
+                      uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        if (l < n && val_gt(p, vals[pos[l]], vals[pos[m]]))
+            m = l;
+        if (l + 1 < n && val_gt(p, vals[pos[l + 1]], vals[pos[m]]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint32_t t = vals[pos[i]];
+        vals[pos[i]] = vals[pos[m]];
+        vals[pos[m]] = t;
+        i = m;
+    }
+}
+
 static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
 {
     uint32_t id = UINT32_MAX, n = 0;
+    uint16_t pos[PROFILE_VALUES_MAX];  /* where the tag's values are */
     if (slice_is_blank(v))
         return 0;
     for (int k = 0; k < 4; k++)
@@ -585,25 +610,25 @@ static int add_val(struct profile *p, struct conv *c, int tag, struct slice v)
     for (uint32_t i = 0; i < c->nv; i++) {
         if (vals[i] == x)
             return 0;
-        n += (vals[i] & 3) == (uint32_t)tag;
+        if ((vals[i] & 3) == (uint32_t)tag)
+            pos[n++] = (uint16_t)i;  /* never past PROFILE_VALUES_MAX: see below */
     }
     if (n >= PROFILE_VALUES_MAX) {
-        /* the list keeps the bytewise-first values (the order the row
-         * shows them in), whatever order the events came in */
-        uint32_t top = UINT32_MAX;
-        struct slice tv = SLICE_NULL;
-        c->vtrunc |= (uint8_t)(1 << tag);
-        for (uint32_t i = 0; i < c->nv; i++) {
-            if ((vals[i] & 3) != (uint32_t)tag)
-                continue;
-            struct slice s = strtab_get(p->str, vals[i] >> 2);
-            if (top == UINT32_MAX || slice_cmp(s, tv) > 0) {
-                top = i;
-                tv = s;
-            }
+        /* The list keeps the bytewise-first values (the order the row
+         * shows them in), whatever order the events came in.  Once cut,
+         * the tag's values are a max-heap in the order they stand in (the
+         * tag's count no longer changes, and other tags only append): a
+         * value below the root replaces it, in a few comparisons rather
+         * than one per value, as a port walk would need. */
+        if (!(c->vtrunc & (1 << tag))) {
+            c->vtrunc |= (uint8_t)(1 << tag);
+            for (uint32_t i = n / 2; i-- > 0;)
+                heap_down(p, vals, pos, n, i);
         }
-        if (slice_cmp(v, tv) < 0)
-            vals[top] = x;
+        if (val_gt(p, vals[pos[0]], x)) {
+            vals[pos[0]] = x;
+            heap_down(p, vals, pos, n, 0);
+        }
         return 0;
     }
     if (c->nv == (c->capv ? c->capv : VALS_INLINE)) {

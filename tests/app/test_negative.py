@@ -646,9 +646,13 @@ def cases():
     def _(t):
         t.put("bin/helper.exe", pe_stub(), mode=0o755)
 
-    @case(49, "x86-64 command binary not kept off indexers", status="WARN")
+    # The base package warns here on purpose: the dnsjoin binary travels to
+    # the indexers (their map phases), x86-64 builds included.  Keeping it
+    # off them, as a Splunk Cloud stack would, clears the warning.
+    @case(49, "x86-64 command binary kept off indexers", status="PASS")
     def _(t):
-        t.remove("default/distsearch.conf")
+        t.put("default/distsearch.conf",
+              "[replicationDenylist]\nall = apps[/\\\\]TA-dnsjoin[/\\\\].*bin[/\\\\]dnsjoin$\n")
 
     @case(50, "deny-listed conf file")
     def _(t):
@@ -722,8 +726,10 @@ def main(argv):
     try:
         good = os.path.join(tmp, "good.tar.gz")
         base.write(good)
+        # rule 49 (report only) warns on the base package: its x86-64
+        # dnsjoin is not kept off the indexers, as their map phases run it
         bad_rules = [r for r in check_app.check_package(good, studio_validator=validator)
-                     if r.status in ("FAIL", "WARN")]
+                     if r.status in ("FAIL", "WARN") and (r.rule, r.status) != (49, "WARN")]
         if bad_rules:
             for r in bad_rules:
                 print("FAIL base package: rule %d %s: %s" % (r.rule, r.status, r.fails + r.warns))

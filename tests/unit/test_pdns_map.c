@@ -213,13 +213,20 @@ static void test_getinfo(void **state)
                       "mapphase=t query=\"q\"") == NULL)
         fail_msg("reduce getinfo: %.300s", r.err);
     tu_result_free(&r);
-    /* off by default: the shipped distsearch.conf keeps the binary off the indexers */
+    /* on by default (the binary travels in the knowledge bundle) */
     const char *dflt[] = {tu_bin("scpdrive"), "--getinfo-only", "--", tu_bin("dnsjoin"), "pdns",
                           NULL};
     assert_int_equal(tu_run(dflt, NULL, 0, 30000, &r), 0);
     assert_int_equal(r.status, 0);
-    if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL)
+    if (strstr(r.err, "type=reporting streaming_preop=dnspdns phase=map\n") == NULL)
         fail_msg("default getinfo: %.300s", r.err);
+    tu_result_free(&r);
+    const char *off[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", "mapphase=f", "--",
+                         tu_bin("dnsjoin"), "pdns", NULL};
+    assert_int_equal(tu_run(off, NULL, 0, 30000, &r), 0);
+    assert_int_equal(r.status, 0);
+    if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL)
+        fail_msg("mapphase=f getinfo: %.300s", r.err);
     tu_result_free(&r);
     const char *map[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", "phase=map", "--",
                          tu_bin("dnsjoin"), "pdns", NULL};

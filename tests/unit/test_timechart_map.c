@@ -232,10 +232,16 @@ static void test_getinfo(void **state)
                       "span=30m limit=3 by \"host\"") == NULL)
         fail_msg("reduce getinfo: %.300s", r.err);
     tu_result_free(&r);
-    /* off by default: the shipped distsearch.conf keeps the binary off the indexers */
+    /* on by default without a filter (the binary travels in the knowledge
+     * bundle); off by default with one */
     getinfo("span=30m", 0, &r);
-    if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL)
+    if (strstr(r.err, "type=reporting streaming_preop=dnstimechart phase=map span=30m\n") ==
+        NULL)
         fail_msg("default getinfo: %.300s", r.err);
+    tu_result_free(&r);
+    getinfo("span=30m domain=*.example", 0, &r);
+    if (strstr(r.err, "type=reporting") == NULL || strstr(r.err, "streaming_preop") != NULL)
+        fail_msg("default getinfo with a filter: %.300s", r.err);
     tu_result_free(&r);
     getinfo("mapphase=f", 0, &r);
     if (strstr(r.err, "streaming_preop") != NULL)
