@@ -1,9 +1,12 @@
 #include "cmd/cmdutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "limits.h"
+#include "util/appdir.h"
 #include "util/buf.h"
+#include "util/conffile.h"
 #include "util/num.h"
 #include "util/xmem.h"
 
@@ -109,4 +112,25 @@ int cmd_preop(const struct meta_info *in, const char *cmd, char **out)
     }
     *out = buf_take(&b, NULL);
     return *out ? 0 : ERR_NOMEM;
+}
+
+static int search_set(void *ctx, struct slice k, struct slice v, const char *file, int line,
+                      struct err *e)
+{
+    if (slice_eq_cstr(k, "mapphase") && conffile_bool(v, ctx))
+        return err_set(e, ERR_ARGS, "%s line %d: [search] mapphase must be true or false", file,
+                       line);
+    return 0;  /* unknown keys: a newer version's */
+}
+
+int cmd_mapphase_conf(int *on, struct err *e)
+{
+    static const char *const files[] = {"default/dnsjoin.conf", "local/dnsjoin.conf"};
+    char path[4096 + 32];
+    int rc = 0;
+    *on = 1;
+    for (size_t i = 0; i < 2 && rc == 0; i++)
+        if (appdir_file(files[i], path, sizeof path) == 0)
+            rc = conffile_read(path, files[i], "search", search_set, on, e);
+    return rc;
 }

@@ -31,6 +31,12 @@ char *cmd_mv_name(struct slice f);
  * ERR_LIMIT when the text would pass SCP_META_MAX / 2 bytes. */
 int cmd_preop(const struct meta_info *in, const char *cmd, char **out) WARN_UNUSED;
 
+/* dnsjoin.conf [search] mapphase, from default/ then local/ of the app this
+ * binary runs from (true when unset or when the app is not found): whether
+ * dnspdns and the unfiltered dnstimechart name their map phase when the
+ * search does not say.  0, or ERR_ARGS naming the file and line. */
+int cmd_mapphase_conf(int *on, struct err *e) WARN_UNUSED;
+
 #define CMD_REQUIRED_MAX 24
 
 struct reqfields {

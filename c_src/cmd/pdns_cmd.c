@@ -58,11 +58,14 @@ static int ps_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     int rc = args_str(a, "collection", SLICE_LIT("dnsjoin_pdns"), &coll, e);
     if (rc == 0)
         rc = args_enum(a, "phase", phases, 0, &st->map, e);
-    /* mapphase names the streaming_preop, on by default: each indexer
-     * sends one partial record per (name, type, address), a large
-     * reduction.  mapphase=f keeps every event for the search head. */
+    /* mapphase names the streaming_preop, on by default (dnsjoin.conf
+     * [search] mapphase): each indexer sends one partial record per (name,
+     * type, address), a large reduction.  mapphase=f keeps every event for
+     * the search head. */
     if (rc == 0)
-        rc = args_bool(a, "mapphase", 1, &mapphase, e);
+        rc = args_bool(a, "mapphase", -1, &mapphase, e);
+    if (rc == 0 && mapphase < 0 && !st->map)
+        rc = cmd_mapphase_conf(&mapphase, e);
     if (rc == 0)
         rc = args_str(a, "query", SLICE_LIT("query"), &q, e);
     if (rc == 0)

@@ -129,8 +129,8 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
 
     rc = args_enum(a, "phase", phases, 0, &st->map, e);
     /* mapphase names the streaming_preop.  On by default without a filter
-     * (counts per bin and series: a large reduction); off by default with
-     * one, as its weighted rows shrink only when events repeat exactly
+     * (counts per bin and series: a large reduction; dnsjoin.conf [search]
+     * mapphase); off by default with one, as its weighted rows shrink only when events repeat exactly
      * (docs/PERFORMANCE.md), so mapphase=t asks for it. */
     if (rc == 0)
         rc = args_bool(a, "mapphase", -1, &mapphase, e);
@@ -223,8 +223,11 @@ static int tc_getinfo(struct scp *s, void *state, struct args *a, struct scp_get
     st->maxbuffer = st->o.maxbuffer;
     /* weighted rows: made by a filtered map phase, replayed by the reduce
      * that names one */
+    if (mapphase < 0 && !st->map && st->filter == NULL &&
+        (rc = cmd_mapphase_conf(&mapphase, e)) != 0)
+        return rc;
     if (mapphase < 0)
-        mapphase = st->filter == NULL;
+        mapphase = 0;
     st->collect = !st->map && mapphase && st->filter != NULL;
     if ((st->map && st->filter != NULL) || st->collect) {
         st->wr = make_wrows(st, s->cols, by);

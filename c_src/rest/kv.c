@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "util/appdir.h"
 #include "util/buf.h"
+#include "util/conffile.h"
 #include "util/num.h"
 #include "util/xmem.h"
 
@@ -39,38 +40,11 @@ const char *kv_conf_unsafe_warning(void)
            "set verify = true and ca_file)";
 }
 
-static struct slice trim(struct slice s)
-{
-    while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t'))
-        s.p++, s.n--;
-    while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
-        s.n--;
-    return s;
-}
-
-static int parse_bool(struct slice v, int *out)
-{
-    static const char *const yes[] = {"true", "1", "t", "yes", "y", "on"};
-    static const char *const no[] = {"false", "0", "f", "no", "n", "off"};
-    char low[8];
-    if (v.n == 0 || v.n >= sizeof low)
-        return ERR_INPUT;
-    for (size_t i = 0; i < v.n; i++)
-        low[i] = (char)(v.p[i] >= 'A' && v.p[i] <= 'Z' ? v.p[i] + 32 : v.p[i]);
-    low[v.n] = '\0';
-    for (size_t i = 0; i < 6; i++) {
-        if (strcmp(low, yes[i]) == 0)
-            return *out = 1, 0;
-        if (strcmp(low, no[i]) == 0)
-            return *out = 0, 0;
-    }
-    return ERR_INPUT;
-}
-
 /* One setting of [kvstore]; unknown keys are ignored (newer versions). */
-static int conf_set(struct kv_conf *c, struct slice k, struct slice v, const char *file,
-                    int line, struct err *e)
+static int conf_set(void *ctx, struct slice k, struct slice v, const char *file, int line,
+                    struct err *e)
 {
+    struct kv_conf *c = ctx;
     uint64_t u;
     if (slice_eq_cstr(k, "ca_file")) {
         if (v.n == 0 || v.n >= sizeof c->rest.ca_file)
@@ -78,7 +52,7 @@ static int conf_set(struct kv_conf *c, struct slice k, struct slice v, const cha
         memcpy(c->rest.ca_file, v.p, v.n);
         c->rest.ca_file[v.n] = '\0';
     } else if (slice_eq_cstr(k, "verify")) {
-        if (parse_bool(v, &c->rest.verify))
+        if (conffile_bool(v, &c->rest.verify))
             goto bad;
     } else if (slice_eq_cstr(k, "connect_timeout")) {
         if (num_parse_u64(v, 1, 3600, &u))
@@ -113,43 +87,6 @@ bad:
                    (int)(k.n > 40 ? 40 : k.n), k.p);
 }
 
-static int conf_file(struct kv_conf *c, const char *path, struct err *e)
-{
-    FILE *f = fopen(path, "r");
-    char line[KV_CONF_LINE_MAX];
-    int lineno = 0, in_kv = 0;
-    const char *name = strstr(path, "/default/") ? "default/dnsjoin.conf" : "local/dnsjoin.conf";
-
-    if (f == NULL)
-        return 0;  /* a missing file means defaults */
-    while (fgets(line, sizeof line, f) != NULL) {
-        struct slice s = trim(slice_cstr(line));
-        lineno++;
-        if (s.n > 0 && s.p[s.n - 1] == '\n')
-            s = trim(slice_of(s.p, s.n - 1));
-        if (s.n == 0 || s.p[0] == '#' || s.p[0] == ';')
-            continue;
-        if (s.p[0] == '[') {
-            in_kv = slice_eq_cstr(s, "[kvstore]");
-            continue;
-        }
-        if (!in_kv)
-            continue;
-        const char *eq = memchr(s.p, '=', s.n);
-        if (eq == NULL)
-            continue;
-        struct slice k = trim(slice_of(s.p, (size_t)(eq - s.p)));
-        struct slice v = trim(slice_of(eq + 1, s.n - (size_t)(eq + 1 - s.p)));
-        int rc = conf_set(c, k, v, name, lineno, e);
-        if (rc) {
-            fclose(f);
-            return rc;
-        }
-    }
-    fclose(f);
-    return 0;
-}
-
 int kv_conf_load(struct kv_conf *c, const char *app_dir, struct err *e)
 {
     char dir[REST_PATH_MAX], path[REST_PATH_MAX + 32];
@@ -169,10 +106,10 @@ int kv_conf_load(struct kv_conf *c, const char *app_dir, struct err *e)
             memcpy(c->app, base, bl + 1);
     }
     snprintf(path, sizeof path, "%s/default/dnsjoin.conf", dir);
-    rc = conf_file(c, path, e);
+    rc = conffile_read(path, "default/dnsjoin.conf", "kvstore", conf_set, c, e);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/local/dnsjoin.conf", dir);
-        rc = conf_file(c, path, e);
+        rc = conffile_read(path, "local/dnsjoin.conf", "kvstore", conf_set, c, e);
     }
     if (rc)
         return rc;

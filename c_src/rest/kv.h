@@ -37,7 +37,6 @@
 /* Addresses per "$in" query (the URL length may make a batch smaller). */
 #define KV_IN_MAX 200
 #define KV_APP_MAX 256
-#define KV_CONF_LINE_MAX 4096
 /* Stored times (seconds) beyond about 146,000 years are not dates: such a
  * document is skipped, so that callers can turn any time they are given
  * into microseconds and subtract two of them without overflowing int64. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/testutil.h"
@@ -243,6 +244,101 @@ static void test_getinfo(void **state)
     tu_result_free(&r);
 }
 
+/* getinfo of `sub` with args, run from the app at dir: its stderr in r. */
+static void app_getinfo(const char *dir, const char *sub, const char *args, struct tu_result *r)
+{
+    char exe[512];
+    snprintf(exe, sizeof exe, "%s/bin/dnsjoin", dir);
+    const char *argv[] = {tu_bin("scpdrive"), "--getinfo-only", "--args", args, "--", exe, sub,
+                          NULL};
+    assert_int_equal(tu_run(argv, NULL, 0, 30000, r), 0);
+}
+
+/* dnsjoin.conf [search] mapphase sets the default of dnspdns and of the
+ * unfiltered dnstimechart, local/ over default/; an option in the search
+ * wins; a bad value is an ERROR naming the file and line.  The binary is
+ * copied into an app folder of its own, as it finds its app from its path. */
+static void test_mapphase_conf(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dnsjoin-mapconf.XXXXXX", path[512];
+    struct tu_result r;
+    size_t n;
+    assert_non_null(mkdtemp(dir));
+    static const char *const sub[] = {"bin", "default", "local"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
+        assert_int_equal(mkdir(path, 0700), 0);
+    }
+    char *exe = tu_read_file(tu_bin("dnsjoin"), &n);
+    assert_non_null(exe);
+    snprintf(path, sizeof path, "%s/bin/dnsjoin", dir);
+    write_file(path, exe, n);
+    free(exe);
+    assert_int_equal(chmod(path, 0700), 0);
+
+    /* no dnsjoin.conf at all: on */
+    app_getinfo(dir, "pdns", "", &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "streaming_preop=dnspdns phase=map\n"));
+    tu_result_free(&r);
+
+    static const char dflt[] = "# shipped\n[kvstore]\nmapphase = true\n[search]\n"
+                               "  mapphase =  False \n";
+    snprintf(path, sizeof path, "%s/default/dnsjoin.conf", dir);
+    write_file(path, dflt, sizeof dflt - 1);
+    static const struct {
+        const char *sub, *args;
+        int preop;
+    } off[] = {
+        {"pdns", "", 0},
+        {"pdns", "mapphase=t", 1},
+        {"timechart", "span=1h", 0},
+        {"timechart", "span=1h mapphase=t", 1},
+        {"timechart", "domain=*.example", 0},
+    };
+    for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+        app_getinfo(dir, off[i].sub, off[i].args, &r);
+        assert_int_equal(r.status, 0);
+        if ((strstr(r.err, "streaming_preop=") != NULL) != off[i].preop)
+            fail_msg("mapphase = false, %s %s: %.300s", off[i].sub, off[i].args, r.err);
+        tu_result_free(&r);
+    }
+
+    /* local/ overrides default/ */
+    static const char local[] = "[search]\nmapphase = 1\n";
+    snprintf(path, sizeof path, "%s/local/dnsjoin.conf", dir);
+    write_file(path, local, sizeof local - 1);
+    app_getinfo(dir, "timechart", "span=1h", &r);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "streaming_preop=dnstimechart phase=map span=1h\n"));
+    tu_result_free(&r);
+    app_getinfo(dir, "timechart", "span=1h mapphase=f", &r);
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.err, "streaming_preop="));
+    tu_result_free(&r);
+
+    static const char bad[] = "[search]\n\nmapphase = sometimes\n";
+    write_file(path, bad, sizeof bad - 1);
+    app_getinfo(dir, "pdns", "", &r);
+    assert_int_equal(r.status, 1);
+    if (strstr(r.err, "local/dnsjoin.conf line 3: [search] mapphase must be true or false") ==
+        NULL)
+        fail_msg("bad mapphase: %.300s", r.err);
+    tu_result_free(&r);
+    /* the map phase itself never reads it */
+    app_getinfo(dir, "pdns", "phase=map", &r);
+    assert_int_equal(r.status, 0);
+    tu_result_free(&r);
+
+    static const char *const files[] = {"bin/dnsjoin", "default/dnsjoin.conf",
+                                        "local/dnsjoin.conf", "bin", "default", "local", ""};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        assert_int_equal(remove(path), 0);
+    }
+}
+
 int main(void)
 {
     if (access(gen_story(), X_OK) != 0) {
@@ -251,6 +347,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_getinfo),
+        cmocka_unit_test(test_mapphase_conf),
         cmocka_unit_test(test_bad_weights),
         cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_story),
