@@ -401,39 +401,27 @@ int wrows_emit(struct wrows *w, struct scp *s, struct err *e)
 int wrows_replay(struct wrows *w, struct scp *s, struct join *j, join_sink sink, void *ctx,
                  struct err *e)
 {
-    struct buf body;
     struct csv_table t;
     struct slice cells[2 * WROWS_FIELDS_MAX + 1];
     size_t nwant;
     const uint32_t *want = join_want(j, &nwant);
     int rc = 0;
 
-    buf_init(&body, SIZE_MAX);
     csv_table_init(&t);
     sort_entries(w);
     for (size_t i = 0; i < w->n && rc == 0; i += REPLAY_ROWS) {
         size_t end = i + REPLAY_ROWS < w->n ? i + REPLAY_ROWS : w->n;
-        buf_reset(&body);
-        for (size_t c = 0; c < w->out.n && rc == 0; c++)
-            rc = (c > 0 && buf_appendc(&body, ',')) ||
-                 csvw_value(&body, cols_name(w->cols, w->out.ids[c]));
+        /* the rows as a table, as csv_parse_copy would read them written
+         * out: the values are copied, never escaped and parsed again */
+        rc = csv_table_begin(&t, s->cols, w->out.ids, w->out.n, want, nwant, e);
         for (size_t r = i; r < end && rc == 0; r++) {
             const struct wentry *x = &w->ents[w->order[r]];
             char num[24];
             size_t n = num_format_u64(x->weight, num);
             decode(w, x, cells);
             cells[w->ncells] = slice_of(num, n);
-            rc = buf_appendc(&body, '\n');
-            for (size_t c = 0; c < w->out.n && rc == 0; c++)
-                rc = (c > 0 && buf_appendc(&body, ',')) || csvw_value(&body, cells[c]);
+            rc = csv_table_add_row(&t, cells, e);
         }
-        if (rc == 0)
-            rc = buf_appendc(&body, '\n');
-        if (rc) {
-            rc = err_set(e, ERR_NOMEM, "out of memory replaying the map-phase rows");
-            break;
-        }
-        rc = csv_parse_want(body.p, body.len, s->cols, want, nwant, &t, e);
         if (rc == 0)
             rc = join_chunk(j, &t, &s->arena, sink, ctx, e);
         /* as after a reply: the engine copies what it holds of the chunk */
@@ -444,6 +432,5 @@ int wrows_replay(struct wrows *w, struct scp *s, struct join *j, join_sink sink,
     if (rc == 0)
         rc = join_finish(j, &s->arena, sink, ctx, e);
     csv_table_free(&t);
-    buf_free(&body);
     return rc;
 }

@@ -164,6 +164,72 @@ static int grow_cells(struct csv_table *t, size_t need)
     return 0;
 }
 
+/* Pair each plain column with its __mv_ companion. */
+static int pair_mv(struct cols *c, struct csv_table *t, struct err *e)
+{
+    int rc;
+    for (size_t k = 0; k < t->ncols; k++) {
+        t->mv[k] = UINT32_MAX;
+        if (cols_is_mv(c, t->ids[k]))
+            continue;
+        uint32_t mid;
+        rc = cols_mv_of(c, t->ids[k], &mid);
+        if (rc == ERR_LIMIT)
+            return cols_too_many(e);
+        if (rc)
+            return err_set(e, rc, "out of memory reading the header");
+        for (size_t j = 0; j < t->ncols; j++)
+            if (t->ids[j] == mid) {
+                t->mv[k] = (uint32_t)j;
+                break;
+            }
+    }
+    return 0;
+}
+
+/* Room for n column ids. */
+static int grow_ids(struct csv_table *t, size_t n)
+{
+    if (n <= t->ids_cap)
+        return 0;
+    size_t ncap = t->ids_cap ? t->ids_cap * 2 : 64;
+    while (ncap < n)
+        ncap *= 2;
+    uint32_t *ni = xreallocarray(t->ids, ncap, sizeof *ni);
+    if (ni == NULL)
+        return ERR_NOMEM;
+    t->ids = ni;
+    uint32_t *nm = xreallocarray(t->mv, ncap, sizeof *nm);
+    if (nm == NULL)
+        return ERR_NOMEM;
+    t->mv = nm;
+    t->ids_cap = ncap;
+    return 0;
+}
+
+/* Which columns keep cells: those in want[0..nwant) (want NULL: all). */
+static int set_wmap(struct csv_table *t, const uint32_t *want, size_t nwant)
+{
+    if (t->ncols > t->wmap_cap) {
+        uint32_t *nm = xreallocarray(t->wmap, t->ncols, sizeof *nm);
+        uint32_t *nr = nm ? xreallocarray(t->escw, t->ncols, sizeof *nr) : NULL;
+        if (nm)
+            t->wmap = nm;
+        if (nr == NULL)
+            return ERR_NOMEM;
+        t->escw = nr;
+        t->wmap_cap = t->ncols;
+    }
+    t->nw = 0;
+    for (size_t k = 0; k < t->ncols; k++) {
+        int w = want == NULL;
+        for (size_t i = 0; !w && i < nwant; i++)
+            w = want[i] == t->ids[k];
+        t->wmap[k] = w ? (uint32_t)t->nw++ : UINT32_MAX;
+    }
+    return 0;
+}
+
 static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
                         struct csv_table *t, struct err *e)
 {
@@ -194,18 +260,8 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
             return err_set(e, ERR_LIMIT, "column %zu has a name longer than CSV_NAME_MAX (%llu "
                            "bytes); rename the field before the command (" LIMIT_BUILD_HINT ")",
                            t->ncols + 1, (unsigned long long)CSV_NAME_MAX);
-        if (t->ncols == t->ids_cap) {
-            size_t ncap = t->ids_cap ? t->ids_cap * 2 : 64;
-            uint32_t *ni = xreallocarray(t->ids, ncap, sizeof *ni);
-            if (ni == NULL)
-                return err_set(e, ERR_NOMEM, "out of memory reading the header");
-            t->ids = ni;
-            uint32_t *nm = xreallocarray(t->mv, ncap, sizeof *nm);
-            if (nm == NULL)
-                return err_set(e, ERR_NOMEM, "out of memory reading the header");
-            t->mv = nm;
-            t->ids_cap = ncap;
-        }
+        if (grow_ids(t, t->ncols + 1))
+            return err_set(e, ERR_NOMEM, "out of memory reading the header");
         rc = cols_intern(c, name, &id);
         if (rc == ERR_LIMIT)
             return cols_too_many(e);
@@ -217,24 +273,7 @@ static int parse_header(char *b, size_t n, size_t *pos, struct cols *c,
                                t->ncols + 1, k + 1);
         t->ids[t->ncols++] = id;
     }
-    /* Pair each plain column with its __mv_ companion. */
-    for (size_t k = 0; k < t->ncols; k++) {
-        t->mv[k] = UINT32_MAX;
-        if (cols_is_mv(c, t->ids[k]))
-            continue;
-        uint32_t mid;
-        rc = cols_mv_of(c, t->ids[k], &mid);
-        if (rc == ERR_LIMIT)
-            return cols_too_many(e);
-        if (rc)
-            return err_set(e, rc, "out of memory reading the header");
-        for (size_t j = 0; j < t->ncols; j++)
-            if (t->ids[j] == mid) {
-                t->mv[k] = (uint32_t)j;
-                break;
-            }
-    }
-    return 0;
+    return pair_mv(c, t, e);
 }
 
 int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err *e)
@@ -242,7 +281,8 @@ int csv_parse(char *b, size_t n, struct cols *c, struct csv_table *t, struct err
     return csv_parse_want(b, n, c, NULL, 0, t, e);
 }
 
-/* Room for n more bytes of copied values (n <= CSV_FIELD_MAX). */
+/* Room for n more bytes of copied values (the caller keeps own_len + n
+ * under 4 GB). */
 static int grow_own(struct csv_table *t, size_t n)
 {
     size_t ncap = t->own_cap ? t->own_cap : 64u * 1024;
@@ -275,22 +315,8 @@ static int parse(char *b, size_t n, struct cols *c, const uint32_t *want, size_t
     rc = parse_header(b, n, &pos, c, t, e);
     if (rc)
         return rc;
-    if (t->ncols > t->wmap_cap) {
-        uint32_t *nm = xreallocarray(t->wmap, t->ncols, sizeof *nm);
-        uint32_t *nr = nm ? xreallocarray(t->escw, t->ncols, sizeof *nr) : NULL;
-        if (nm)
-            t->wmap = nm;
-        if (nr == NULL)
-            return err_set(e, ERR_NOMEM, "out of memory reading the header");
-        t->escw = nr;
-        t->wmap_cap = t->ncols;
-    }
-    for (size_t k = 0; k < t->ncols; k++) {
-        int w = want == NULL;
-        for (size_t i = 0; !w && i < nwant; i++)
-            w = want[i] == t->ids[k];
-        t->wmap[k] = w ? (uint32_t)t->nw++ : UINT32_MAX;
-    }
+    if (set_wmap(t, want, nwant))
+        return err_set(e, ERR_NOMEM, "out of memory reading the header");
 
     while (pos < n) {
         size_t row = t->nrows + 1, base, k = 0;
@@ -384,6 +410,63 @@ int csv_parse_copy(char *b, size_t n, struct cols *c, const uint32_t *want, size
     /* the cells are offsets into the copy; on an error the table is unusable */
     t->base = t->own;
     return rc;
+}
+
+int csv_table_begin(struct csv_table *t, struct cols *c, const uint32_t *ids, size_t ncols,
+                    const uint32_t *want, size_t nwant, struct err *e)
+{
+    t->ncols = 0;
+    t->nrows = 0;
+    t->nw = 0;
+    t->own_len = 0;
+    arena_reset(&t->side);
+    if (ncols > CSV_COLS_MAX)
+        return err_set(e, ERR_LIMIT, "more than CSV_COLS_MAX (%llu) columns",
+                       (unsigned long long)CSV_COLS_MAX);
+    if (grow_ids(t, ncols) || (t->own == NULL && grow_own(t, 1)))
+        return err_set(e, ERR_NOMEM, "out of memory starting a table");
+    memcpy(t->ids, ids, ncols * sizeof *ids);
+    t->ncols = ncols;
+    t->base = t->own;
+    int rc = pair_mv(c, t, e);
+    if (rc == 0 && set_wmap(t, want, nwant))
+        rc = err_set(e, ERR_NOMEM, "out of memory starting a table");
+    return rc;
+}
+
+int csv_table_add_row(struct csv_table *t, const struct slice *vals, struct err *e)
+{
+    size_t base = t->nrows * t->nw, add = 0;
+    if (t->nrows >= CSV_ROWS_MAX)
+        return err_set(e, ERR_LIMIT, "more than CSV_ROWS_MAX (%llu) rows in one table",
+                       (unsigned long long)CSV_ROWS_MAX);
+    for (size_t k = 0; k < t->ncols; k++)
+        if (t->wmap[k] != UINT32_MAX)
+            add += vals[k].n;
+    if (add >= CELL_ABSENT - t->own_len)
+        return err_set(e, ERR_LIMIT, "a table's values passed 4 GB");
+    if (grow_cells(t, base + t->nw) || (add > t->own_cap - t->own_len && grow_own(t, add)))
+        return err_set(e, ERR_NOMEM, "out of memory adding a row");
+    if (t->nrows == t->raw_cap) {
+        size_t ncap = t->raw_cap ? t->raw_cap * 2 : 1024;
+        struct slice *nr = xreallocarray(t->raw, ncap, sizeof *nr);
+        if (nr == NULL)
+            return err_set(e, ERR_NOMEM, "out of memory adding a row");
+        t->raw = nr;
+        t->raw_cap = ncap;
+    }
+    for (size_t k = 0; k < t->ncols; k++) {
+        uint32_t w = t->wmap[k];
+        if (w == UINT32_MAX)
+            continue;
+        bytes_copy(t->own + t->own_len, vals[k].p, vals[k].n);
+        t->cells[base + w].off = (uint32_t)t->own_len;
+        t->cells[base + w].len = (uint32_t)vals[k].n;
+        t->own_len += vals[k].n;
+    }
+    t->raw[t->nrows++] = SLICE_NULL;
+    t->base = t->own;  /* grow_own may have moved it */
+    return 0;
 }
 
 /* One field of a row's text: its content and whether it holds "" escapes.

@@ -91,6 +91,17 @@ int csv_parse_want(char *body, size_t n, struct cols *c, const uint32_t *want, s
 int csv_parse_copy(char *body, size_t n, struct cols *c, const uint32_t *want, size_t nwant,
                    struct csv_table *t, struct err *e) WARN_UNUSED;
 
+/* A table built from values rather than parsed (a reduce replaying rows it
+ * keeps): csv_table_begin sets the columns, ids[0..ncols) (distinct; their
+ * __mv_ companions paired as the parser pairs them) and which are stored
+ * (want, as csv_parse_want); csv_table_add_row copies one row's ncols
+ * values, vals[k] for column k, into the table.  The table then reads as
+ * csv_parse_copy's would for the same rows written as CSV: rows keep no
+ * text.  0, ERR_LIMIT or ERR_NOMEM (e filled). */
+int csv_table_begin(struct csv_table *t, struct cols *c, const uint32_t *ids, size_t ncols,
+                    const uint32_t *want, size_t nwant, struct err *e) WARN_UNUSED;
+int csv_table_add_row(struct csv_table *t, const struct slice *vals, struct err *e) WARN_UNUSED;
+
 /* Value of column col in a row; SLICE_NULL for a column whose cells were
  * not stored (read it from the row text with csv_raw_field). */
 static inline struct slice csv_cell(const struct csv_table *t, size_t row, size_t col)
