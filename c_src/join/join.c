@@ -405,7 +405,8 @@ struct slice join_field(const struct join_row *row, enum jf f, struct arena *a)
         if (m >= 0)
             mvc = cell_slice(row->base, row->cells[wm]);
     }
-    return mv_first(plain, mvc, a);
+    /* most cells are single-valued: no call then */
+    return mvc.n == 0 ? plain : mv_first(plain, mvc, a);
 }
 
 /* ---- order ------------------------------------------------------------- */

@@ -316,18 +316,21 @@ void beacon_get(const struct beacon *b, const struct beacon_slot *s, struct beac
     out->gaps = k->gaps;
     out->median = (at_rank(k, (total - 1) / 2) + at_rank(k, total / 2)) / 2;
     /* the MAD: the smallest d with half the gaps within d of the median
-     * (bisection; a few buckets) */
+     * (bisection; a few buckets).  0 when half are the median itself, as
+     * for a steady rhythm: no bisection then. */
     double lo = 0, hi = top > out->median ? top - out->median : out->median;
-    if (k->n > 0 && (double)k->e[0].lo < out->median && out->median - k->e[0].lo > hi)
+    if (within(k, out->median, 0) >= (double)total / 2)
+        hi = 0;
+    else if (k->n > 0 && (double)k->e[0].lo < out->median && out->median - k->e[0].lo > hi)
         hi = out->median - k->e[0].lo;
-    for (int it = 0; it < 60 && hi - lo > 1e-6 * (out->median + 1); it++) {
+    for (int it = 0; it < 60 && hi > 0 && hi - lo > 1e-6 * (out->median + 1); it++) {
         double mid = (lo + hi) / 2;
         if (within(k, out->median, mid) >= (double)total / 2)
             hi = mid;
         else
             lo = mid;
     }
-    out->mad = within(k, out->median, 0) >= (double)total / 2 ? 0 : hi;
+    out->mad = hi;
     /* half a bucket's width over its lower end; past shift 5 a bucket
      * spans 2^(shift - 5) doublings */
     if (k->shift <= SUB_BITS)
