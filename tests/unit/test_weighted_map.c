@@ -6,9 +6,12 @@
  * reduce's result is byte-identical to the single-phase run, on the story
  * (bench/gen_story.c) and on a random stream with bursts of equal events,
  * multivalued answers, URLs of every form, events without _time and more
- * than PROFILE_VALUES_MAX ports per conversation.  The weight is untrusted:
+ * than PROFILE_VALUES_MAX ports per conversation, and on the bench stream
+ * (bench/gen_stream.c --csv, as bench/mapphase.sh runs it; every column
+ * splunkd sends, _raw included).  The weight is untrusted:
  * zero, negative, non-numeric, past WROWS_WEIGHT_MAX or a sum past it is an
- * ERROR naming __dnsjoin_w.  Runs bin/scpdrive and bin/dnsjoin.
+ * ERROR naming __dnsjoin_w.  Runs bin/scpdrive and bin/dnsjoin, and
+ * builds bench/gen_stream.c with cc unless GEN_STREAM names a built one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,6 +142,74 @@ static void test_random_stream(void **state)
     unlink(csv);
 }
 
+/* The bench stream's generator, its path written to path: $GEN_STREAM when
+ * set, else bench/gen_stream.c built into /tmp the way bench/mapphase.sh
+ * builds it, with $CC (default cc); *built then says the caller unlinks it. */
+static void gen_stream_bin(char *path, size_t n, int *built)
+{
+    const char *g = getenv("GEN_STREAM"), *cc = getenv("CC");
+    struct tu_result r;
+    *built = 0;
+    if (g != NULL && *g != '\0') {
+        snprintf(path, n, "%s", g);
+        return;
+    }
+    if (cc == NULL || *cc == '\0' || strchr(cc, ' ') != NULL)
+        cc = "cc";
+    snprintf(path, n, "/tmp/dnsjoin-wmap-gen_stream-%d", (int)getpid());
+    const char *argv[] = {cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                          "-o", path, "bench/gen_stream.c", NULL};
+    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
+    if (r.status != 0)
+        fail_msg("%s bench/gen_stream.c failed (%d): %.500s", cc, r.status, r.err);
+    tu_result_free(&r);
+    *built = 1;
+}
+
+/* The bench stream (bench/mapphase.sh's input, 30000 events over its 7
+ * days instead of a million): 744 clients in 10.20.0.0/16, generated names
+ * (about a sixth of the DNS answers under .co.uk), every column splunkd
+ * sends.
+ * Every K x split x merge (18 runs) for dnstimechart domain= (a glob the
+ * stream's names match: DNS, packet and proxy events are kept) and for
+ * dnsprofile with its default arguments; for dnstimechart src= by host,
+ * mc_check_exact's subset (K=2 and K=5, each split, one merge each), which
+ * keeps the case near 15 s of CPU on two cores.  Chunks of 5000 rows, so
+ * each map process and the reduce get several. */
+static void test_bench_stream(void **state)
+{
+    (void)state;
+    char gen[128], csv[128];
+    int built;
+    struct tu_result r;
+    if (tu_under_valgrind()) {
+        skip();  /* the random stream covers the same paths under memcheck */
+        return;
+    }
+    gen_stream_bin(gen, sizeof gen, &built);
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-wmap-bench-%d.csv", (int)getpid());
+    const char *argv[] = {gen, "--csv", "--events", "30000", NULL};
+    int ran = tu_run(argv, NULL, 0, 60000, &r);
+    if (built)
+        unlink(gen);
+    assert_int_equal(ran, 0);
+    if (r.status != 0 || r.out_len == 0)
+        fail_msg("%s failed (%d): %.300s", gen, r.status, r.err);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r.out, 1, r.out_len, f), r.out_len);
+    fclose(f);
+    tu_result_free(&r);
+    static const char *const tc[] = {"domain=*.co.uk", "src=10.20.1.0/24 by host"};
+    for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
+        const struct mc_search q = {"timechart", tc[i], "0", "0", tc_ran};
+        mc_check_exact(&q, csv, 100, i == 0, "5000");
+    }
+    const struct mc_search q = {"profile", "", "0", "0", pf_ran};
+    mc_check_exact(&q, csv, 1000, 1, "5000");
+    unlink(csv);
+}
+
 /* Rows with a bad weight: an ERROR naming the field, exit status 1. */
 static void bad_weight(const char *cmd, const char *args, const char *rows)
 {
@@ -248,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_weight_counts),
         cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_story),
+        cmocka_unit_test(test_bench_stream),
     };
     return cmocka_run_group_tests_name("weighted_map", tests, NULL, NULL);
 }
