@@ -20,6 +20,7 @@ void csv_table_free(struct csv_table *t)
     xfree(t->raw);
     xfree(t->wmap);
     xfree(t->escw);
+    xfree(t->skip);
     xfree(t->own);
     arena_free(&t->side);
     memset(t, 0, sizeof *t);
@@ -147,6 +148,82 @@ static inline int read_field(char *b, size_t n, size_t *pos, struct slice *out,
     return 0;
 }
 
+/*
+ * Pass over up to max fields of a row from b[*pos] without reading them:
+ * fields not stored, which only need their commas counted.  A field is
+ * passed only if it ends at a comma, holds no quote, CR or LF (then the
+ * reader takes over: a quoted value, a line end, a lone CR) and is within
+ * CSV_FIELD_MAX, so the result is the reader's.  Most such fields are
+ * empty __mv_ companions: 16 bytes a step count many at once.  Returns how
+ * many were passed; *pos is then the start of the next field.
+ */
+static size_t pass_fields(const char *b, size_t n, size_t *pos, size_t max)
+{
+    size_t i = *pos, start = i, done = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'),
+                  lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (done < max && n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned stopm = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr)));
+        unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
+        if (stopm)
+            cm &= (stopm & -stopm) - 1;  /* the commas before the first stop */
+        for (; cm && done < max; cm &= cm - 1) {
+            size_t at = i + (size_t)__builtin_ctz(cm);
+            if (at - start > CSV_FIELD_MAX)
+                goto out;
+            done++;
+            start = at + 1;
+        }
+        if (stopm)
+            goto out;
+        i += 16;
+    }
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+    const uint8x16_t comma = vdupq_n_u8(','), quote = vdupq_n_u8('"'), lf = vdupq_n_u8('\n'),
+                     cr = vdupq_n_u8('\r');
+    while (done < max && n - i >= 16) {
+        uint8x16_t v = vld1q_u8((const uint8_t *)b + i);
+        uint8x16_t st = vorrq_u8(vorrq_u8(vceqq_u8(v, quote), vceqq_u8(v, lf)), vceqq_u8(v, cr));
+        /* four bits per byte */
+        uint64_t stopm = vget_lane_u64(
+            vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(st), 4)), 0);
+        uint64_t cm = vget_lane_u64(
+            vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(vceqq_u8(v, comma)), 4)), 0);
+        if (stopm)
+            cm &= (stopm & -stopm) - 1;
+        while (cm && done < max) {
+            unsigned z = (unsigned)__builtin_ctzll(cm) >> 2;
+            size_t at = i + z;
+            if (at - start > CSV_FIELD_MAX)
+                goto out;
+            done++;
+            start = at + 1;
+            cm &= ~(UINT64_C(0xF) << (z * 4));
+        }
+        if (stopm)
+            goto out;
+        i += 16;
+    }
+#endif
+    for (; done < max && i < n; i++) {
+        char c = b[i];
+        if (c == '"' || c == '\n' || c == '\r')
+            break;
+        if (c == ',') {
+            if (i - start > CSV_FIELD_MAX)
+                break;
+            done++;
+            start = i + 1;
+        }
+    }
+out:
+    *pos = start;
+    return done;
+}
+
 static int grow_cells(struct csv_table *t, size_t need)
 {
     if (need <= t->cells_cap)
@@ -213,11 +290,14 @@ static int set_wmap(struct csv_table *t, const uint32_t *want, size_t nwant)
     if (t->ncols > t->wmap_cap) {
         uint32_t *nm = xreallocarray(t->wmap, t->ncols, sizeof *nm);
         uint32_t *nr = nm ? xreallocarray(t->escw, t->ncols, sizeof *nr) : NULL;
+        uint32_t *ns = nr ? xreallocarray(t->skip, t->ncols, sizeof *ns) : NULL;
         if (nm)
             t->wmap = nm;
-        if (nr == NULL)
+        if (nr)
+            t->escw = nr;
+        if (ns == NULL)
             return ERR_NOMEM;
-        t->escw = nr;
+        t->skip = ns;
         t->wmap_cap = t->ncols;
     }
     t->nw = 0;
@@ -227,6 +307,9 @@ static int set_wmap(struct csv_table *t, const uint32_t *want, size_t nwant)
             w = want[i] == t->ids[k];
         t->wmap[k] = w ? (uint32_t)t->nw++ : UINT32_MAX;
     }
+    /* the last column is always read, so that the line end is checked */
+    for (size_t k = t->ncols; k-- > 0;)
+        t->skip[k] = k + 1 == t->ncols || t->wmap[k] != UINT32_MAX ? 0 : t->skip[k + 1] + 1;
     return 0;
 }
 
@@ -342,6 +425,13 @@ static int parse(char *b, size_t n, struct cols *c, const uint32_t *want, size_t
         while (end == END_FIELD) {
             struct slice v = SLICE_NULL;
             int esc = 0;
+            if (k < t->ncols && t->skip[k] > 1) {
+                /* a run of fields not stored: count their commas */
+                size_t passed = pass_fields(b, n, &pos, t->skip[k]);
+                k += passed;
+                if (passed > 0)
+                    continue;  /* none passed: the reader takes this field */
+            }
             rc = read_field(b, n, &pos, &v, &end, row, &esc, e);
             if (rc)
                 return rc;

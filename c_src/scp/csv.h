@@ -59,6 +59,8 @@ struct csv_table {
     size_t raw_cap;
     uint32_t *escw;       /* OWNED scratch: stored cells of the current row
                            * that hold "" escapes */
+    uint32_t *skip;       /* OWNED: per column, how many columns from it on
+                           * are not stored (never the last column) */
     size_t cells_cap;
     size_t ids_cap;
     char *own;            /* OWNED: the stored values (csv_parse_copy) */
