@@ -304,7 +304,8 @@ static void prefetch_ahead(const struct prows *r, size_t i)
 static size_t text_len(struct slice v)
 {
     int special;
-    return csvw_value_len(v, &special);
+    /* most of the rhythm, bypass and grace cells are empty */
+    return v.n == 0 ? 0 : csvw_value_len(v, &special);
 }
 
 static size_t text_len_c(const char *s) { return text_len(slice_cstr(s)); }
@@ -404,6 +405,8 @@ static void out_char(struct out *o, char c) { out_bytes(o, &c, 1); }
 static void out_value(struct out *o, struct slice v)
 {
     int special;
+    if (v.n == 0)
+        return;  /* as csvw writes an empty cell: nothing */
     size_t n = csvw_value_len(v, &special);
     if (o->d == NULL || (size_t)(o->end - o->d) < n) {
         o->d = NULL;

@@ -40,6 +40,8 @@ int dname_glob(struct slice glob, struct slice name)
 struct slice dname_url_host(struct slice u)
 {
     size_t i = 0, end;
+    if (u.n == 0)
+        return u;  /* absent or empty: no offset into a NULL pointer below */
     /* scheme "xxx://" */
     for (size_t k = 0; k + 2 < u.n && k < 16; k++) {
         if (u.p[k] == ':' && u.p[k + 1] == '/' && u.p[k + 2] == '/') {
