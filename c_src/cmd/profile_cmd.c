@@ -47,7 +47,7 @@ struct pf_state {
     struct prows *rows;         /* OWNED: makes them */
     /* the map phase (phase=map) sends weighted rows; a reduce that names
      * one (mapphase=true) keeps them and replays them at the end */
-    int map, collect, wr_sent;
+    int map, collect;
     struct wrows *wr;           /* OWNED or NULL */
     char *preop;                /* OWNED: the reduce's streaming_preop */
 };
@@ -384,27 +384,11 @@ static int pf_execute(struct scp *s, void *state, const struct csv_table *in, in
     int rc;
     st->s = s;
     if (st->wr != NULL) {
-        if ((rc = wrows_add(st->wr, in, &s->arena, e)) != 0)
+        /* weighted rows: the map phase's, or the reduce's to replay */
+        const struct wrows_use u = {"dnsprofile", st->map, st->o.maxbuffer, st->j, pf_sink, st};
+        rc = wrows_step(st->wr, &u, s, in, finished, e);
+        if (rc != 0 || st->map)
             return rc;
-        if (st->map) {
-            if (!finished && wrows_bytes(st->wr) < WROWS_MAP_BYTES)
-                return 0;
-            st->wr_sent = 1;
-            if ((rc = wrows_emit(st->wr, s, e)) == 0 && finished)
-                scp_msg(s, LOG_INFO, "dnsprofile (map phase): %llu events read, sent as "
-                        "weighted rows", (unsigned long long)wrows_rows_in(st->wr));
-            return rc;
-        }
-        if (wrows_bytes(st->wr) > st->o.maxbuffer)
-            return err_set(e, ERR_LIMIT, "dnsprofile: the map phase's distinct rows passed "
-                           "maxbuffer= (%llu bytes); raise it, narrow the search, or leave "
-                           "mapphase= out", (unsigned long long)st->o.maxbuffer);
-        if (!finished)
-            return 0;
-        scp_msg(s, LOG_INFO, "dnsprofile: merged %llu rows of the map phase into %zu, "
-                "standing for %llu events", (unsigned long long)wrows_rows_in(st->wr),
-                wrows_count(st->wr), (unsigned long long)wrows_events(st->wr));
-        rc = wrows_replay(st->wr, s, st->j, pf_sink, st, e);
     } else {
         rc = join_feed(st->j, in, finished, &s->arena, pf_sink, st, e);
     }
@@ -436,11 +420,7 @@ static int pf_written(struct scp *s, void *state, struct err *e)
 {
     struct pf_state *st = state;
     (void)s;
-    if (st->wr_sent) {
-        /* the rows sent pointed into the set */
-        wrows_clear(st->wr);
-        st->wr_sent = 0;
-    }
+    wrows_written(st->wr);
     return st->j != NULL && st->wr == NULL ? join_written(st->j, e) : 0;
 }
 

@@ -60,7 +60,6 @@ struct tc_state {
      * (collect) */
     struct wrows *wr;         /* OWNED or NULL */
     int collect;              /* the reduce of weighted rows */
-    int wr_sent;              /* map: rows went out; clear once written */
     uint64_t maxbuffer;       /* the reduce's bound on the rows it keeps */
 };
 
@@ -517,46 +516,18 @@ nomem:
 
 static int finish(struct scp *s, struct tc_state *st, struct err *e);
 
-/* Weighted rows: the map phase keeps the distinct rows and sends them when
- * they pass WROWS_MAP_BYTES and at the end; the reduce keeps them all (up
- * to maxbuffer=) and replays them at the end. */
-static int wr_execute(struct scp *s, struct tc_state *st, const struct csv_table *in,
-                      int finished, struct err *e)
-{
-    int rc = wrows_add(st->wr, in, &s->arena, e);
-    if (rc)
-        return rc;
-    if (st->map) {
-        if (!finished && wrows_bytes(st->wr) < WROWS_MAP_BYTES)
-            return 0;
-        st->wr_sent = 1;
-        if ((rc = wrows_emit(st->wr, s, e)) != 0 || !finished)
-            return rc;
-        scp_msg(s, LOG_INFO, "dnstimechart (map phase): %llu events read, sent as weighted "
-                "rows", (unsigned long long)wrows_rows_in(st->wr));
-        return 0;
-    }
-    if (wrows_bytes(st->wr) > st->maxbuffer)
-        return err_set(e, ERR_LIMIT, "dnstimechart: the map phase's distinct rows passed "
-                       "maxbuffer= (%llu bytes); raise it, narrow the search, or leave "
-                       "mapphase= out", (unsigned long long)st->maxbuffer);
-    if (!finished)
-        return 0;
-    scp_msg(s, LOG_INFO, "dnstimechart: merged %llu rows of the map phase into %zu, "
-            "standing for %llu events", (unsigned long long)wrows_rows_in(st->wr),
-            wrows_count(st->wr), (unsigned long long)wrows_events(st->wr));
-    rc = wrows_replay(st->wr, s, st->j, tc_sink, st, e);
-    return rc ? rc : finish(s, st, e);
-}
-
 static int tc_execute(struct scp *s, void *state, const struct csv_table *in, int finished,
                       struct err *e)
 {
     struct tc_state *st = state;
     int rc;
     st->s = s;
-    if (st->wr != NULL)
-        return wr_execute(s, st, in, finished, e);
+    if (st->wr != NULL) {
+        /* weighted rows: the map phase's, or the reduce's to replay */
+        const struct wrows_use u = {"dnstimechart", st->map, st->maxbuffer, st->j, tc_sink, st};
+        rc = wrows_step(st->wr, &u, s, in, finished, e);
+        return rc != 0 || st->map || !finished ? rc : finish(s, st, e);
+    }
     rc = join_feed(st->j, in, finished, &s->arena, tc_sink, st, e);
     if (rc == 0 && finished)
         rc = finish(s, st, e);
@@ -589,11 +560,7 @@ static int tc_written(struct scp *s, void *state, struct err *e)
 {
     struct tc_state *st = state;
     (void)s;
-    if (st->wr_sent) {
-        /* the rows sent pointed into the set */
-        wrows_clear(st->wr);
-        st->wr_sent = 0;
-    }
+    wrows_written(st->wr);
     return st->j != NULL && st->wr == NULL ? join_written(st->j, e) : 0;
 }
 

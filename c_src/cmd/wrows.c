@@ -44,6 +44,7 @@ struct wrows {
     uint32_t *order;          /* OWNED: the entries sorted (wrows_emit, replay) */
     struct buf key;           /* the row being added */
     uint64_t events, rows_in;
+    int sent;                 /* rows were queued in a reply not yet written */
 };
 
 void wrows_join_fields(const struct join_opts *o, struct wrows_field *f)
@@ -433,4 +434,39 @@ int wrows_replay(struct wrows *w, struct scp *s, struct join *j, join_sink sink,
         rc = join_finish(j, &s->arena, sink, ctx, e);
     csv_table_free(&t);
     return rc;
+}
+
+int wrows_step(struct wrows *w, const struct wrows_use *u, struct scp *s,
+               const struct csv_table *in, int finished, struct err *e)
+{
+    int rc = wrows_add(w, in, &s->arena, e);
+    if (rc)
+        return rc;
+    if (u->map) {
+        if (!finished && wrows_bytes(w) < WROWS_MAP_BYTES)
+            return 0;
+        w->sent = 1;
+        if ((rc = wrows_emit(w, s, e)) == 0 && finished)
+            scp_msg(s, LOG_INFO, "%s (map phase): %llu events read, sent as weighted rows",
+                    u->cmd, (unsigned long long)w->rows_in);
+        return rc;
+    }
+    if (wrows_bytes(w) > u->maxbuffer)
+        return err_set(e, ERR_LIMIT, "%s: the map phase's distinct rows passed maxbuffer= "
+                       "(%llu bytes); raise it, narrow the search, or leave mapphase= out",
+                       u->cmd, (unsigned long long)u->maxbuffer);
+    if (!finished)
+        return 0;
+    scp_msg(s, LOG_INFO, "%s: merged %llu rows of the map phase into %zu, standing for %llu "
+            "events", u->cmd, (unsigned long long)w->rows_in, w->n,
+            (unsigned long long)w->events);
+    return wrows_replay(w, s, u->j, u->sink, u->ctx, e);
+}
+
+void wrows_written(struct wrows *w)
+{
+    if (w != NULL && w->sent) {
+        wrows_clear(w);
+        w->sent = 0;
+    }
 }

@@ -99,6 +99,29 @@ void wrows_clear(struct wrows *w);
 int wrows_replay(struct wrows *w, struct scp *s, struct join *j, join_sink sink, void *ctx,
                  struct err *e) WARN_UNUSED;
 
+/* How a command uses its set: as its map phase, or as the reduce that
+ * keeps at most maxbuffer bytes of rows and replays them through j. */
+struct wrows_use {
+    const char *cmd;     /* "dnstimechart": named in messages */
+    int map;
+    uint64_t maxbuffer;  /* the reduce's */
+    struct join *j;      /* BORROWED: the reduce's engine */
+    join_sink sink;
+    void *ctx;
+};
+
+/* One execute request: add in's rows (wrows_add).  The map phase queues
+ * them in s's reply once they pass WROWS_MAP_BYTES and with the final
+ * request (then an INFO message); the reduce keeps them, an ERR_LIMIT past
+ * maxbuffer, and with the final request replays them (wrows_replay).
+ * 0, ERR_INPUT, ERR_LIMIT or ERR_NOMEM. */
+int wrows_step(struct wrows *w, const struct wrows_use *u, struct scp *s,
+               const struct csv_table *in, int finished, struct err *e) WARN_UNUSED;
+
+/* After a reply is written: rows the map phase queued pointed into the
+ * set, which then starts its next batch (wrows_clear). */
+void wrows_written(struct wrows *w);
+
 /* A row's weight for a sink: the __dnsjoin_w value v, 1 when blank.
  * 0 or ERR_INPUT naming the field. */
 int wrows_weight(struct slice v, uint64_t *w, struct err *e) WARN_UNUSED;
