@@ -1,24 +1,35 @@
 /*
  * fuzz_mapmerge: the reduce side of the map phase, in-process: what
- * `dnspdns` and `dnstimechart` (scp_run with pdns_command /
- * timechart_command) do with the `__dnsjoin_pdns_*` and `__dnsjoin_tc_*`
- * rows that the indexers' map phases send, and with weighted rows
- * (`__dnsjoin_w`, the filtered dnstimechart's).
+ * `dnspdns`, `dnstimechart` and `dnsprofile` (scp_run with pdns_command /
+ * timechart_command / profile_command) do with the `__dnsjoin_pdns_*` and
+ * `__dnsjoin_tc_*` rows that the indexers' map phases send, and with
+ * weighted rows (`__dnsjoin_w`, the filtered dnstimechart's and
+ * dnsprofile's).
  *
  * The input is not a byte stream for the protocol (fuzz_session does
  * that) but the cells of map-phase rows, so that the fuzzer spends its
  * time on the partial fields' values:
  *
  *   byte 0       the command (bit 0: 0 dnspdns, 1 dnstimechart) and its
- *                arguments (bits 1..3: an entry of pdns_args / tc_args)
+ *                arguments (bits 1..3: an entry of pdns_args / tc_args),
+ *                except that dnspdns's entries 6 and 7 (low nibble 0x0C
+ *                and 0x0E) are dnsprofile: 0x0C its reduce of weighted
+ *                rows ("mapphase=t" and pf_args[bits 4..6]), 0x0E a
+ *                single phase reading the same columns (pf_args[bits
+ *                4..6] alone).  Bits 4..7 are read only for dnsprofile,
+ *                bit 7 never.  Before dnsprofile, entries 6 and 7 were
+ *                dnspdns's "", as entry 0 is
  *   the rest     chunks separated by 0x1E, rows by '\n', cells by 0x1F;
  *                the cells of a row fill the command's columns in order
- *                (pdns_cols / tc_cols; missing cells are empty, extra
- *                ones dropped), each written CSV-quoted
+ *                (pdns_cols / tc_cols / pf_cols; missing cells are empty,
+ *                extra ones dropped), each written CSV-quoted
  *
  * The session is a getinfo (no splunkd_uri: dnspdns's KV store fails at
  * once, no socket is opened), one execute request per chunk with
  * "finished":false, and a last empty one with "finished":true.
+ * dnsprofile finds no lookups/tunnel_endpoints.csv next to the fuzzer (a
+ * WARN, the built-in list) and counts on its worker thread, as it does in
+ * Splunk, when a second processor is online.
  *
  * Properties:
  * - scp_run returns 0 or 1 (never crashes, never hangs);
@@ -30,6 +41,7 @@
 #include <unistd.h>
 
 #include "cmd/pdns_cmd.h"
+#include "cmd/profile_cmd.h"
 #include "cmd/timechart_cmd.h"
 #include "fuzz.h"
 #include "scp/chunk.h"
@@ -45,6 +57,11 @@ static const char *const pdns_cols[] = {
 static const char *const tc_cols[] = {
     "_time", "__dnsjoin_tc_bin", "__dnsjoin_tc_series", "__dnsjoin_tc_count",
     "sourcetype", "host", "src_ip", "dest_ip", "__dnsjoin_w", NULL};
+/* What dnsprofile's map phase writes (phase=map: the join's fields, then
+ * dest_port, transport, sourcetype, action, url, __mv_answer, the weight). */
+static const char *const pf_cols[] = {
+    "_time", "query", "answer", "src", "dest_ip", "dest", "src_ip", "dest_port", "transport",
+    "sourcetype", "action", "url", "__mv_answer", "__dnsjoin_w", NULL};
 
 /* SPL arguments (JSON-safe): the reduce as a search head runs it, plus a
  * map phase and, for dnstimechart, a filter with mapphase=t: the reduce of
@@ -53,7 +70,14 @@ static const char *const tc_cols[] = {
  * bins make a chart of up to REPORT_BINS_MAX rows, a second per input. */
 static const char *const pdns_args[8] = {
     "", "mapphase=t", "collection=fz", "query=query answer=answer",
-    "phase=map", "mapphase=t", "", ""};
+    "phase=map", "mapphase=t", "", ""};  /* 6 and 7: dnsprofile */
+/* dnsprofile's, after "mapphase=t " for the reduce: a map phase
+ * (phase=map), other join fields, a small maxbuffer (the reduce's distinct
+ * rows past it are an ERROR). */
+static const char *const pf_args[8] = {
+    "", "window=120 nodns_private=t local_domains=corp.example", "nodns=f scope=client",
+    "window=1h skew=5s local_resolvers=10.0.0.53", "phase=map",
+    "ip=dest_ip client=src maxnames=2", "maxbuffer=4KB", "window=5s skew=0 scope=client nodns=f"};
 static const char *const tc_args[8] = {
     "cont=f", "span=1d", "span=5m by host cont=f", "span=7d limit=2 useother=f",
     "span=1h tz=Europe/Berlin cont=f", "mapphase=t span=1d src=10.0.0.0/8", "phase=map by host",
@@ -212,13 +236,24 @@ static unsigned count_errors(const char *msgs)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct buf_s body;
+    static char pfa[128];
     if (size == 0)
         return 0;
-    int tc = data[0] & 1;
-    const char *const *cols = tc ? tc_cols : pdns_cols;
+    int tc = data[0] & 1, pf = (data[0] & 0x0D) == 0x0C;
+    const char *const *cols = tc ? tc_cols : pf ? pf_cols : pdns_cols;
     const char *args = (tc ? tc_args : pdns_args)[(data[0] >> 1) & 7];
-    const char *cmd = tc ? "dnstimechart" : "dnspdns";
+    const char *cmd = tc ? "dnstimechart" : pf ? "dnsprofile" : "dnspdns";
+    const struct scp_command *c = tc ? &timechart_command : pf ? &profile_command : &pdns_command;
     uint64_t requests = 1;
+    if (pf) {
+        const char *v = pf_args[(data[0] >> 4) & 7];
+        if (data[0] & 2) {  /* 0x0E: the single phase */
+            args = v;
+        } else {
+            snprintf(pfa, sizeof pfa, "mapphase=t%s%s", *v ? " " : "", v);
+            args = pfa;
+        }
+    }
 
     log_set_min((enum log_level)(LOG_ERROR + 1)); /* stderr quiet */
     in_n = in_off = out_n = 0;
@@ -236,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const struct io_ops *saved = io_ops;
     io_ops = &mem_ops;
-    int status = scp_run(tc ? &timechart_command : &pdns_command, NULL, 0, 1);
+    int status = scp_run(c, NULL, 0, 1);
     io_ops = saved;
     FUZZ_CHECK(status == 0 || status == 1);
 

@@ -304,7 +304,8 @@ def main():
     # (pdns_args / tc_args in fuzz_mapmerge.c); then chunks split by 0x1E,
     # rows by LF, cells by 0x1F in the command's column order:
     #   dnspdns       _time rrname rdata first last count client query answer src
-    #   dnstimechart  _time bin series count sourcetype host src_ip dest_ip
+    #   dnstimechart  _time bin series count sourcetype host src_ip dest_ip __dnsjoin_w
+    # (dnspdns's argument sets 6 and 7 are dnsprofile's: see below)
     def mm(sel, *chunks):
         return bytes([sel]) + b"\x1e".join(
             b"\n".join(b"\x1f".join(c.encode() for c in row) for row in chunk)
@@ -364,9 +365,56 @@ def main():
         "filter_with_partials": mm(11, [t1]),
         "map_phase_given_partials": mm(13, [t1, ev]),
         "many_series_limit": mm(7, [["1698796800", "1698796800", "s%d" % i, str(i + 1)] for i in range(20)]),
+        # weighted rows (argument set 5: mapphase=t with src=)
+        "weighted_two_chunks": mm(11, [ev + ["5"], ev[:6] + ["10.0.0.6", "192.0.2.2", ""]],
+                                  [ev + ["2"]]),
+        "weight_max": mm(11, [ev + ["4611686018427387904"]]),
+        "weight_negative": mm(11, [ev + ["-1"]]),
+        "weight_exponent": mm(11, [ev + ["1e3"]]),
     }
     for name, data in tc.items():
         put("fuzz_mapmerge", "tc_" + name, data)
+    # dnsprofile (byte 0 low nibble 0x0C: the reduce of weighted rows with
+    # mapphase=t, 0x0E: a single phase; bits 4..6 pf_args), in the columns
+    # of its map phase: _time query answer src dest_ip dest src_ip
+    # dest_port transport sourcetype action url __mv_answer __dnsjoin_w
+    def pr(t, w, query="", answer="", src="", dest_ip="", src_ip="", port="", tr="", st="",
+           action="", url="", mv=""):
+        return [t, query, answer, src, dest_ip, "", src_ip, port, tr, st, action, url, mv, w]
+    q1 = pr("1700000000.000", "3", query="a.example", answer="192.0.2.1", src="10.0.0.5",
+            st="dnsmasq:transaction")
+    q2 = pr("1700000001", "1", query="b.example", answer="192.0.2.2\n192.0.2.3", src="10.0.0.5",
+            st="dnsmasq:transaction", mv="$192.0.2.2$;$192.0.2.3$")
+    def fw(w, t="1700000010", ip="192.0.2.1"):
+        return pr(t, w, dest_ip=ip, src_ip="10.0.0.5", port="443", tr="tcp",
+                  st="linux:netfilter", action="blocked")
+    teredo = pr("1700000020", "", dest_ip="65.55.158.118", src_ip="10.0.0.6", port="3544",
+                tr="udp", st="linux:netfilter", action="blocked")
+    proxy = pr("1700000030", "2", src_ip="10.0.0.5", st="squid", url="http://a.example/x")
+    W62 = "4611686018427387904"  # 2^62, WROWS_WEIGHT_MAX
+    pf = {
+        "valid_two_chunks": mm(0x0C, [q1, q2, fw("7")], [teredo, proxy]),
+        "equal_rows_two_chunks": mm(0x0C, [q1, fw("3")], [fw("4")]),
+        "weight_max": mm(0x0C, [fw(W62)]),
+        "weight_sum_at_max": mm(0x0C, [fw("2305843009213693952")], [fw("2305843009213693952")]),
+        "weight_max_with_dns": mm(0x0C, [q1, fw(W62)]),
+        "weight_max_plus_one": mm(0x0C, [fw("4611686018427387905")]),
+        "weight_sum_past_max": mm(0x0C, [fw(W62)], [fw("1", t="1700000011")]),
+        "weight_2p64": mm(0x0C, [fw("18446744073709551616")]),
+        "weight_negative": mm(0x0C, [q1, fw("-1")]),
+        "weight_zero": mm(0x0C, [fw("0")]),
+        "weight_exponent": mm(0x0C, [fw("1e3")]),
+        "weight_trailing": mm(0x0C, [fw("12abc")]),
+        "weight_space": mm(0x0C, [fw(" 5")]),
+        "client_scope": mm(0x2C, [q1, q2, fw("2"), fw("1", ip="192.0.2.3")]),
+        "map_phase": mm(0x4C, [q1, fw("5"), proxy], [fw("5")]),
+        "maxbuffer": mm(0x6C, [fw("1", t=str(1700000000 + i), ip="192.0.2.%d" % (i % 250 + 1))
+                               for i in range(300)]),
+        "single_weights": mm(0x0E, [q1, q2, fw(W62), teredo, proxy]),
+        "single_weight_zero": mm(0x0E, [q1, fw("0")]),
+    }
+    for name, data in pf.items():
+        put("fuzz_mapmerge", "pf_" + name, data)
     return 0
 
 
