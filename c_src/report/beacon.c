@@ -206,15 +206,22 @@ void beacon_prefetch(const struct beacon *b, const struct beacon_slot *s)
         __builtin_prefetch(sketch_at(b, s->sk));
 }
 
+/* The tick of time t (microseconds): floor(t / US_PER_TICK). */
+static int64_t tick_of(int64_t t)
+{
+    return t >= 0 ? t / US_PER_TICK : -((-t + US_PER_TICK - 1) / US_PER_TICK);
+}
+
 int beacon_add(struct beacon *b, struct beacon_slot *s, int64_t t, enum beacon_stream st)
 {
     if (!b->have_base) {
         b->have_base = 1;
         b->base = t;
     }
-    /* ticks from the base, as an offset from 2^31; out of range: not counted */
-    int64_t d = t - b->base;
-    int64_t q = d >= 0 ? d / US_PER_TICK : -((-d + US_PER_TICK - 1) / US_PER_TICK);
+    /* ticks from the base's tick, as an offset from 2^31; out of range: not
+     * counted.  Ticks count from the epoch, not from the base, so that a
+     * gap between two times is the same whichever event came first. */
+    int64_t q = tick_of(t) - tick_of(b->base);
     if (q <= -(int64_t)INT32_MAX || q > (int64_t)INT32_MAX)
         return 0;
     uint32_t u = (uint32_t)(q + ((int64_t)1 << 31));
