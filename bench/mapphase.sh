@@ -89,14 +89,15 @@ done
 printf '%s\n' \
     "stream timechart single, required fields|$req|timechart|mapphase=f|" \
     >> "$cases"
-# the weighted map phase: dnstimechart with a filter, dnsprofile
+# the weighted map phase: dnstimechart with a filter (a domain with events
+# in each input: the stream's *.co.uk sites, the scan's targets), dnsprofile
 for in in stream scan; do
-    f=$stream
-    [ $in = scan ] && f=$scan
+    f=$stream; dom='*.co.uk'
+    [ $in = scan ] && f=$scan && dom='*.example'
     printf '%s\n' \
-        "$in timechart domain= single|$f|timechart|domain=*.example|" \
-        "$in timechart domain= K=1|$f|timechart|mapphase=t domain=*.example|--indexers 1" \
-        "$in timechart domain= K=4 random|$f|timechart|mapphase=t domain=*.example|--indexers 4 --split random --seed 1" \
+        "$in timechart domain= single|$f|timechart|domain=$dom|" \
+        "$in timechart domain= K=1|$f|timechart|mapphase=t domain=$dom|--indexers 1" \
+        "$in timechart domain= K=4 random|$f|timechart|mapphase=t domain=$dom|--indexers 4 --split random --seed 1" \
         "$in profile single|$f|profile||" \
         "$in profile K=1|$f|profile|mapphase=t|--indexers 1" \
         "$in profile K=4 random|$f|profile|mapphase=t|--indexers 4 --split random --seed 1" >> "$cases"
