@@ -3,11 +3,17 @@
  * the reduce's streaming_preop) is exact: for K map processes in {1,2,5},
  * events split by host or at random, and the map rows merged by time, as
  * they arrive or in a seeded random interleaving, the reduce's output is
- * byte-identical to the single-phase run, on the story (bench/gen_story.c)
- * and on a random stream with sinkhole answers, equal times and many
- * clients.  Map-phase fields are untrusted: a negative, overflowing or
- * non-numeric value is an ERROR naming the field.  Runs bin/scpdrive and
- * bin/dnsjoin as processes (no KV store: records come back not_saved).
+ * byte-identical to the single-phase run (mapphase=f), on the story
+ * (bench/gen_story.c), on a random stream with sinkhole answers, equal
+ * times and many clients, and on the bench stream (bench/gen_stream.c
+ * --csv, as bench/mapphase.sh runs it: every column splunkd sends, _raw
+ * included).  Every --indexers run is checked to have run its map
+ * processes and merged their records (support/mapcheck).  Map-phase fields
+ * are untrusted: a negative, overflowing or non-numeric value is an ERROR
+ * naming the field.  Runs bin/scpdrive and bin/dnsjoin as processes (no KV
+ * store: records come back not_saved), and (support/mapcheck's
+ * mc_bench_stream) builds bench/gen_stream.c with cc unless GEN_STREAM
+ * names a built one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "support/mapcheck.h"
 #include "support/testutil.h"
 
 /* Nothing listens there: the KV store fails at once. */
@@ -40,68 +47,18 @@ static void write_file(const char *path, const char *p, size_t n)
     fclose(f);
 }
 
-/* Run scpdrive over csv with extra options (NULL-terminated); exit status
- * 0 required; OWNED stdout returned. */
-static char *drive(const char *csv, const char *const *extra, size_t *n)
-{
-    const char *argv[32];
-    size_t k = 0;
-    struct tu_result r;
-    argv[k++] = tu_bin("scpdrive");
-    argv[k++] = "--no-mv";
-    argv[k++] = "--splunkd-uri";
-    argv[k++] = NO_KV;
-    argv[k++] = "--order";
-    argv[k++] = "desc";
-    for (; extra && *extra; extra++)
-        argv[k++] = *extra;
-    argv[k++] = csv;
-    argv[k++] = "--";
-    argv[k++] = tu_bin("dnsjoin");
-    argv[k++] = "pdns";
-    argv[k] = NULL;
-    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
-    if (r.status != 0)
-        fail_msg("scpdrive failed (%d): %.500s", r.status, r.err);
-    /* with --indexers the map phase must really have run */
-    if (extra && strstr(r.err, "names no streaming_preop"))
-        fail_msg("the map phase did not run: %.300s", r.err);
-    char *out = r.out;
-    *n = r.out_len;
-    r.out = NULL;
-    tu_result_free(&r);
-    return out;
-}
+static const char *const ran[] = {"dnspdns (map phase):", "dnspdns: merged ", NULL};
+static const char *const no_kv[] = {"--splunkd-uri", NO_KV, NULL};
+static const char *const not_saved[] = {"not_saved", NULL};
 
-/* Every K x split x merge gives the single-phase bytes. */
-static void check_exact(const char *csv, size_t min_rows)
+/* Every K x split x merge gives the single-phase bytes (support/mapcheck:
+ * all 18 when `all`, else a few; one under memcheck), at least min_rows
+ * records and the header, not_saved as no KV store answers any run. */
+static void check_exact(const char *csv, const char *args, size_t min_rows, int all,
+                        const char *chunk_rows)
 {
-    static const char *const ks[] = {"1", "2", "5"};
-    static const char *const splits[] = {"host", "random"};
-    static const char *const merges[] = {"time", "arrival", "random"};
-    size_t n1, nl = 0;
-    char *one = drive(csv, NULL, &n1);
-    for (size_t i = 0; i < n1; i++)
-        nl += one[i] == '\n';
-    if (nl < min_rows + 1)
-        fail_msg("single phase gave %zu lines, expected at least %zu", nl, min_rows + 1);
-    assert_non_null(strstr(one, "not_saved"));
-    /* under memcheck: one combination (K=2, random split and merge) */
-    int vg = tu_under_valgrind();
-    for (size_t a = vg; a < (vg ? 2u : 3u); a++)
-        for (size_t b = vg; b < 2; b++)
-            for (size_t c = vg ? 2 : 0; c < 3; c++) {
-                const char *extra[] = {"--args", "mapphase=t", "--indexers", ks[a], "--split",
-                                       splits[b], "--merge", merges[c], "--seed", "42",
-                                       "--chunk-rows", "7000", NULL};
-                size_t n;
-                char *got = drive(csv, extra, &n);
-                if (n != n1 || memcmp(got, one, n) != 0)
-                    fail_msg("K=%s split=%s merge=%s differs from the single phase", ks[a],
-                             splits[b], merges[c]);
-                free(got);
-            }
-    free(one);
+    const struct mc_search q = {"pdns", args, "0", "0", ran, no_kv, not_saved};
+    mc_check_exact(&q, csv, min_rows + 1, all, chunk_rows);
 }
 
 static void test_story(void **state)
@@ -120,7 +77,7 @@ static void test_story(void **state)
         fail_msg("gen_story failed (%d): %s", r.status, r.err);
     write_file(csv, r.out, r.out_len);
     tu_result_free(&r);
-    check_exact(csv, 10);
+    check_exact(csv, "", 10, 1, "7000");
     unlink(csv);
 }
 
@@ -154,7 +111,28 @@ static void test_random_stream(void **state)
                 names[(x >> 32) % 6], ips[(x >> 40) % 8]);
     }
     fclose(f);
-    check_exact(csv, 8);
+    check_exact(csv, "", 8, 1, "7000");
+    unlink(csv);
+}
+
+/* The bench stream (bench/mapphase.sh's input, 30000 events over its 7
+ * days instead of a million): about 9000 DNS events (11812 answers, 9630
+ * records) among packet and proxy events, every column splunkd sends,
+ * _raw included.  Every K x
+ * split x merge (18 runs) with the default arguments, as
+ * bench/mapphase.sh runs it; chunks of 5000 rows, so each map process and
+ * the reduce get several. */
+static void test_bench_stream(void **state)
+{
+    (void)state;
+    char csv[128];
+    if (tu_under_valgrind()) {
+        skip();  /* the random stream covers the same paths under memcheck */
+        return;
+    }
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-bench-%d.csv", (int)getpid());
+    mc_bench_stream(csv, 30000);
+    check_exact(csv, "", 5000, 1, "5000");
     unlink(csv);
 }
 
@@ -351,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_bad_weights),
         cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_story),
+        cmocka_unit_test(test_bench_stream),
     };
     return cmocka_run_group_tests_name("pdns_map", tests, NULL, NULL);
 }

@@ -4,17 +4,21 @@
  * K map processes in {1,2,5}, events split by host or at random, and the
  * map rows merged by time, as they arrive or in a seeded random
  * interleaving, the reduce's chart is byte-identical to the single-phase
- * run, on the story (bench/gen_story.c) and on a random stream (multivalue
+ * run, on the story (bench/gen_story.c), on a random stream (multivalue
  * by-field, empty and odd values, literal NULL and OTHER values, events
  * without _time, a search range wider than the events), for options that
  * change the bins, the columns and the fill (span, tz, limit, useother,
- * usenull, cont, earliest/latest).  Every --indexers run is checked to have
- * run its map processes and merged their rows.  Map-phase fields are
+ * usenull, cont, earliest/latest), and on the bench stream
+ * (bench/gen_stream.c --csv, as bench/mapphase.sh runs it: every column
+ * splunkd sends, _raw included, four hosts over seven days) with the
+ * default chart and a by-host one with OTHER.  Every --indexers run is
+ * checked to have run its map processes and merged their rows.  Map-phase fields are
  * untrusted: a zero, negative, overflowing or non-numeric count, a sum past
  * 2^64-1, a bin time that is no bin start is an ERROR naming the field.
  * With a filter (domain=, ip=, src=) the map phase sends weighted rows
  * instead (test_weighted_map).  Runs bin/scpdrive and bin/dnsjoin as
- * processes.
+ * processes, and (support/mapcheck's mc_bench_stream) builds
+ * bench/gen_stream.c with cc unless GEN_STREAM names a built one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,7 +55,7 @@ static const char *const ran[] = {"dnstimechart (map phase):", "dnstimechart: me
 static void check_exact(const char *csv, const char *args, const char *earliest,
                         const char *latest, size_t min_lines, int all)
 {
-    const struct mc_search q = {"timechart", args, earliest, latest, ran};
+    const struct mc_search q = {"timechart", args, earliest, latest, ran, NULL, NULL};
     mc_check_exact(&q, csv, min_lines, all, "700");
 }
 
@@ -127,6 +131,31 @@ static void test_random_stream(void **state)
     };
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
         check_exact(csv, qs[i][0], qs[i][1], qs[i][2], 2, i == 0);
+    unlink(csv);
+}
+
+/* The bench stream (bench/mapphase.sh's input, 30000 events over its 7
+ * days instead of a million; its four hosts send DNS, packet and proxy
+ * events).  Every K x split x merge (18 runs each) for the default chart
+ * (by sourcetype, 1h, as bench/mapphase.sh runs it) and for span=30m
+ * limit=3 by host (one host in OTHER; split by host, K=5 leaves one map
+ * process without events).  Chunks of 5000 rows, so each map process and
+ * the reduce get several. */
+static void test_bench_stream(void **state)
+{
+    (void)state;
+    char csv[128];
+    if (tu_under_valgrind()) {
+        skip();  /* the random stream covers the same paths under memcheck */
+        return;
+    }
+    snprintf(csv, sizeof csv, "/tmp/dnsjoin-tcmap-bench-%d.csv", (int)getpid());
+    mc_bench_stream(csv, 30000);
+    static const char *const qs[] = {"", "span=30m limit=3 by host"};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        const struct mc_search q = {"timechart", qs[i], "0", "0", ran, NULL, NULL};
+        mc_check_exact(&q, csv, 150, 1, "5000");
+    }
     unlink(csv);
 }
 
@@ -306,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_filtered_reduce),
         cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_story),
+        cmocka_unit_test(test_bench_stream),
     };
     return cmocka_run_group_tests_name("timechart_map", tests, NULL, NULL);
 }

@@ -8,10 +8,11 @@
  * multivalued answers, URLs of every form, events without _time and more
  * than PROFILE_VALUES_MAX ports per conversation, and on the bench stream
  * (bench/gen_stream.c --csv, as bench/mapphase.sh runs it; every column
- * splunkd sends, _raw included).  The weight is untrusted:
- * zero, negative, non-numeric, past WROWS_WEIGHT_MAX or a sum past it is an
- * ERROR naming __dnsjoin_w.  Runs bin/scpdrive and bin/dnsjoin, and
- * builds bench/gen_stream.c with cc unless GEN_STREAM names a built one.
+ * splunkd sends, _raw included).  The weight is untrusted: zero, negative,
+ * non-numeric, past WROWS_WEIGHT_MAX or a sum past it is an ERROR naming
+ * __dnsjoin_w.  Runs bin/scpdrive and bin/dnsjoin, and (support/mapcheck's
+ * mc_bench_stream) builds bench/gen_stream.c with cc unless GEN_STREAM
+ * names a built one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,13 +42,13 @@ static void check_all(const char *csv, int all)
     static const char *const tc[] = {"domain=*.microsoft.com", "ip=65.55.158.0/24 span=30m by host",
                                      "src=10.0.0.0/8 by sourcetype", "domain=*.example by host"};
     for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
-        const struct mc_search q = {"timechart", tc[i], "0", "0", tc_ran};
+        const struct mc_search q = {"timechart", tc[i], "0", "0", tc_ran, NULL, NULL};
         mc_check_exact(&q, csv, 2, all && i == 0, "900");
     }
     static const char *const pf[] = {"", "window=120 nodns_private=t local_domains=corp.example",
                                       "nodns=f scope=client"};
     for (size_t i = 0; i < sizeof pf / sizeof pf[0]; i++) {
-        const struct mc_search q = {"profile", pf[i], "0", "0", pf_ran};
+        const struct mc_search q = {"profile", pf[i], "0", "0", pf_ran, NULL, NULL};
         mc_check_exact(&q, csv, 3, all && i == 0, "900");
     }
 }
@@ -142,30 +143,6 @@ static void test_random_stream(void **state)
     unlink(csv);
 }
 
-/* The bench stream's generator, its path written to path: $GEN_STREAM when
- * set, else bench/gen_stream.c built into /tmp the way bench/mapphase.sh
- * builds it, with $CC (default cc); *built then says the caller unlinks it. */
-static void gen_stream_bin(char *path, size_t n, int *built)
-{
-    const char *g = getenv("GEN_STREAM"), *cc = getenv("CC");
-    struct tu_result r;
-    *built = 0;
-    if (g != NULL && *g != '\0') {
-        snprintf(path, n, "%s", g);
-        return;
-    }
-    if (cc == NULL || *cc == '\0' || strchr(cc, ' ') != NULL)
-        cc = "cc";
-    snprintf(path, n, "/tmp/dnsjoin-wmap-gen_stream-%d", (int)getpid());
-    const char *argv[] = {cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-                          "-o", path, "bench/gen_stream.c", NULL};
-    assert_int_equal(tu_run(argv, NULL, 0, 120000, &r), 0);
-    if (r.status != 0)
-        fail_msg("%s bench/gen_stream.c failed (%d): %.500s", cc, r.status, r.err);
-    tu_result_free(&r);
-    *built = 1;
-}
-
 /* The bench stream (bench/mapphase.sh's input, 30000 events over its 7
  * days instead of a million): 744 clients in 10.20.0.0/16, generated names
  * (about a sixth of the DNS answers under .co.uk), every column splunkd
@@ -179,33 +156,19 @@ static void gen_stream_bin(char *path, size_t n, int *built)
 static void test_bench_stream(void **state)
 {
     (void)state;
-    char gen[128], csv[128];
-    int built;
-    struct tu_result r;
+    char csv[128];
     if (tu_under_valgrind()) {
         skip();  /* the random stream covers the same paths under memcheck */
         return;
     }
-    gen_stream_bin(gen, sizeof gen, &built);
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-wmap-bench-%d.csv", (int)getpid());
-    const char *argv[] = {gen, "--csv", "--events", "30000", NULL};
-    int ran = tu_run(argv, NULL, 0, 60000, &r);
-    if (built)
-        unlink(gen);
-    assert_int_equal(ran, 0);
-    if (r.status != 0 || r.out_len == 0)
-        fail_msg("%s failed (%d): %.300s", gen, r.status, r.err);
-    FILE *f = fopen(csv, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(r.out, 1, r.out_len, f), r.out_len);
-    fclose(f);
-    tu_result_free(&r);
+    mc_bench_stream(csv, 30000);
     static const char *const tc[] = {"domain=*.co.uk", "src=10.20.1.0/24 by host"};
     for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++) {
-        const struct mc_search q = {"timechart", tc[i], "0", "0", tc_ran};
+        const struct mc_search q = {"timechart", tc[i], "0", "0", tc_ran, NULL, NULL};
         mc_check_exact(&q, csv, 100, i == 0, "5000");
     }
-    const struct mc_search q = {"profile", "", "0", "0", pf_ran};
+    const struct mc_search q = {"profile", "", "0", "0", pf_ran, NULL, NULL};
     mc_check_exact(&q, csv, 1000, 1, "5000");
     unlink(csv);
 }
