@@ -515,7 +515,8 @@ int csv_table_begin(struct csv_table *t, struct cols *c, const uint32_t *ids, si
                        (unsigned long long)CSV_COLS_MAX);
     if (grow_ids(t, ncols) || (t->own == NULL && grow_own(t, 1)))
         return err_set(e, ERR_NOMEM, "out of memory starting a table");
-    memcpy(t->ids, ids, ncols * sizeof *ids);
+    if (ncols > 0)
+        memcpy(t->ids, ids, ncols * sizeof *ids);
     t->ncols = ncols;
     t->base = t->own;
     int rc = pair_mv(c, t, e);

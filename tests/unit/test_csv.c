@@ -326,7 +326,8 @@ static void test_random_round_trip(void **st)
                 if (tu_rand(&rs) % 3 != 0)
                     want[nwant++] = ids[k];
             char *copy = malloc(out.len + 1);
-            memcpy(copy, out.p, out.len);
+            if (out.len > 0)
+                memcpy(copy, out.p, out.len);  /* no rows: the writer wrote nothing */
             struct csv_table pt, bt;
             csv_table_init(&pt);
             csv_table_init(&bt);
