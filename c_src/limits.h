@@ -156,6 +156,15 @@
 #define HISTORY_NAMES_MAX 100000
 #endif
 
+/* --- dnsjoin.conf ---------------------------------------------------------- */
+
+#ifndef CONFFILE_BYTES_MAX
+#define CONFFILE_BYTES_MAX (1u * 1024 * 1024)  /* one dnsjoin.conf, read whole */
+#endif
+#ifndef CONFFILE_LINE_MAX
+#define CONFFILE_LINE_MAX 4096                 /* one line of it */
+#endif
+
 /* --- dnsjoin: public resolvers (DNS bypass) ------------------------------ */
 
 #ifndef RESOLVERS_FILE_MAX
