@@ -33,12 +33,6 @@
 /* Nothing listens there: the KV store fails at once. */
 #define NO_KV "https://127.0.0.1:1"
 
-static const char *gen_story(void)
-{
-    const char *g = getenv("GEN_STORY");
-    return g && *g ? g : "build/gen_story";
-}
-
 static void write_file(const char *path, const char *p, size_t n)
 {
     FILE *f = fopen(path, "w");
@@ -65,18 +59,12 @@ static void test_story(void **state)
 {
     (void)state;
     char csv[128];
-    struct tu_result r;
     if (tu_under_valgrind()) {
         skip();  /* the random stream covers the same paths under memcheck */
         return;
     }
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-pdnsmap-story-%d.csv", (int)getpid());
-    const char *gen[] = {gen_story(), "--order", "shuffled", "--seed", "3", NULL};
-    assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
-    if (r.status != 0)
-        fail_msg("gen_story failed (%d): %s", r.status, r.err);
-    write_file(csv, r.out, r.out_len);
-    tu_result_free(&r);
+    mc_story(csv, "3");
     check_exact(csv, "", 10, 1, "7000");
     unlink(csv);
 }
@@ -319,8 +307,8 @@ static void test_mapphase_conf(void **state)
 
 int main(void)
 {
-    if (access(gen_story(), X_OK) != 0) {
-        fprintf(stderr, "test_pdns_map: %s not built (make builds it)\n", gen_story());
+    if (access(mc_gen_story(), X_OK) != 0) {
+        fprintf(stderr, "test_pdns_map: %s not built (make builds it)\n", mc_gen_story());
         return 1;
     }
     const struct CMUnitTest tests[] = {

@@ -34,12 +34,6 @@
 #include "support/mapcheck.h"
 #include "support/testutil.h"
 
-static const char *gen_story(void)
-{
-    const char *g = getenv("GEN_STORY");
-    return g && *g ? g : "build/gen_story";
-}
-
 static void write_file(const char *path, const char *p, size_t n)
 {
     FILE *f = fopen(path, "w");
@@ -63,18 +57,12 @@ static void test_story(void **state)
 {
     (void)state;
     char csv[128];
-    struct tu_result r;
     if (tu_under_valgrind()) {
         skip();  /* the random stream covers the same paths under memcheck */
         return;
     }
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-tcmap-story-%d.csv", (int)getpid());
-    const char *gen[] = {gen_story(), "--order", "shuffled", "--seed", "3", NULL};
-    assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
-    if (r.status != 0)
-        fail_msg("gen_story failed (%d): %s", r.status, r.err);
-    write_file(csv, r.out, r.out_len);
-    tu_result_free(&r);
+    mc_story(csv, "3");
     /* the default chart (by sourcetype, 1h), and hosts with OTHER over a
      * range that starts two days before the events */
     check_exact(csv, "", "0", "0", 100, 1);
@@ -324,8 +312,8 @@ static void test_filtered_reduce(void **state)
 
 int main(void)
 {
-    if (access(gen_story(), X_OK) != 0) {
-        fprintf(stderr, "test_timechart_map: %s not built (make builds it)\n", gen_story());
+    if (access(mc_gen_story(), X_OK) != 0) {
+        fprintf(stderr, "test_timechart_map: %s not built (make builds it)\n", mc_gen_story());
         return 1;
     }
     const struct CMUnitTest tests[] = {

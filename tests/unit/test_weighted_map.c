@@ -28,12 +28,6 @@
 #include "support/mapcheck.h"
 #include "support/testutil.h"
 
-static const char *gen_story(void)
-{
-    const char *g = getenv("GEN_STORY");
-    return g && *g ? g : "build/gen_story";
-}
-
 static const char *const tc_ran[] = {"dnstimechart: merged ", NULL};
 static const char *const pf_ran[] = {"dnsprofile (map phase):", "dnsprofile: merged ", NULL};
 
@@ -57,21 +51,12 @@ static void test_story(void **state)
 {
     (void)state;
     char csv[128];
-    struct tu_result r;
     if (tu_under_valgrind()) {
         skip();  /* the random stream covers the same paths under memcheck */
         return;
     }
     snprintf(csv, sizeof csv, "/tmp/dnsjoin-wmap-story-%d.csv", (int)getpid());
-    const char *gen[] = {gen_story(), "--order", "shuffled", "--seed", "5", NULL};
-    assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
-    if (r.status != 0)
-        fail_msg("gen_story failed (%d): %s", r.status, r.err);
-    FILE *f = fopen(csv, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(r.out, 1, r.out_len, f), r.out_len);
-    fclose(f);
-    tu_result_free(&r);
+    mc_story(csv, "5");
     check_all(csv, 1);
     unlink(csv);
 }
@@ -272,8 +257,8 @@ static void test_getinfo(void **state)
 
 int main(void)
 {
-    if (access(gen_story(), X_OK) != 0) {
-        fprintf(stderr, "test_weighted_map: %s not built (make builds it)\n", gen_story());
+    if (access(mc_gen_story(), X_OK) != 0) {
+        fprintf(stderr, "test_weighted_map: %s not built (make builds it)\n", mc_gen_story());
         return 1;
     }
     const struct CMUnitTest tests[] = {

@@ -162,3 +162,23 @@ void mc_bench_stream(const char *path, unsigned long events)
     assert_int_equal(fclose(f), 0);
     tu_result_free(&r);
 }
+
+const char *mc_gen_story(void)
+{
+    const char *g = getenv("GEN_STORY");
+    return g && *g ? g : "build/gen_story";
+}
+
+void mc_story(const char *path, const char *seed)
+{
+    struct tu_result r;
+    const char *gen[] = {mc_gen_story(), "--order", "shuffled", "--seed", seed, NULL};
+    assert_int_equal(tu_run(gen, NULL, 0, 60000, &r), 0);
+    if (r.status != 0)
+        fail_msg("gen_story failed (%d): %s", r.status, r.err);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r.out, 1, r.out_len, f), r.out_len);
+    fclose(f);
+    tu_result_free(&r);
+}

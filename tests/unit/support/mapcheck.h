@@ -54,4 +54,11 @@ void mc_check_exact(const struct mc_search *q, const char *csv, size_t min_lines
  * tu_under_valgrind().  Any failure fails the test. */
 void mc_bench_stream(const char *path, unsigned long events);
 
+/* The generator of the 7-day story: $GEN_STORY, else build/gen_story. */
+const char *mc_gen_story(void);
+
+/* Write the story, shuffled with seed, as CSV to path (the caller owns and
+ * unlinks it).  Any failure fails the test. */
+void mc_story(const char *path, const char *seed);
+
 #endif
